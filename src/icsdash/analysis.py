@@ -1,0 +1,107 @@
+"""The numbers behind every chart and map, as DataFrames. Pure pandas: no I/O, no Streamlit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .framework import Framework
+from .governance import MODELS
+from .reference import Reference
+
+STATUS_ORDER = ("consensus", "submitted", "in_progress", "not_started")
+
+
+def dimension_scores(latest: pd.DataFrame, framework: Framework) -> pd.DataFrame:
+    """Per place, round and dimension: the consensus score, the individual median and spread.
+
+    ``score`` is the place-level score: the consensus where one was recorded,
+    otherwise the median of the individual scores ("not assessed" left out).
+    """
+    columns = ["place_code", "round", "round_position", "dimension_id", "consensus", "median", "n", "min", "max",
+               "agreement", "score"]
+    if latest.empty:
+        return pd.DataFrame(columns=columns)
+    keys = ["place_code", "round", "round_position", "dimension_id"]
+    individual = latest[latest["kind"] == "individual"].dropna(subset=["score"])
+    stats = individual.groupby(keys)["score"].agg(["median", "size", "min", "max"]).rename(columns={"size": "n"})
+    agreement = individual.groupby(keys)["score"].agg(
+        lambda s: framework.agreement_status([int(v) for v in s])).rename("agreement")
+    consensus = (latest[latest["kind"] == "consensus"].groupby(keys)["score"].max().rename("consensus"))
+    table = pd.concat([consensus, stats, agreement], axis=1).reset_index()
+    table["score"] = table["consensus"].astype("Float64").fillna(table["median"].astype("Float64"))
+    return table[columns].sort_values(keys).reset_index(drop=True)
+
+
+def assessment_status(activity: pd.DataFrame, place_codes: list[str], current_round: str | None) -> pd.Series:
+    """For each place, how far it has got in ``current_round``: see :data:`STATUS_ORDER`."""
+    status = pd.Series("not_started", index=pd.Index(place_codes, name="place_code"), name="assessment_status")
+    if activity.empty or current_round is None:
+        return status
+    now = activity[activity["round"] == current_round]
+    for name, mask in (("in_progress", now["status"] == "draft"),
+                       ("submitted", (now["status"] == "submitted") & (now["kind"] == "individual")),
+                       ("consensus", (now["status"] == "submitted") & (now["kind"] == "consensus"))):
+        places = set(now.loc[mask, "place_code"]) & set(place_codes)
+        status.loc[list(places)] = name          # later names outrank earlier ones
+    return status
+
+
+def place_summary(reference: Reference, latest: pd.DataFrame, activity: pd.DataFrame,
+                  framework: Framework) -> pd.DataFrame:
+    """One row per place with every measure a map can show (see :mod:`icsdash.measures`)."""
+    places = reference.places.copy()
+    dims = dimension_scores(latest, framework)
+    rounds = activity.drop_duplicates("round").sort_values("round_position")["round"].tolist() if not activity.empty else []
+    current = rounds[-1] if rounds else None
+    places = places.merge(assessment_status(activity, places["place_code"].tolist(), current),
+                          left_on="place_code", right_index=True, how="left")
+    if dims.empty:
+        places["overall_maturity"] = float("nan")
+        places["maturity_round"] = None
+    else:
+        last = dims.groupby("place_code")["round_position"].transform("max")
+        recent = dims[dims["round_position"] == last]
+        overall = recent.groupby("place_code").agg(overall_maturity=("score", "mean"), maturity_round=("round", "first"))
+        overall["overall_maturity"] = overall["overall_maturity"].astype(float).round(2)
+        places = places.merge(overall, left_on="place_code", right_index=True, how="left")
+    places["delegated_per_head"] = (places["delegated_budget_gbp_m"] * 1e6 / places["population"]).round(0)
+    places["pooled_per_head"] = (places["pooled_budget_gbp_m"] * 1e6 / places["population"]).round(0)
+    places["current_round"] = current
+    return places
+
+
+@dataclass(frozen=True)
+class NationalFigures:
+    regions: int
+    icbs: int
+    places: int
+    pcns: int
+    places_assessed: int
+    current_round: str | None
+    illustrative_places: int
+
+
+def national_figures(reference: Reference, summary: pd.DataFrame) -> NationalFigures:
+    """The headline counts on the Overview page."""
+    assessed = summary["assessment_status"].isin(["submitted", "consensus"]).sum()
+    return NationalFigures(regions=len(reference.regions), icbs=len(reference.icbs), places=len(reference.places),
+                           pcns=len(reference.pcns), places_assessed=int(assessed),
+                           current_round=summary["current_round"].iloc[0] if len(summary) else None,
+                           illustrative_places=int((reference.places["source"] == "illustrative").sum()))
+
+
+def governance_mix(places: pd.DataFrame) -> pd.DataFrame:
+    """How many places use each governance model, and the share, in registry order (zeros kept)."""
+    counts = places["governance_model"].value_counts()
+    total = max(int(counts.sum()), 1)
+    rows = [{"governance_model": m.key, "label": m.label, "places": int(counts.get(m.key, 0)),
+             "share": round(int(counts.get(m.key, 0)) / total, 4)} for m in MODELS]
+    return pd.DataFrame(rows)
+
+
+def status_counts(summary: pd.DataFrame) -> pd.DataFrame:
+    """Places per assessment status in the current round."""
+    counts = summary["assessment_status"].value_counts()
+    return pd.DataFrame([{"assessment_status": s, "places": int(counts.get(s, 0))} for s in STATUS_ORDER])

@@ -1,0 +1,55 @@
+"""The one domain error type, whose message a user can act on."""
+
+from __future__ import annotations
+
+
+class IcsdashError(Exception):
+    """A problem a user can fix, with where it is and what is allowed.
+
+    Parameters
+    ----------
+    message:
+        What is wrong and what is allowed, in plain words.
+    source:
+        The file (or form, or query parameter) the problem is in.
+    line:
+        The 1-based line within ``source`` (a CSV header is line 1), when known.
+    field:
+        The column, key or field name, when known.
+
+    Examples
+    --------
+    >>> str(IcsdashError("must be one of 'a', 'b'; got 'c'", source="config.yaml", field="map.measure"))
+    "config.yaml, map.measure: must be one of 'a', 'b'; got 'c'"
+    >>> str(IcsdashError("duplicate code", source="data/places.csv", line=7, field="place_code"))
+    'data/places.csv, line 7, place_code: duplicate code'
+    """
+
+    def __init__(self, message: str, *, source: str | None = None, line: int | None = None,
+                 field: str | None = None) -> None:
+        self.message = message
+        self.source = source
+        self.line = line
+        self.field = field
+        super().__init__(self.__str__())
+
+    def location(self) -> str:
+        """Where the problem is, as 'file, line N, field' (empty when unknown)."""
+        parts = [self.source] if self.source else []
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        if self.field:
+            parts.append(self.field)
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        where = self.location()
+        return f"{where}: {self.message}" if where else self.message
+
+
+class ConfigError(IcsdashError):
+    """A bad value in ``config.yaml`` or the environment."""
+
+
+class DataError(IcsdashError):
+    """A malformed or inconsistent data file."""

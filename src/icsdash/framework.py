@@ -1,0 +1,196 @@
+"""The maturity framework as data: dimensions, levels, bands and the agreement rule.
+
+Nothing about the 12 SCIROCCO-style dimensions is written in code: everything
+comes from the framework YAML file named in ``config.yaml``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from statistics import median
+from typing import Iterable
+
+import yaml
+
+from .errors import DataError
+
+
+@dataclass(frozen=True)
+class Dimension:
+    id: str
+    name: str
+    short: str
+    description: str
+    levels: dict[int, str]
+
+
+@dataclass(frozen=True)
+class Band:
+    id: str
+    label: str
+    min: float
+    max: float
+
+
+@dataclass(frozen=True)
+class AgreementRule:
+    window: int
+    max_outside: int
+    reference_panel: int
+    agreed_label: str
+    split_label: str
+    split_band_label: str
+
+
+@dataclass(frozen=True)
+class Framework:
+    id: str
+    version: str
+    title: str
+    scale_min: int
+    scale_max: int
+    levels: dict[int, str]
+    dimensions: tuple[Dimension, ...]
+    bands: tuple[Band, ...]
+    agreement: AgreementRule
+
+    @property
+    def dimension_ids(self) -> list[str]:
+        return [d.id for d in self.dimensions]
+
+    def dimension(self, dimension_id: str) -> Dimension:
+        for d in self.dimensions:
+            if d.id == dimension_id:
+                return d
+        raise KeyError(dimension_id)
+
+    def band(self, score: float | None) -> Band | None:
+        """The band a (median) score falls in: the band with the highest minimum not above it.
+
+        >>> fw = load_framework(Path(__file__).parents[2] / "data/frameworks/scirocco_style.yaml")
+        >>> [fw.band(s).label for s in (0, 2, 2.5, 3, 4.5, 5)]
+        ['Initial', 'Initial', 'Initial', 'Progressing', 'Progressing', 'Optimising']
+        >>> fw.band(None) is None
+        True
+        """
+        if score is None or (isinstance(score, float) and math.isnan(score)):
+            return None
+        chosen = None
+        for b in sorted(self.bands, key=lambda b: b.min):
+            if score >= b.min:
+                chosen = b
+        return chosen
+
+    def agreement_status(self, ratings: Iterable[int | None]) -> str | None:
+        """'Agreement' or 'Split' for one dimension's ratings (None ratings are ignored).
+
+        A panel agrees when fewer than ``max_outside`` ratings (scaled from a
+        panel of ``reference_panel`` to the actual panel size) fall outside the
+        best ``window``-point window that contains the median.
+
+        >>> fw = load_framework(Path(__file__).parents[2] / "data/frameworks/scirocco_style.yaml")
+        >>> fw.agreement_status([2, 3, 3, 3, 4, 2, 3, 3, 2, 4, 3, 3])
+        'Agreement'
+        >>> fw.agreement_status([0, 0, 0, 0, 5, 5, 5, 5, 2, 3, 2, 3])
+        'Split'
+        >>> fw.agreement_status([]) is None
+        True
+        """
+        scores = [r for r in ratings if r is not None]
+        if not scores:
+            return None
+        rule = self.agreement
+        m = median(scores)
+        best_inside = 0
+        for low in range(math.ceil(m) - rule.window + 1, math.floor(m) + 1):
+            inside = sum(low <= s <= low + rule.window - 1 for s in scores)
+            best_inside = max(best_inside, inside)
+        outside = len(scores) - best_inside
+        threshold = rule.max_outside * len(scores) / rule.reference_panel
+        return rule.agreed_label if outside < threshold else rule.split_label
+
+
+def _require(doc: dict, key: str, kind: type, source: str, where: str = ""):
+    if key not in doc:
+        raise DataError(f"missing key '{key}'", source=source, field=f"{where}{key}")
+    value = doc[key]
+    if kind is str and isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, kind) or (kind is str and not value.strip()):
+        raise DataError(f"must be {kind.__name__}; got {value!r}", source=source, field=f"{where}{key}")
+    return value
+
+
+def _levels(doc: dict, lo: int, hi: int, source: str, where: str) -> dict[int, str]:
+    levels = _require(doc, "levels", dict, source, where)
+    expected = set(range(lo, hi + 1))
+    got = {k for k in levels}
+    if got != expected:
+        raise DataError(f"must describe every level from {lo} to {hi}; got {sorted(got, key=str)}",
+                        source=source, field=f"{where}levels")
+    for level, text in levels.items():
+        if not isinstance(text, str) or not text.strip():
+            raise DataError("must be non-empty text", source=source, field=f"{where}levels.{level}")
+    return {int(k): v.strip() for k, v in sorted(levels.items())}
+
+
+def load_framework(path: str | Path) -> Framework:
+    """Read and check a framework file; raise :class:`DataError` naming the key at fault."""
+    path = Path(path)
+    source = path.name
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError(f"file not found at {path}", source=source) from None
+    except yaml.YAMLError as exc:
+        raise DataError(f"is not valid YAML: {exc}", source=source) from None
+    if not isinstance(doc, dict):
+        raise DataError("must be a mapping with id, version, scale, bands, agreement, dimensions",
+                        source=source)
+    scale = _require(doc, "scale", dict, source)
+    lo, hi = _require(scale, "min", int, source, "scale."), _require(scale, "max", int, source, "scale.")
+    if not 0 <= lo < hi <= 10:
+        raise DataError(f"must satisfy 0 <= min < max <= 10; got {lo}..{hi}", source=source, field="scale")
+    dims_doc = _require(doc, "dimensions", list, source)
+    if not dims_doc:
+        raise DataError("must list at least one dimension", source=source, field="dimensions")
+    dimensions, seen = [], set()
+    for i, d in enumerate(dims_doc, start=1):
+        where = f"dimensions[{i}]."
+        if not isinstance(d, dict):
+            raise DataError("must be a mapping", source=source, field=where.rstrip("."))
+        did = _require(d, "id", str, source, where)
+        if did in seen:
+            raise DataError(f"duplicate dimension id {did!r}", source=source, field=f"{where}id")
+        seen.add(did)
+        dimensions.append(Dimension(id=did, name=_require(d, "name", str, source, where),
+                                    short=_require(d, "short", str, source, where),
+                                    description=_require(d, "description", str, source, where),
+                                    levels=_levels(d, lo, hi, source, where)))
+    bands = []
+    for i, b in enumerate(_require(doc, "bands", list, source), start=1):
+        where = f"bands[{i}]."
+        band = Band(id=_require(b, "id", str, source, where), label=_require(b, "label", str, source, where),
+                    min=b.get("min"), max=b.get("max"))
+        if not all(isinstance(v, (int, float)) and lo <= v <= hi for v in (band.min, band.max)) or band.min > band.max:
+            raise DataError(f"min and max must be numbers within the scale {lo}..{hi}, min <= max",
+                            source=source, field=where.rstrip("."))
+        bands.append(band)
+    if min(b.min for b in bands) != lo:
+        raise DataError(f"the lowest band must start at the scale minimum {lo}", source=source, field="bands")
+    ag = _require(doc, "agreement", dict, source)
+    rule = AgreementRule(window=_require(ag, "window", int, source, "agreement."),
+                         max_outside=_require(ag, "max_outside", int, source, "agreement."),
+                         reference_panel=_require(ag, "reference_panel", int, source, "agreement."),
+                         agreed_label=_require(ag, "agreed_label", str, source, "agreement."),
+                         split_label=_require(ag, "split_label", str, source, "agreement."),
+                         split_band_label=_require(ag, "split_band_label", str, source, "agreement."))
+    if rule.window < 1 or rule.max_outside < 1 or rule.reference_panel < 1:
+        raise DataError("window, max_outside and reference_panel must be at least 1", source=source,
+                        field="agreement")
+    return Framework(id=_require(doc, "id", str, source), version=_require(doc, "version", str, source),
+                     title=_require(doc, "title", str, source), scale_min=lo, scale_max=hi,
+                     levels=_levels(scale, lo, hi, source, "scale."), dimensions=tuple(dimensions),
+                     bands=tuple(bands), agreement=rule)

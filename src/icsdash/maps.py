@@ -1,0 +1,167 @@
+"""Map builders: colours and legends as data, and the pydeck deck for a measure.
+
+No basemap by default (``map_provider=None``): England's outline and region
+borders come from the shipped boundaries, so the map works with no internet.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pydeck as pdk
+
+from .measures import Measure
+from .palettes import CATEGORICAL, NO_DATA, SEQUENTIAL, hex_to_rgb, interpolate
+
+FILL_ALPHA = 220
+BASEMAPS = {"carto-light": pdk.map_styles.CARTO_LIGHT, "carto-dark": pdk.map_styles.CARTO_DARK}
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    label: str
+    colour: str          # hex
+    count: int
+
+
+@dataclass(frozen=True)
+class Legend:
+    """What the map's colours mean, drawn by the app (see :func:`icsdash.ui.legend`)."""
+
+    title: str
+    kind: str                                  # "categorical" or "numeric"
+    items: tuple[LegendItem, ...] = ()         # categories, in order (numeric: the ramp's stops)
+    low: str = ""                              # numeric: formatted range ends
+    high: str = ""
+    no_data: int = 0                           # places with no value, drawn in grey
+    colours: dict = field(default_factory=dict)  # categorical: value -> hex, for charts to match the map
+
+
+def colour_places(summary: pd.DataFrame, measure: Measure, categorical: str = "okabe_ito",
+                  sequential: str = "viridis") -> tuple[pd.Series, Legend]:
+    """Each place's fill colour (hex, indexed by place code) for ``measure``, and its legend."""
+    values = summary.set_index("place_code")[measure.column]
+    missing = values.isna()
+    if measure.kind == "categorical":
+        palette = measure.colours or CATEGORICAL[categorical]
+        colour_of = {value: palette[i % len(palette)] for i, (value, _) in enumerate(measure.categories)}
+        colours = values.map(colour_of).fillna(NO_DATA)
+        counts = values.value_counts()
+        items = tuple(LegendItem(label, colour_of[value], int(counts.get(value, 0)))
+                      for value, label in measure.categories if counts.get(value, 0))
+        return colours, Legend(measure.label, "categorical", items, no_data=int(missing.sum()), colours=colour_of)
+    numbers = values.astype(float)
+    low, high = measure.domain or (numbers.min(), numbers.max())
+    if pd.isna(low) or low == high:
+        low, high = (0.0, 1.0) if pd.isna(low) else (low, low + 1)
+    stops = SEQUENTIAL[sequential]
+    colours = numbers.map(lambda v: NO_DATA if pd.isna(v) else interpolate(stops, (v - low) / (high - low)))
+    items = tuple(LegendItem("", c, 0) for c in stops)
+    return colours, Legend(measure.label, "numeric", items, low=measure.format(low), high=measure.format(high),
+                           no_data=int(missing.sum()))
+
+
+def rgba(colour: str, alpha: int = FILL_ALPHA) -> list[int]:
+    return [*hex_to_rgb(colour), alpha]
+
+
+def place_properties(summary: pd.DataFrame, measures: tuple[Measure, ...], categorical: str = "okabe_ito",
+                     sequential: str = "viridis") -> tuple[pd.DataFrame, dict[str, Legend]]:
+    """The per-place properties the served layer carries, and a legend per measure.
+
+    For every measure the layer holds its formatted value (``v_<key>``) and
+    fill colour (``c_<key>``), so switching measure needs no new download.
+    """
+    frame = summary.set_index("place_code")
+    props = pd.DataFrame({
+        "name": frame["place_name"],
+        "icb": frame["icb_short_name"],
+        "region": frame["region_name"],
+        "model": frame["governance_model_label"],
+        "illustrative": frame["source"].eq("illustrative").map({True: " (illustrative)", False: ""}),
+    })
+    legends = {}
+    for measure in measures:
+        colours, legends[measure.key] = colour_places(summary, measure, categorical, sequential)
+        props[f"v_{measure.key}"] = frame[measure.column].map(measure.format)
+        props[f"c_{measure.key}"] = colours.reindex(frame.index).map(rgba)
+    return props, legends
+
+
+def place_deck(places_url: str, icbs_url: str, england_url: str, regions_url: str, measure: Measure,
+               latitude: float, longitude: float, zoom: float, basemap: str = "none") -> pdk.Deck:
+    """The England map: places filled by ``measure`` (colours in the served layer), ICB and region borders."""
+    layers = [
+        pdk.Layer("GeoJsonLayer", england_url, id="england", filled=True, stroked=False,
+                  get_fill_color=[236, 236, 232, 255], pickable=False),
+        pdk.Layer("GeoJsonLayer", places_url, id="places", filled=True, stroked=True, pickable=True,
+                  auto_highlight=True, highlight_color=[255, 255, 255, 90], get_fill_color=f"properties.c_{measure.key}",
+                  get_line_color=[255, 255, 255, 200], line_width_min_pixels=0.6),
+        pdk.Layer("GeoJsonLayer", icbs_url, id="icbs", filled=False, stroked=True, pickable=False,
+                  get_line_color=[40, 40, 40, 230], line_width_min_pixels=1.4),
+        pdk.Layer("GeoJsonLayer", regions_url, id="regions", filled=False, stroked=True, pickable=False,
+                  get_line_color=[0, 0, 0, 255], line_width_min_pixels=2.6),
+    ]
+    extra = "" if measure.key == "governance_model" else "<br/>Governance: {model}"
+    tooltip = {
+        "html": ("<b>{name}</b>{illustrative}<br/>{icb} ICS · {region}<br/>"
+                 f"{measure.label}: <b>{{v_{measure.key}}}</b>{extra}"),
+        "style": {"backgroundColor": "#1f1f1f", "color": "white", "fontSize": "15px"},
+    }
+    if basemap == "none":
+        # Leave map_style unset: pydeck then sends its sentinel, which Streamlit reads as "no basemap".
+        # (An explicit None makes Streamlit fall back to a CARTO style fetched from the internet.)
+        kwargs = {"map_provider": None}
+    else:                                       # needs internet: only when configured
+        layers = [layer for layer in layers if layer.id != "england"]
+        kwargs = {"map_provider": "carto", "map_style": BASEMAPS[basemap]}
+    return pdk.Deck(layers=layers, initial_view_state=pdk.ViewState(latitude=latitude, longitude=longitude,
+                                                                    zoom=zoom, min_zoom=4, max_zoom=12),
+                    tooltip=tooltip, **kwargs)
+
+
+def _bounds(coords, acc=None):
+    acc = acc if acc is not None else [180.0, 90.0, -180.0, -90.0]
+    if coords and isinstance(coords[0], (int, float)):
+        acc[0], acc[1] = min(acc[0], coords[0]), min(acc[1], coords[1])
+        acc[2], acc[3] = max(acc[2], coords[0]), max(acc[3], coords[1])
+        return acc
+    for part in coords:
+        _bounds(part, acc)
+    return acc
+
+
+def view_of(geometries: list[dict], width: int = 900, height: int = 640) -> tuple[float, float, float]:
+    """(latitude, longitude, zoom) that fits the geometries into a map of the given pixel size.
+
+    >>> square = {"type": "Polygon", "coordinates": [[[-1, 52], [1, 52], [1, 54], [-1, 54], [-1, 52]]]}
+    >>> lat, lon, zoom = view_of([square])
+    >>> (lat, lon, round(zoom, 1))
+    (53.0, 0.0, 6.9)
+    """
+    acc = None
+    for geometry in geometries:
+        acc = _bounds(geometry["coordinates"], acc)
+    west, south, east, north = acc
+    lat, lon = (south + north) / 2, (west + east) / 2
+    lon_span = max(east - west, 0.05) * 1.15
+    # Mercator stretches latitude by 1/cos(lat).
+    lat_span = max(north - south, 0.05) * 1.15 / math.cos(math.radians(lat))
+    zoom = min(math.log2(360 / lon_span * width / 512), math.log2(360 / lat_span * height / 512))
+    return round(lat, 4), round(lon, 4), max(4.0, min(11.0, zoom))
+
+
+def place_table(summary: pd.DataFrame, measure: Measure) -> pd.DataFrame:
+    """The map's data as a table: the accessible alternative to the map."""
+    return pd.DataFrame({
+        "Place": summary["place_name"],
+        "ICS": summary["icb_short_name"],
+        "Region": summary["region_name"],
+        measure.label: summary[measure.column].map(measure.format),
+        "Governance model": summary["governance_model_label"],
+        "Population": summary["population"],
+        "Population source": summary["population_source"],
+        "Place definition": summary["source"],
+    }).sort_values(["Region", "ICS", "Place"]).reset_index(drop=True)

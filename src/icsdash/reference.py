@@ -1,0 +1,317 @@
+"""Reference data: regions, ICBs, places, their governance and PCNs, loaded and checked once.
+
+Every file in ``data/`` is read with a declared column schema. A bad value
+raises :class:`DataError` naming the file, the line and the column, and what
+is allowed. Past this boundary the tables are trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from .errors import DataError
+from .governance import BCF_ARRANGEMENTS, CRITERIA, CRITERION_STATUSES, EMPLOYERS, MODELS, MODELS_BY_KEY, YES_NO
+
+# England's extent, with a margin: every point must fall inside it.
+ENGLAND_BOUNDS = {"latitude": (49.8, 55.9), "longitude": (-6.5, 1.8)}
+SOURCES = ("documented", "illustrative")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a data file: its name, a check, and whether blanks are allowed."""
+
+    name: str
+    check: Callable[[str], object]
+    optional: bool = False
+
+
+def code(pattern: str, example: str) -> Callable[[str], str]:
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(f"must be a code like {example}; got {value!r}")
+        return value
+    return check
+
+
+def choice(allowed) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}; got {value!r}")
+        return value
+    return check
+
+
+def text(value: str) -> str:
+    return value
+
+
+def integer(low: int, high: int) -> Callable[[str], int]:
+    def check(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise ValueError(f"must be a whole number; got {value!r}") from None
+        if not low <= number <= high:
+            raise ValueError(f"must be from {low:,} to {high:,}; got {number:,}")
+        return number
+    return check
+
+
+def decimal(low: float, high: float) -> Callable[[str], float]:
+    def check(value: str) -> float:
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError(f"must be a number; got {value!r}") from None
+        if not low <= number <= high:
+            raise ValueError(f"must be from {low} to {high}; got {number}")
+        return number
+    return check
+
+
+def code_list(pattern: str, example: str) -> Callable[[str], str]:
+    one = code(pattern, example)
+
+    def check(value: str) -> str:
+        for part in value.split(";"):
+            one(part)
+        return value
+    return check
+
+
+REGION_ONS = r"E40\d{6}"
+ICB_ONS = r"E54\d{6}"
+ICB_ODS = r"Q[A-Z0-9]{2}"
+COUNCIL = r"E(0[6-9]|10)\d{6}"
+PLACE = r"Q[A-Z0-9]{2}-[a-z0-9-]+"
+PCN = r"U\d{5}"
+
+SCHEMAS: dict[str, tuple[Column, ...]] = {
+    "regions.csv": (
+        Column("region_ons_code", code(REGION_ONS, "E40000003")),
+        Column("region_ods_code", code(r"Y\d{2}", "Y56")),
+        Column("region_name", text),
+        Column("code_vintage", code(r"\d{4}", "2022")),
+        Column("region_ons_code_2024", code(REGION_ONS, "E40000013")),
+    ),
+    "icbs.csv": (
+        Column("icb_ons_code", code(ICB_ONS, "E54000057")),
+        Column("icb_ods_code", code(ICB_ODS, "QOP")),
+        Column("icb_name", text),
+        Column("region_name", text),
+        Column("code_vintage", code(r"\d{4}", "2023")),
+        Column("icb_ons_code_2022", code(ICB_ONS, "E54000052")),
+    ),
+    "places.csv": (
+        Column("place_code", code(PLACE, "QOP-bolton")),
+        Column("place_name", text),
+        Column("icb_ods_code", code(ICB_ODS, "QOP")),
+        Column("kind", text),
+        Column("group_name", text, optional=True),
+        Column("council_codes", code_list(COUNCIL, "E08000001;E06000038")),
+        Column("council_names", text),
+        Column("code_vintage", code(r"\d{4}", "2023")),
+        Column("districts_2011", text),
+        Column("lsoa_count", integer(1, 5_000)),
+        Column("population", integer(1_000, 5_000_000)),
+        Column("population_source", choice(("documented", "estimate"))),
+        Column("gp_practices", integer(1, 2_000), optional=True),
+        Column("source", choice(SOURCES)),
+        Column("source_ref", text, optional=True),
+    ),
+    "place_groups.csv": (
+        Column("icb_ods_code", code(ICB_ODS, "QHM")),
+        Column("group_name", text),
+        Column("kind", text),
+        Column("population", integer(1_000, 10_000_000), optional=True),
+        Column("pcns", integer(1, 500), optional=True),
+        Column("source", choice(SOURCES)),
+        Column("source_ref", text, optional=True),
+    ),
+    "place_governance.csv": (
+        Column("place_code", code(PLACE, "QOP-bolton")),
+        Column("governance_model", choice(tuple(MODELS_BY_KEY))),
+        Column("governance_note", text, optional=True),
+        Column("sap_post", text, optional=True),
+        Column("sap_employer", choice(tuple(EMPLOYERS))),
+        Column("sap_dual_role", choice(tuple(YES_NO))),
+        Column("delegated_budget_gbp_m", decimal(0, 20_000), optional=True),
+        Column("pooled_budget_gbp_m", decimal(0, 20_000), optional=True),
+        Column("aligned_budget_gbp_m", decimal(0, 20_000), optional=True),
+        Column("section75", choice(tuple(YES_NO))),
+        Column("bcf_arrangement", choice(tuple(BCF_ARRANGEMENTS))),
+        *(Column(c.key, choice(tuple(CRITERION_STATUSES))) for c in CRITERIA),
+        Column("documented_fields", text, optional=True),
+        Column("source", choice(("documented in part", "illustrative"))),
+        Column("source_ref", text, optional=True),
+    ),
+    "pcns.csv": (
+        Column("pcn_code", code(PCN, "U12345")),
+        Column("pcn_name", text),
+        Column("place_code", code(PLACE, "QOP-bolton")),
+        Column("icb_ods_code", code(ICB_ODS, "QOP")),
+        Column("latitude", decimal(*ENGLAND_BOUNDS["latitude"])),
+        Column("longitude", decimal(*ENGLAND_BOUNDS["longitude"])),
+        Column("list_size", integer(1, 1_000_000)),
+        Column("gp_practices", integer(1, 200)),
+        Column("source", choice(SOURCES)),
+    ),
+}
+GEO_FILES = ("geo/places.geojson", "geo/icbs.geojson", "geo/regions.geojson", "geo/england.geojson")
+
+
+def read_table(path: Path, schema: tuple[Column, ...]) -> pd.DataFrame:
+    """Read one CSV file and check every cell against ``schema``.
+
+    Errors name the file, the line (the header is line 1) and the column.
+    """
+    name = f"{path.parent.name}/{path.name}"
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise DataError("file not found", source=name) from None
+    except UnicodeDecodeError:
+        raise DataError("is not UTF-8 text", source=name) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"is not a readable CSV file ({str(exc).strip()})", source=name) from None
+    expected = [c.name for c in schema]
+    missing = [c for c in expected if c not in frame.columns]
+    if missing:
+        raise DataError(f"missing column(s) {', '.join(missing)}; expected {', '.join(expected)}", source=name)
+    extra = [c for c in frame.columns if c not in expected]
+    if extra:
+        raise DataError(f"unknown column(s) {', '.join(extra)}; expected {', '.join(expected)}", source=name)
+    if frame.empty:
+        raise DataError("has no data rows", source=name)
+    out: dict[str, list] = {}
+    for column in schema:
+        values = []
+        for i, raw in enumerate(frame[column.name]):
+            raw = raw.strip()
+            if raw == "":
+                if not column.optional:
+                    raise DataError("is empty; a value is required", source=name, line=i + 2, field=column.name)
+                values.append(None)
+                continue
+            try:
+                values.append(column.check(raw))
+            except ValueError as exc:
+                raise DataError(str(exc), source=name, line=i + 2, field=column.name) from None
+        out[column.name] = values
+    return pd.DataFrame(out)
+
+
+def _unique(frame: pd.DataFrame, column: str, name: str) -> None:
+    dup = frame[column].duplicated()
+    if dup.any():
+        i = int(dup.to_numpy().nonzero()[0][0])
+        raise DataError(f"duplicate value {frame[column].iloc[i]!r}", source=name, line=i + 2, field=column)
+
+
+def _known(frame: pd.DataFrame, column: str, allowed, name: str, what: str) -> None:
+    bad = ~frame[column].isin(list(allowed))
+    if bad.any():
+        i = int(bad.to_numpy().nonzero()[0][0])
+        raise DataError(f"{frame[column].iloc[i]!r} is not a known {what}", source=name, line=i + 2,
+                        field=column)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The checked reference tables. Treat them as read-only: they are shared by all sessions."""
+
+    regions: pd.DataFrame
+    icbs: pd.DataFrame
+    places: pd.DataFrame
+    pcns: pd.DataFrame
+    groups: pd.DataFrame
+    version: str
+
+    def place(self, place_code: str) -> pd.Series:
+        return self.places.loc[self.places["place_code"] == place_code].iloc[0]
+
+
+def data_files(data_dir: Path) -> list[Path]:
+    return [data_dir / n for n in SCHEMAS] + [data_dir / g for g in GEO_FILES]
+
+
+def data_version(data_dir: str | Path) -> str:
+    """A short hash of every reference file, so caches follow edits to the data."""
+    digest = hashlib.sha256()
+    for path in data_files(Path(data_dir)):
+        digest.update(path.name.encode())
+        if path.exists():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def load_reference(data_dir: str | Path) -> Reference:
+    """Load and cross-check every reference table in ``data_dir``."""
+    data_dir = Path(data_dir)
+    t = {name: read_table(data_dir / name, schema) for name, schema in SCHEMAS.items()}
+    regions, icbs, places = t["regions.csv"], t["icbs.csv"], t["places.csv"]
+    groups, governance, pcns = t["place_groups.csv"], t["place_governance.csv"], t["pcns.csv"]
+    for frame, column, name in ((regions, "region_ons_code", "regions.csv"), (icbs, "icb_ods_code", "icbs.csv"),
+                                (icbs, "icb_ons_code", "icbs.csv"), (places, "place_code", "places.csv"),
+                                (governance, "place_code", "place_governance.csv"), (pcns, "pcn_code", "pcns.csv")):
+        _unique(frame, column, f"data/{name}")
+    _known(icbs, "region_name", regions["region_name"], "data/icbs.csv", "region")
+    _known(places, "icb_ods_code", icbs["icb_ods_code"], "data/places.csv", "ICB ODS code")
+    _known(groups, "icb_ods_code", icbs["icb_ods_code"], "data/place_groups.csv", "ICB ODS code")
+    _known(governance, "place_code", places["place_code"], "data/place_governance.csv", "place code")
+    _known(pcns, "place_code", places["place_code"], "data/pcns.csv", "place code")
+    missing = sorted(set(places["place_code"]) - set(governance["place_code"]))
+    if missing:
+        raise DataError(f"has no row for place(s) {', '.join(missing[:5])}", source="data/place_governance.csv")
+    grouped = places[places["group_name"].notna()]
+    group_keys = set(zip(groups["icb_ods_code"], groups["group_name"]))
+    for i, row in grouped.iterrows():
+        if (row.icb_ods_code, row.group_name) not in group_keys:
+            raise DataError(f"group {row.group_name!r} is not in data/place_groups.csv for {row.icb_ods_code}",
+                            source="data/places.csv", line=int(i) + 2, field="group_name")
+    icb_of_place = dict(zip(places["place_code"], places["icb_ods_code"]))
+    wrong = pcns["icb_ods_code"] != pcns["place_code"].map(icb_of_place)
+    if wrong.any():
+        i = int(wrong.to_numpy().nonzero()[0][0])
+        raise DataError(f"ICB {pcns.icb_ods_code.iloc[i]} differs from its place's ICB "
+                        f"{icb_of_place[pcns.place_code.iloc[i]]}", source="data/pcns.csv", line=i + 2,
+                        field="icb_ods_code")
+
+    icbs = icbs.merge(regions[["region_name", "region_ons_code"]], on="region_name", how="left")
+    places = (places.merge(governance.rename(columns={"source": "governance_source",
+                                                     "source_ref": "governance_source_ref"}),
+                           on="place_code", how="left")
+              .merge(icbs[["icb_ods_code", "icb_ons_code", "icb_name", "region_name"]], on="icb_ods_code"))
+    places["icb_short_name"] = places["icb_name"].map(short_icb_name)
+    places["governance_model_label"] = places["governance_model"].map({m.key: m.label for m in MODELS})
+    places["sap_employer_label"] = places["sap_employer"].map(EMPLOYERS)
+    pcn_stats = pcns.groupby("place_code").agg(pcn_count=("pcn_code", "size"), pcn_list_size=("list_size", "sum"))
+    places = places.merge(pcn_stats, left_on="place_code", right_index=True, how="left")
+    per_icb = places.groupby("icb_ods_code").agg(population=("population", "sum"), place_count=("place_code", "size"),
+                                                 pcn_count=("pcn_count", "sum"))
+    icbs = icbs.merge(per_icb, left_on="icb_ods_code", right_index=True, how="left")
+    icbs["icb_short_name"] = icbs["icb_name"].map(short_icb_name)
+    empty = icbs["place_count"].isna()
+    if empty.any():
+        raise DataError(f"ICB {icbs.icb_ods_code[empty].iloc[0]} has no places", source="data/places.csv")
+    icbs[["place_count", "pcn_count", "population"]] = icbs[["place_count", "pcn_count", "population"]].astype(int)
+    return Reference(regions=regions, icbs=icbs, places=places.sort_values("place_name").reset_index(drop=True),
+                     pcns=pcns, groups=groups, version=data_version(data_dir))
+
+
+def short_icb_name(name: str) -> str:
+    """'NHS Greater Manchester Integrated Care Board' -> 'Greater Manchester'.
+
+    >>> short_icb_name("NHS Bristol, North Somerset and South Gloucestershire Integrated Care Board")
+    'Bristol, North Somerset and South Gloucestershire'
+    """
+    return re.sub(r"^NHS |\s*Integrated Care Board$", "", name)
