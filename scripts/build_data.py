@@ -48,6 +48,7 @@ PEOPLE_PER_LSOA = ENGLAND_POPULATION_2011 / ENGLAND_LSOAS_2011
 PEOPLE_PER_PCN = 42_000          # for the illustrative number of PCNs in a place
 SIMPLIFY_METRES = 350            # coverage simplification tolerance (British National Grid)
 PINHOLE_M2 = 1_000_000           # holes smaller than 1 km2 are gaps in the source, filled
+M2_PER_SQUARE_DEGREE = 7.6e9      # at England's latitude (111 km x 68 km)
 DECIMALS = 4                     # about 10 m in England
 BNG, WGS84 = "EPSG:27700", "EPSG:4326"
 GOVERNANCE_FIELDS = ("governance_model", "governance_note", "sap_post", "sap_employer",
@@ -207,7 +208,8 @@ def coverage_geometry(lsoas, place_of) -> gpd.GeoDataFrame:
     gdf = gpd.GeoDataFrame({"place_code": dissolved.index}, geometry=simplified, crs=BNG).to_crs(WGS84)
     grid = 10 ** -DECIMALS
     gdf["geometry"] = shapely.make_valid(shapely.set_precision(gdf.geometry.values, grid))
-    gdf["geometry"] = [_polygonal(g) for g in gdf.geometry]
+    # Snapping to the grid can pinch a ring into a new pinhole: fill those too.
+    gdf["geometry"] = [_fill_pinholes(_polygonal(g), PINHOLE_M2 / M2_PER_SQUARE_DEGREE) for g in gdf.geometry]
     return gdf
 
 

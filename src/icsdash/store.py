@@ -199,6 +199,16 @@ class Store:
                                       for i, per in zip(ids, score_rows) for d, s, j in per])
         return len(ids)
 
+    def add_assessments(self, records: Iterable[AssessmentRecord], framework: Framework, actor: str,
+                        action: str = "add_assessments") -> int:
+        """Write finished assessment records in one transaction, with one audit entry. Returns how many."""
+        records = list(records)
+        with self.engine.begin() as conn:
+            added = self._write_assessments(conn, records, framework)
+            self._audit(conn, actor, action, place_code=records[0].place_code if len(records) == 1 else None,
+                        count=added, framework=framework.id)
+        return added
+
     def seed_demo(self, place_codes: list[str], framework: Framework) -> int:
         """Add the illustrative demo assessments once, to an empty database. Returns how many were added.
 

@@ -51,7 +51,7 @@ def _signature(*paths: Path) -> tuple:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _load_context(config_path: str, _signature_key: tuple, environ_url: str | None) -> Context:
+def _load_context(config_path: str, static_dir: str, _signature_key: tuple, environ_url: str | None) -> Context:
     config = load_config(config_path)
     reference = load_reference(config.data_dir)
     framework = load_framework(config.framework_path)
@@ -60,7 +60,7 @@ def _load_context(config_path: str, _signature_key: tuple, environ_url: str | No
     store = Store.open(config.database_url)
     if config.seed_demo:
         store.seed_demo(reference.places["place_code"].tolist(), framework)
-    return Context(config, reference, framework, geo, store, static_dir=Path(config_path).parent / "static")
+    return Context(config, reference, framework, geo, store, static_dir=Path(static_dir))
 
 
 def boot(root: Path) -> Context:
@@ -72,7 +72,8 @@ def boot(root: Path) -> Context:
     watched = [config_path, config.framework_path, *[config.data_dir / n for n in
                                                      ("places.csv", "place_governance.csv", "pcns.csv", "icbs.csv",
                                                       "regions.csv", "place_groups.csv", "geo/places.geojson")]]
-    ctx = _load_context(str(config_path), _signature(*watched), os.environ.get("DATABASE_URL"))
+    # Streamlit serves static files from the folder beside the main script, wherever the config lives.
+    ctx = _load_context(str(config_path), str(root / "static"), _signature(*watched), os.environ.get("DATABASE_URL"))
     st.session_state[CONTEXT_KEY] = ctx
     return ctx
 

@@ -1,0 +1,125 @@
+"""Shared fixtures: the shipped reference data, frameworks, temporary databases and app copies."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from icsdash.framework import load_framework
+from icsdash.reference import load_reference
+from icsdash.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+MINI_FRAMEWORK = ROOT / "tests" / "data" / "frameworks" / "mini.yaml"
+
+
+@pytest.fixture(scope="session")
+def reference():
+    return load_reference(DATA)
+
+
+@pytest.fixture(scope="session")
+def framework():
+    return load_framework(DATA / "frameworks" / "scirocco_style.yaml")
+
+
+@pytest.fixture(scope="session")
+def mini_framework():
+    return load_framework(MINI_FRAMEWORK)
+
+
+@pytest.fixture
+def data_copy(tmp_path) -> Path:
+    """A writable copy of data/ to break on purpose."""
+    target = tmp_path / "data"
+    shutil.copytree(DATA, target, ignore=shutil.ignore_patterns("sources"))
+    return target
+
+
+def write_config(folder: Path, overrides: dict | None = None, database_url: str | None = None) -> Path:
+    """A config.yaml in ``folder`` that points at the shipped data, with ``overrides`` merged in."""
+    doc = yaml.safe_load((ROOT / "config.yaml").read_text())
+    doc["data"]["dir"] = str(DATA)
+    doc["data"]["framework"] = str(DATA / "frameworks" / "scirocco_style.yaml")
+    doc["database"]["url"] = database_url or f"sqlite:///{folder / 'icsdash.sqlite3'}"
+    for dotted, value in (overrides or {}).items():
+        section, key = dotted.split(".")
+        doc.setdefault(section, {})[key] = value
+    path = folder / "config.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _pg_bin() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    return Path(found[-1]).parent if found else None
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A throw-away PostgreSQL cluster on a free localhost port, started by the tests themselves."""
+    bin_dir = _pg_bin()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL server binaries not installed (apt-get install -y postgresql); "
+                    "the PostgreSQL tests run in CI")
+    base = Path(tempfile.mkdtemp(prefix="icsdash-pg-"))
+    data, port = base / "data", free_port()
+    as_user: list[str] = []
+    if os.geteuid() == 0:                      # initdb refuses to run as root
+        as_user = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(base, "postgres", "postgres")
+    run = lambda *cmd: subprocess.run([*as_user, *cmd], check=True, capture_output=True, text=True)  # noqa: E731
+    run(str(bin_dir / "initdb"), "-D", str(data), "-U", "icsdash", "--auth=trust", "-E", "UTF8")
+    run(str(bin_dir / "pg_ctl"), "-D", str(data), "-o", f"-p {port} -k {base} -c listen_addresses=127.0.0.1",
+        "-l", str(base / "log"), "-w", "start")
+    try:
+        for _ in range(50):
+            done = subprocess.run([*as_user, str(bin_dir / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U",
+                                   "icsdash", "-d", "postgres", "-c", "CREATE DATABASE icsdash"],
+                                  capture_output=True, text=True)
+            if done.returncode == 0:
+                break
+            time.sleep(0.2)
+        yield f"postgresql://icsdash@127.0.0.1:{port}/icsdash"
+    finally:
+        subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store(request, tmp_path):
+    """A fresh, empty store on SQLite and (when available) on PostgreSQL."""
+    if request.param == "sqlite":
+        store = Store.open(f"sqlite:///{tmp_path / 'any.sqlite3'}")
+    else:
+        url = request.getfixturevalue("postgres_url")
+        store = Store.open(url)
+        from icsdash.store import metadata
+        metadata.drop_all(store.engine)
+        metadata.create_all(store.engine)
+    yield store
+    store.engine.dispose()

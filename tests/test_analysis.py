@@ -1,0 +1,88 @@
+"""The numbers behind the Overview: place scores, statuses, national figures, governance mix."""
+
+import pandas as pd
+import pytest
+
+from icsdash import analysis
+
+
+def latest_rows(rows):
+    """rows: (place, round, position, kind, group, dimension, score)."""
+    frame = pd.DataFrame(rows, columns=["place_code", "round", "round_position", "kind", "stakeholder_group",
+                                        "dimension_id", "score"])
+    frame["score"] = frame["score"].astype("Float64")
+    return frame
+
+
+@pytest.fixture
+def tiny(mini_framework):
+    rows = []
+    # Place A, round 1: three individuals; consensus recorded for 'leadership' only.
+    for group, scores in (("icb", (1, 2, 3)), ("local_authority", (2, 2, 0)), ("nhs_provider", (3, None, 1))):
+        for dim, s in zip(mini_framework.dimension_ids, scores):
+            rows.append(("A", "R1", 1, "individual", group, dim, s))
+    rows.append(("A", "R1", 1, "consensus", "consensus", "leadership", 3))
+    # Place B, round 2 only: two individuals who disagree on 'outcomes'.
+    for group, scores in (("icb", (1, 1, 0)), ("voluntary_sector", (1, 2, 3))):
+        for dim, s in zip(mini_framework.dimension_ids, scores):
+            rows.append(("B", "R2", 2, "individual", group, dim, s))
+    return latest_rows(rows)
+
+
+def test_dimension_scores(tiny, mini_framework):
+    table = analysis.dimension_scores(tiny, mini_framework).set_index(["place_code", "dimension_id"])
+    a_lead = table.loc[("A", "leadership")]
+    assert (a_lead["median"], a_lead["n"], a_lead["consensus"], a_lead["score"]) == (2.0, 3, 3, 3)
+    a_data = table.loc[("A", "data_sharing")]
+    assert (a_data["median"], a_data["n"], a_data["score"]) == (2.0, 2, 2.0)     # "not assessed" left out
+    assert pd.isna(a_data["consensus"])
+    b_out = table.loc[("B", "outcomes")]
+    assert (b_out["median"], b_out["min"], b_out["max"], b_out["agreement"]) == (1.5, 0, 3, "Split")
+    assert table.loc[("B", "leadership"), "agreement"] == "Agreement"
+
+
+def test_assessment_status():
+    activity = pd.DataFrame([
+        ("A", "R2", 2, "individual", "submitted", 3), ("A", "R2", 2, "consensus", "submitted", 1),
+        ("B", "R2", 2, "individual", "submitted", 2), ("B", "R2", 2, "individual", "draft", 1),
+        ("C", "R2", 2, "individual", "draft", 2), ("D", "R1", 1, "individual", "submitted", 4),
+    ], columns=["place_code", "round", "round_position", "kind", "status", "n"])
+    status = analysis.assessment_status(activity, ["A", "B", "C", "D", "E"], "R2")
+    assert status.to_dict() == {"A": "consensus", "B": "submitted", "C": "in_progress", "D": "not_started",
+                                "E": "not_started"}
+
+
+def test_place_summary_on_the_default_data(reference, framework, tmp_path):
+    from icsdash.store import Store
+    store = Store.open(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    store.seed_demo(reference.places["place_code"].tolist(), framework)
+    latest, activity = store.latest_scores(), store.activity()
+    summary = analysis.place_summary(reference, latest, activity, framework)
+    assert len(summary) == len(reference.places)
+    assert summary["current_round"].unique().tolist() == ["2025/26"]
+    # Overall maturity of one place, computed by hand from the stored scores.
+    code = summary.dropna(subset=["overall_maturity"])["place_code"].iloc[0]
+    mine = latest[latest.place_code == code]
+    last = mine[mine.round_position == mine.round_position.max()]
+    per_dim = {}
+    for dim, rows in last.groupby("dimension_id"):
+        cons = rows[rows.kind == "consensus"]["score"].dropna()
+        per_dim[dim] = float(cons.iloc[0]) if len(cons) else float(rows[rows.kind == "individual"]["score"].dropna().median())
+    expected = round(sum(per_dim.values()) / len(per_dim), 2)
+    assert summary.set_index("place_code").loc[code, "overall_maturity"] == pytest.approx(expected)
+    statuses = summary["assessment_status"].value_counts().to_dict()
+    assert set(statuses) == {"not_started", "in_progress", "submitted", "consensus"}
+    figures = analysis.national_figures(reference, summary)
+    assert figures.places_assessed == statuses["submitted"] + statuses["consensus"]
+    assert (figures.regions, figures.icbs, figures.places, figures.pcns) == (7, 42, len(reference.places), len(reference.pcns))
+    per_head = summary.set_index("place_code").loc["QU9-oxfordshire", "pooled_per_head"]
+    assert per_head == round(399e6 / reference.place("QU9-oxfordshire").population)
+
+
+def test_governance_mix_counts_every_model(reference):
+    mix = analysis.governance_mix(reference.places)
+    assert mix["places"].sum() == len(reference.places)
+    assert mix.set_index("governance_model").loc["system_wide", "places"] == 3
+    assert mix.set_index("governance_model").loc["lead_provider", "places"] >= 1
+    assert mix["share"].sum() == pytest.approx(1.0, abs=0.001)
+    assert mix["governance_model"].tolist()[0] == "consultative_forum"

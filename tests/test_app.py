@@ -1,0 +1,129 @@
+"""The app as a user meets it, through Streamlit's AppTest: every page, the figures, and clear errors."""
+
+from datetime import datetime, timezone
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from icsdash.assessments import AssessmentRecord
+from icsdash.pages import PAGES
+from icsdash.store import Store
+
+from conftest import ROOT, free_port, write_config
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    """An AppTest of app.py on the shipped data, with its own database and static folder."""
+    config = write_config(tmp_path)
+    monkeypatch.setenv("ICSDASH_CONFIG", str(config))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.tmp_path = tmp_path
+    return at
+
+
+def metrics(at):
+    return {m.label: m.value for m in at.metric}
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.key for p in PAGES])
+def test_every_page_runs_on_the_default_data(app, page):
+    app.run()                                  # st.navigation registers the pages on the first run
+    app.switch_page(page.path).run()
+    assert not app.exception, app.exception
+    assert not app.error, [e.value for e in app.error]
+    assert app.title, "each page has a title"
+
+
+def test_overview_figures(app, reference):
+    app.run()
+    assert not app.exception
+    store = Store.open(f"sqlite:///{app.tmp_path / 'icsdash.sqlite3'}")
+    latest = store.latest_scores()
+    assessed = latest[latest["round"] == "2025/26"]["place_code"].nunique()
+    assert metrics(app) == {
+        "Regions": "7", "Integrated care systems": "42", "Places": f"{len(reference.places):,}",
+        "Primary care networks": f"{len(reference.pcns):,}",
+        "Places assessed in 2025/26": f"{assessed} of {len(reference.places)}",
+    }
+    assert app.title[0].value == "Integrated care in England"
+    assert "Illustrative data is labelled" in app.caption[0].value
+
+
+def test_map_is_fed_from_static_files(app):
+    app.run()
+    deck = app.get("deck_gl_json_chart")[0].proto
+    urls = [u for u in __import__("re").findall(r'"data": "([^"]+)"', deck.json)]
+    assert len(urls) == 4 and all(u.startswith("app/static/generated/") for u in urls)
+    for url in urls:
+        assert (ROOT / "static" / "generated" / url.rsplit("/", 1)[1]).exists()
+    assert "http" not in deck.json
+    before = deck.json
+    app.run()                                         # a rerun sends the same small spec, no geometry
+    assert app.get("deck_gl_json_chart")[0].proto.json == before
+    assert len(before) < 10_000
+
+
+def test_region_filter_narrows_the_figures(app, reference):
+    app.run()
+    app.sidebar.selectbox[0].select("London").run()
+    london = reference.places[reference.places.region_name == "London"]
+    shown = metrics(app)
+    assert shown["Integrated care systems"] == "5"
+    assert shown["Places"] == str(len(london))
+    assert shown["Primary care networks"] == f"{int(london.pcn_count.sum()):,}"
+    assert app.title[0].value == "Integrated care in London"
+
+
+def test_measure_choice_changes_the_legend(app):
+    app.run()
+    app.selectbox(key="overview_measure").select("assessment_status").run()
+    legend = " ".join(m.value for m in app.markdown)
+    assert "Assessment status (latest round)" in legend and "Not started" in legend
+    table = app.dataframe[0].value
+    assert "Assessment status (latest round)" in table.columns
+
+
+def test_a_new_submission_shows_at_the_next_rerun(app, framework):
+    app.run()
+    before = int(metrics(app)["Places assessed in 2025/26"].split(" of ")[0])
+    store = Store.open(f"sqlite:///{app.tmp_path / 'icsdash.sqlite3'}")
+    latest = store.latest_scores()
+    done = set(latest[latest["round"] == "2025/26"]["place_code"])
+    place = next(c for c in sorted(app.session_state["_icsdash_context"].reference.places.place_code) if c not in done)
+    record = AssessmentRecord(place_code=place, round_label="2025/26", kind="individual", stakeholder_group="icb",
+                              participant="Test participant", status="submitted",
+                              created_at=datetime.now(timezone.utc), scores={d: 3 for d in framework.dimension_ids},
+                              author="test", is_demo=False)
+    assert store.add_assessments([record], framework, actor="test") == 1
+    app.run()
+    assert metrics(app)["Places assessed in 2025/26"].split(" of ")[0] == str(before + 1)
+
+
+def test_bad_config_stops_with_a_clear_message(tmp_path, monkeypatch):
+    monkeypatch.setenv("ICSDASH_CONFIG", str(write_config(tmp_path, {"map.zoom": 99})))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    assert at.title[0].value == "icsdash cannot start"
+    assert "config.yaml, map.zoom" in at.error[0].value
+    assert "must be a number from 3.0 to 12.0; got 99" in at.error[0].value
+    assert not (tmp_path / "icsdash.sqlite3").exists()             # nothing written
+
+
+def test_bad_data_file_stops_with_a_clear_message(tmp_path, monkeypatch, data_copy):
+    text = (data_copy / "places.csv").read_text().replace("QOP-bolton,Bolton,QOP", "QOP-bolton,Bolton,Q!!")
+    (data_copy / "places.csv").write_text(text)
+    monkeypatch.setenv("ICSDASH_CONFIG", str(write_config(tmp_path, {"data.dir": str(data_copy)})))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    assert "data/places.csv, line" in at.error[0].value and "icb_ods_code" in at.error[0].value
+
+
+def test_unreachable_database_is_explained(tmp_path, monkeypatch):
+    url = f"postgresql://nobody@127.0.0.1:{free_port()}/icsdash"
+    monkeypatch.setenv("ICSDASH_CONFIG", str(write_config(tmp_path, database_url=url)))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    message = at.error[0].value
+    assert "cannot open the database" in message and "127.0.0.1" in message

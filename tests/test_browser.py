@@ -1,0 +1,129 @@
+"""What only a browser can prove: the map draws, tooltips work, geometry is fetched once, nothing leaves the machine.
+
+The tests start ``streamlit run app.py`` on a free localhost port and drive
+Debian's Chromium headless through Playwright. They skip, saying why, only
+when the browser or Playwright is not installed; CI installs both.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, free_port, write_config
+
+CHROMIUM = os.environ.get("ICSDASH_CHROMIUM", "/usr/bin/chromium")
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--no-first-run", "--disable-sync"]
+LOCAL = ("http://127.0.0.1", "http://localhost", "ws://127.0.0.1", "ws://localhost", "data:", "blob:")
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install -y chromium); the browser tests run in CI",
+                allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("browser")
+    port = free_port()
+    env = {**os.environ, "ICSDASH_CONFIG": str(write_config(folder))}
+    env.pop("DATABASE_URL", None)
+    log = open(folder / "streamlit.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                             "--server.address", "127.0.0.1", "--server.headless", "true"],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: " + (folder / "streamlit.log").read_text()[-2000:])
+    yield base
+    proc.terminate()
+    proc.wait(10)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    pg = context.new_page()
+    pg.requests = []
+    pg.on("request", lambda r: pg.requests.append(r.url))
+    pg.goto(server + "/")
+    pg.wait_for_selector("canvas", timeout=30_000)
+    pg.wait_for_timeout(2500)              # let deck.gl fetch the layers and draw
+    yield pg
+    context.close()
+
+
+def distinct_colours(png: bytes) -> set[tuple[int, int, int]]:
+    from PIL import Image
+    image = Image.open(io.BytesIO(png)).convert("RGB").resize((200, 200))
+    return {c for _, c in image.getcolors(40_000) if max(c) - min(c) > 60}      # saturated colours only
+
+
+def test_map_draws_places_in_colour(page, tmp_path):
+    canvas = page.locator("canvas").first
+    canvas.scroll_into_view_if_needed()
+    png = canvas.screenshot()
+    (tmp_path / "map.png").write_bytes(png)
+    assert len(distinct_colours(png)) >= 6, "the map should show several governance-model colours"
+    assert page.get_by_text("Committee of the ICB").first.is_visible()
+
+
+def test_geometry_comes_from_static_serving_once(page, server):
+    places = [u for u in page.requests if "/app/static/generated/places-" in u]
+    assert len(places) == 1
+    with urllib.request.urlopen(places[0]) as r:
+        assert r.status == 200 and len(r.read()) < 1_000_000
+    # Choosing another measure reuses the downloaded layer: no new geometry request.
+    page.get_by_label("Colour places by").click()
+    page.get_by_role("option", name="Population (estimate)").click()
+    page.wait_for_timeout(2000)
+    assert page.get_by_text("Population (estimate)").first.is_visible()
+    assert len([u for u in page.requests if "/app/static/generated/places-" in u]) == 1
+
+
+def test_tooltip_names_the_place(page):
+    canvas = page.locator("canvas").first
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    text = ""
+    for fx, fy in ((0.55, 0.45), (0.5, 0.6), (0.45, 0.5), (0.6, 0.7)):
+        page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+        page.wait_for_timeout(600)
+        text = " ".join(page.locator(".deck-tooltip").all_inner_texts())
+        if text.strip():
+            break
+    assert " ICS · " in text and "Governance model:" in text
+
+
+def test_nothing_leaves_the_machine(page):
+    page.reload()
+    page.wait_for_selector("canvas", timeout=30_000)
+    page.wait_for_timeout(2500)
+    outside = [u for u in page.requests if not u.startswith(LOCAL)]
+    assert outside == []

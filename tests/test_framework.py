@@ -1,0 +1,64 @@
+"""The maturity framework file: loaded as data, with nothing about its dimensions in code."""
+
+import pytest
+
+from icsdash.errors import DataError
+from icsdash.framework import load_framework
+
+from conftest import DATA, MINI_FRAMEWORK
+
+
+def test_default_framework_has_twelve_dimensions_scored_0_to_5(framework):
+    assert framework.id == "scirocco_style"
+    assert len(framework.dimensions) == 12
+    assert framework.dimension_ids[:3] == ["readiness_to_change", "structure_and_governance", "digital_infrastructure"]
+    assert framework.dimension_ids[-1] == "capacity_building"
+    assert (framework.scale_min, framework.scale_max) == (0, 5)
+    assert all(sorted(d.levels) == [0, 1, 2, 3, 4, 5] for d in framework.dimensions)
+    assert all(len(d.short) <= 14 for d in framework.dimensions)
+
+
+def test_a_different_framework_loads_the_same_way(mini_framework):
+    assert mini_framework.id == "mini_test" and mini_framework.version == "0.3"
+    assert mini_framework.dimension_ids == ["leadership", "data_sharing", "outcomes"]
+    assert (mini_framework.scale_min, mini_framework.scale_max) == (0, 3)
+    assert [mini_framework.band(s).id for s in (0, 1, 1.5, 2, 3)] == ["low", "low", "low", "high", "high"]
+
+
+@pytest.mark.parametrize("ratings, expected", [
+    ([3] * 12, "Agreement"),
+    ([2, 3, 4] * 4, "Agreement"),                 # all inside the window 2..4
+    ([0, 1, 2, 3, 3, 3, 3, 3, 3, 3, 4, 5], "Agreement"),   # 3 outside 2..4: fewer than 4
+    ([0, 0, 1, 1, 3, 3, 3, 3, 3, 3, 5, 5], "Split"),       # 4 or more outside any window with the median
+    ([1, 5], "Split"),                            # panel of 2: threshold 4*2/12 = 0.67, one outside
+    ([4, 5], "Agreement"),
+    ([None, 3, 3], "Agreement"),                  # "not assessed" is ignored
+])
+def test_agreement_rule(framework, ratings, expected):
+    assert framework.agreement_status(ratings) == expected
+
+
+def _break(tmp_path, old, new):
+    text = (DATA / "frameworks" / "scirocco_style.yaml").read_text()
+    assert old in text
+    path = tmp_path / "broken.yaml"
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ('      5: "Commitment', '      6: "Commitment', "broken.yaml, dimensions[1].levels: must describe every level from 0 to 5"),
+    ("  - id: structure_and_governance", "  - id: readiness_to_change",
+     "broken.yaml, dimensions[2].id: duplicate dimension id 'readiness_to_change'"),
+    ("  max: 5\n", "  max: 50\n", "broken.yaml, scale: must satisfy 0 <= min < max <= 10"),
+    ("  window: 3", "  window: 0", "broken.yaml, agreement: window, max_outside and reference_panel must be at least 1"),
+])
+def test_broken_framework_names_the_key(tmp_path, old, new, message):
+    with pytest.raises(DataError) as raised:
+        load_framework(_break(tmp_path, old, new))
+    assert str(raised.value).startswith(message)
+
+
+def test_missing_framework_file(tmp_path):
+    with pytest.raises(DataError, match="nothing.yaml: file not found"):
+        load_framework(tmp_path / "nothing.yaml")

@@ -1,0 +1,104 @@
+"""Map builders: colours and legends as data, and decks that reach nothing outside the app."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from icsdash import maps
+from icsdash.measures import MEASURES, MEASURES_BY_KEY
+from icsdash.palettes import NO_DATA
+
+
+@pytest.fixture
+def summary():
+    return pd.DataFrame({
+        "place_code": ["A", "B", "C", "D"], "place_name": ["Ay", "Bee", "Cee", "Dee"],
+        "icb_short_name": ["X"] * 4, "region_name": ["London"] * 4,
+        "governance_model": ["joint_committee", "joint_committee", "place_board", None],
+        "governance_model_label": ["Joint committee", "Joint committee", "Place board", None],
+        "overall_maturity": [0.0, 2.5, 5.0, None], "source": ["documented", "illustrative", "illustrative", "illustrative"],
+        "assessment_status": ["consensus", "submitted", "not_started", "in_progress"],
+        "sap_employer": ["icb", "council", "council", "joint"],
+        "population": [100_000, 200_000, 300_000, 400_000], "population_source": ["estimate"] * 4,
+        "delegated_per_head": [500.0, 600.0, None, 700.0], "pooled_per_head": [10.0, 20.0, 30.0, 40.0],
+    })
+
+
+def test_categorical_colours_and_legend(summary):
+    colours, legend = maps.colour_places(summary, MEASURES_BY_KEY["governance_model"])
+    assert colours["A"] == colours["B"] != colours["C"]
+    assert colours["D"] == NO_DATA
+    assert [(i.label, i.count) for i in legend.items] == [("Joint committee", 2), ("Place board", 1)]
+    assert legend.no_data == 1
+
+
+def test_numeric_colours_use_the_fixed_domain(summary):
+    colours, legend = maps.colour_places(summary, MEASURES_BY_KEY["overall_maturity"], sequential="viridis")
+    assert colours["A"] == "#440154" and colours["C"] == "#FDE725"      # 0 and 5 are the ends of the ramp
+    assert (legend.low, legend.high, legend.no_data) == ("0.0", "5.0", 1)
+
+
+def test_every_measure_formats_and_colours(summary):
+    props, legends = maps.place_properties(summary, MEASURES)
+    assert set(legends) == {m.key for m in MEASURES}
+    for m in MEASURES:
+        assert props[f"c_{m.key}"].map(len).eq(4).all()
+        assert props[f"v_{m.key}"].map(lambda v: isinstance(v, str)).all()
+    assert props.loc["D", "v_overall_maturity"] == "No data"
+    assert props.loc["A", "v_delegated_per_head"] == "£500"
+    assert props.loc["B", "illustrative"] == " (illustrative)"
+
+
+def deck_json(basemap="none", measure="governance_model"):
+    deck = maps.place_deck("app/static/generated/places-1.json", "app/static/generated/icbs-1.json",
+                           "app/static/generated/england-1.json", "app/static/generated/regions-1.json",
+                           MEASURES_BY_KEY[measure], 52.9, -1.8, 5.3, basemap=basemap)
+    return json.loads(deck.to_json())
+
+
+def test_default_deck_references_nothing_remote():
+    spec = deck_json()
+    text = json.dumps(spec)
+    assert "http" not in text and "mapbox" not in text and "carto" not in text
+    assert spec["mapStyle"] == "__MAP_STYLE__"        # Streamlit's "no basemap" marker
+    assert [layer["id"] for layer in spec["layers"]] == ["england", "places", "icbs", "regions"]
+    places = spec["layers"][1]
+    assert places["data"] == "app/static/generated/places-1.json"
+    assert places["getFillColor"] == "@@=properties.c_governance_model"
+
+
+def test_configured_basemap_is_the_only_remote_part():
+    spec = deck_json("carto-light", "overall_maturity")
+    assert spec["mapProvider"] == "carto" and "cartocdn" in spec.pop("mapStyle")
+    assert "http" not in json.dumps(spec)
+    assert [layer["id"] for layer in spec["layers"]] == ["places", "icbs", "regions"]   # tiles replace the outline
+    assert spec["layers"][0]["getFillColor"] == "@@=properties.c_overall_maturity"
+
+
+def test_tooltip_names_the_measure_and_its_value():
+    deck = maps.place_deck("p", "i", "e", "r", MEASURES_BY_KEY["overall_maturity"], 52.9, -1.8, 5.3)
+    html = deck._tooltip["html"]
+    assert "{name}" in html and "{icb}" in html
+    assert "Overall maturity (latest round): <b>{v_overall_maturity}</b>" in html
+    assert "Governance: {model}" in html
+    governance = maps.place_deck("p", "i", "e", "r", MEASURES_BY_KEY["governance_model"], 52.9, -1.8, 5.3)
+    assert "Governance: {model}" not in governance._tooltip["html"]
+
+
+def test_view_of_fits_london_tighter_than_england(reference):
+    from icsdash.geography import load_geography
+    from conftest import DATA
+    geo = load_geography(DATA, set(reference.places.place_code), set(reference.icbs.icb_ods_code))
+    london = reference.places[reference.places.region_name == "London"]["place_code"]
+    lat, lon, zoom = maps.view_of([geo.shapes["places"][c] for c in london])
+    assert 51.3 < lat < 51.7 and -0.4 < lon < 0.2
+    _, _, england_zoom = maps.view_of(list(geo.shapes["places"].values()))
+    assert zoom > england_zoom + 2
+
+
+def test_place_table_is_the_map_as_text(summary):
+    table = maps.place_table(summary, MEASURES_BY_KEY["overall_maturity"])
+    assert table.columns.tolist() == ["Place", "ICS", "Region", "Overall maturity (latest round)", "Governance model",
+                                      "Population", "Population source", "Place definition"]
+    assert table.set_index("Place").loc["Bee", "Overall maturity (latest round)"] == "2.5"

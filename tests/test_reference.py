@@ -1,0 +1,189 @@
+"""Reference data: the counts, the documented case studies, and clear errors for bad files."""
+
+import pytest
+
+from icsdash.errors import DataError
+from icsdash.reference import ENGLAND_BOUNDS, load_reference
+
+
+def test_national_counts(reference):
+    assert len(reference.regions) == 7
+    assert len(reference.icbs) == 42
+    assert len(reference.places) >= 170
+    assert len(reference.pcns) >= 1200
+    assert reference.icbs["place_count"].sum() == len(reference.places)
+    assert set(reference.icbs["region_name"]) == set(reference.regions["region_name"])
+
+
+def test_codes_carry_their_vintage(reference):
+    assert set(reference.icbs["code_vintage"]) == {"2023"}
+    assert set(reference.places["code_vintage"]) == {"2023"}
+    surrey = reference.icbs.set_index("icb_ods_code").loc["QXU"]
+    assert (surrey.icb_ons_code, surrey.icb_ons_code_2022) == ("E54000063", "E54000052")
+
+
+def places_of(reference, ods):
+    return sorted(reference.places.loc[reference.places.icb_ods_code == ods, "place_name"])
+
+
+@pytest.mark.parametrize("ods, names", [
+    ("QOP", ["Bolton", "Bury", "Heywood, Middleton and Rochdale", "Manchester", "Oldham", "Salford", "Stockport",
+             "Tameside", "Trafford", "Wigan"]),
+    ("QKK", ["Bexley", "Bromley", "Greenwich", "Lambeth", "Lewisham", "Southwark"]),
+    ("QRV", ["Brent", "Ealing", "Hammersmith and Fulham", "Harrow", "Hillingdon", "Hounslow",
+             "Kensington and Chelsea", "Westminster"]),
+    ("QYG", ["Cheshire East", "Cheshire West", "Halton", "Knowsley", "Liverpool", "Sefton", "St Helens",
+             "Warrington", "Wirral"]),
+    ("QVV", ["Bournemouth, Christchurch and Poole", "Dorset"]),
+    ("QGH", ["Herefordshire", "Worcestershire"]),
+    ("QU9", ["Berkshire West", "Buckinghamshire", "Oxfordshire"]),
+    ("QR1", ["Gloucestershire"]),
+    ("QJM", ["Lincolnshire"]),
+    ("QSL", ["Somerset"]),
+])
+def test_documented_systems_have_exactly_their_documented_places(reference, ods, names):
+    assert places_of(reference, ods) == names
+    assert set(reference.places.loc[reference.places.icb_ods_code == ods, "source"]) == {"documented"}
+
+
+def test_surrey_heartlands_has_three_places_one_documented(reference):
+    rows = reference.places[reference.places.icb_ods_code == "QXU"].set_index("place_name")
+    assert sorted(rows.index) == ["East Surrey and Surrey Downs", "Guildford and Waverley", "North West Surrey"]
+    assert rows.loc["North West Surrey", "source"] == "documented"
+    assert rows.loc["North West Surrey", "pcn_count"] == 9
+    assert rows.loc["Guildford and Waverley", "source"] == "illustrative"
+
+
+def test_berkshire_west_covers_its_three_councils(reference):
+    row = reference.place("QU9-berkshire-west")
+    assert row.council_codes == "E06000037;E06000038;E06000041"
+    assert row.districts_2011 == "Reading; West Berkshire; Wokingham"
+
+
+def test_north_west_london_figures_from_the_case_study(reference):
+    rows = reference.places[reference.places.icb_ods_code == "QRV"].set_index("place_name")
+    assert rows.loc["Hillingdon", ["population", "gp_practices", "pcn_count"]].tolist() == [309014, 45, 6]
+    assert rows.loc["Ealing", ["population", "gp_practices", "pcn_count"]].tolist() == [340341, 73, 8]
+    assert rows.loc["Westminster", ["population", "gp_practices", "pcn_count"]].tolist() == [269848, 33, 4]
+    assert rows["pcn_count"].sum() == 46
+    assert set(rows["population_source"]) == {"documented"}
+    practices = reference.pcns[reference.pcns.icb_ods_code == "QRV"]["gp_practices"].sum()
+    assert practices == 350
+
+
+def test_north_east_and_north_cumbria_local_icps(reference):
+    places = reference.places[reference.places.icb_ods_code == "QHM"]
+    pcns = places.groupby("group_name")["pcn_count"].sum().to_dict()
+    assert pcns == {"North Cumbria": 8, "North": 24, "Central": 24, "Tees Valley": 17}
+    members = places.groupby("group_name")["place_name"].apply(sorted).to_dict()
+    assert members["North"] == ["Gateshead", "Newcastle", "North Tyneside", "Northumberland"]
+    assert members["Tees Valley"] == ["Darlington", "Hartlepool", "Middlesbrough", "Redcar and Cleveland",
+                                      "Stockton-on-Tees"]
+    groups = reference.groups.set_index("group_name")
+    assert groups.loc["Tees Valley", "population"] == 847000
+
+
+def test_case_study_governance(reference):
+    gm = reference.places[reference.places.icb_ods_code == "QOP"].set_index("place_name")
+    assert gm.loc["Bolton", "sap_employer"] == "nhs_trust"
+    assert (gm.drop("Bolton")["sap_employer"] == "council").all()
+    assert gm.loc["Tameside", "pooled_budget_gbp_m"] == 1000
+    sel = reference.places[reference.places.icb_ods_code == "QKK"].set_index("place_name")["governance_model"]
+    assert sel.to_dict() == {"Bexley": "joint_committee", "Bromley": "joint_committee",
+                             "Greenwich": "committee_of_statutory_body", "Lambeth": "committee_of_statutory_body",
+                             "Lewisham": "committee_of_statutory_body", "Southwark": "committee_of_statutory_body"}
+    hereford = reference.place("QGH-herefordshire")
+    assert hereford.governance_model == "lead_provider"
+    assert "governance_model" in hereford.documented_fields
+    oxon = reference.place("QU9-oxfordshire")
+    assert (oxon.pooled_budget_gbp_m, oxon.pooled_budget_gbp_m + oxon.aligned_budget_gbp_m) == (399, 489)
+    joint = reference.places[reference.places.icb_ods_code == "QYG"].set_index("place_name")["sap_employer"]
+    assert sorted(joint[joint == "joint"].index) == ["Cheshire West", "Sefton", "St Helens"]
+    assert reference.place("QJM-lincolnshire").governance_model == "system_wide"
+
+
+def test_everything_not_documented_is_labelled_illustrative(reference):
+    illustrative = reference.places[reference.places.governance_source == "illustrative"]
+    assert (illustrative["documented_fields"].isna()).all()
+    assert set(reference.pcns["source"]) == {"illustrative"}
+    assert reference.places.loc[reference.places.icb_ods_code == "QKS", "source"].eq("illustrative").all()
+
+
+def test_every_pcn_has_a_valid_location_and_code(reference):
+    pcns = reference.pcns
+    assert pcns["pcn_code"].str.fullmatch(r"U\d{5}").all()
+    assert pcns["latitude"].between(*ENGLAND_BOUNDS["latitude"]).all()
+    assert pcns["longitude"].between(*ENGLAND_BOUNDS["longitude"]).all()
+    assert (pcns["list_size"] > 0).all()
+    # list sizes add up to each place's population
+    totals = pcns.groupby("place_code")["list_size"].sum()
+    population = reference.places.set_index("place_code")["population"]
+    assert (totals == population.reindex(totals.index)).all()
+
+
+def test_populations_are_estimated_from_lsoas(reference):
+    est = reference.places[reference.places.population_source == "estimate"]
+    ratio = est["population"] / est["lsoa_count"]
+    assert ratio.between(1600, 1630).all()        # 53.0 million / 32,844 LSOAs, rounded to 100s
+    assert 52_000_000 < reference.places["population"].sum() < 54_000_000
+
+
+# --------------------------------------------------------------------------- bad files
+
+def _edit(path, old, new, count=1):
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new, count))
+
+
+@pytest.mark.parametrize("file, old, new, message", [
+    ("pcns.csv", "U1", "X1", r"data/pcns.csv, line \d+, pcn_code: must be a code like U12345; got 'X1"),
+    ("places.csv", "QOP-bolton,Bolton,QOP", "QOP-bolton,Bolton,QZZ",
+     r"data/places.csv, line \d+, icb_ods_code: 'QZZ' is not a known ICB ODS code"),
+    ("place_governance.csv", "committee_of_statutory_body", "parish_council",
+     r"data/place_governance.csv, line \d+, governance_model: must be one of consultative_forum, "),
+    ("icbs.csv", "E54000057", "E5400005", r"data/icbs.csv, line \d+, icb_ons_code: must be a code like E54000057"),
+    ("places.csv", "population_source", "pop_source",
+     r"data/places.csv: missing column\(s\) population_source; expected place_code"),
+])
+def test_malformed_data_names_file_line_and_column(data_copy, file, old, new, message):
+    _edit(data_copy / file, old, new)
+    with pytest.raises(DataError, match=message):
+        load_reference(data_copy)
+
+
+def test_duplicate_code_is_refused(data_copy):
+    path = data_copy / "pcns.csv"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(lines + [lines[1]]) + "\n")
+    with pytest.raises(DataError, match=rf"data/pcns.csv, line {len(lines) + 1}, pcn_code: duplicate value"):
+        load_reference(data_copy)
+
+
+def test_pcn_must_share_its_places_icb(data_copy):
+    path = data_copy / "pcns.csv"
+    lines = path.read_text().splitlines()
+    fields = lines[1].split(",")
+    fields[3] = "QOP" if fields[3] != "QOP" else "QKK"
+    lines[1] = ",".join(fields)
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match=r"data/pcns.csv, line 2, icb_ods_code: ICB .* differs from its place's ICB"):
+        load_reference(data_copy)
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", r"data/regions.csv: is not a readable CSV file"),
+    ("region_ons_code,region_ods_code,region_name,code_vintage,region_ons_code_2024\n".encode(),
+     r"data/regions.csv: has no data rows"),
+    ("region_ons_code,region_name\nE40000003,Londr\xe9s\n".encode("cp1252"), r"data/regions.csv: is not UTF-8 text"),
+])
+def test_unreadable_files(data_copy, content, message):
+    (data_copy / "regions.csv").write_bytes(content)
+    with pytest.raises(DataError, match=message):
+        load_reference(data_copy)
+
+
+def test_missing_file(data_copy):
+    (data_copy / "place_groups.csv").unlink()
+    with pytest.raises(DataError, match=r"data/place_groups.csv: file not found"):
+        load_reference(data_copy)
