@@ -32,14 +32,16 @@ with key_col:
                        format_func=lambda k: MEASURES_BY_KEY[k].label)
     measure = MEASURES_BY_KEY[key]
     urls, legends = ui.served_layers(ctx, summary)
-    ui.legend(legends[key])
+    legend = legends[key] if region == ui.ALL else maps.focus_legend(legends[key], shown, measure)
+    ui.legend(legend)
     st.caption(measure.description)
 with map_col:
     view = maps.view_of([ctx.geography.shapes["places"][c] for c in shown["place_code"]]) if region != ui.ALL else \
         (ctx.config.map_latitude, ctx.config.map_longitude, ctx.config.map_zoom)
     deck = maps.place_deck(urls["places"], urls["icbs"], urls["england"], urls["regions"], measure, *view,
-                           basemap=ctx.config.map_basemap)
-    st.pydeck_chart(deck, height=620, width="stretch")
+                           basemap=ctx.config.map_basemap, focus_region=None if region == ui.ALL else region)
+    st.pydeck_chart(deck, height=620, width="stretch",
+                    alt=maps.alt_text(legend, len(shown), "England" if region == ui.ALL else region))
     st.caption("Thin dark lines: ICS borders; thick: NHS England regions. Hover over a place for details. "
                "Boundaries: ONS, OGL v3; contains OS data © Crown copyright and database right.")
 

@@ -65,6 +65,23 @@ def test_map_is_fed_from_static_files(app):
     assert len(before) < 10_000
 
 
+def test_map_has_alt_text_matching_the_legend(app, reference):
+    app.run()
+    alt = app.get("deck_gl_json_chart")[0].proto.alt
+    counts = reference.places["governance_model"].value_counts()
+    assert alt.startswith(f"Map of {len(reference.places)} places in England coloured by governance model: ")
+    assert f"System-wide (no separate place) {counts['system_wide']}" in alt
+
+
+def test_demo_seeding_can_be_switched_off(tmp_path, monkeypatch, reference):
+    monkeypatch.setenv("ICSDASH_CONFIG", str(write_config(tmp_path, {"database.seed_demo": False})))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    assert metrics(at)["Places assessed in the current round"] == f"0 of {len(reference.places)}"
+    assert Store.open(f"sqlite:///{tmp_path / 'icsdash.sqlite3'}").data_version() == 0
+    assert "Assessment scores are illustrative demo data" not in at.caption[0].value
+
+
 def test_region_filter_narrows_the_figures(app, reference):
     app.run()
     app.sidebar.selectbox[0].select("London").run()

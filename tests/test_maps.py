@@ -102,3 +102,21 @@ def test_place_table_is_the_map_as_text(summary):
     assert table.columns.tolist() == ["Place", "ICS", "Region", "Overall maturity (latest round)", "Governance model",
                                       "Population", "Population source", "Place definition"]
     assert table.set_index("Place").loc["Bee", "Overall maturity (latest round)"] == "2.5"
+
+
+def test_focus_legend_counts_the_region_but_keeps_national_colours(summary):
+    national = maps.colour_places(summary, MEASURES_BY_KEY["governance_model"])[1]
+    region = maps.focus_legend(national, summary[summary.place_code.isin(["B", "D"])], MEASURES_BY_KEY["governance_model"])
+    assert [(i.label, i.count, i.colour) for i in region.items] == [("Joint committee", 1, national.colours["joint_committee"])]
+    assert region.no_data == 1
+    numeric = maps.colour_places(summary, MEASURES_BY_KEY["population"])[1]
+    focused = maps.focus_legend(numeric, summary[summary.place_code == "A"], MEASURES_BY_KEY["population"])
+    assert (focused.low, focused.high, focused.no_data) == ("100,000", "400,000", 0)
+
+
+def test_region_focus_greys_other_places():
+    spec = json.loads(maps.place_deck("p", "i", "e", "r", MEASURES_BY_KEY["population"], 51.5, -0.1, 9,
+                                      focus_region="London").to_json())
+    places = spec["layers"][1]
+    assert places["getFillColor"] == "@@=properties.region == 'London' ? properties.c_population : [225, 225, 222, 170]"
+    assert places["updateTriggers"] == {"getFillColor": ["population", "London"]}

@@ -7,12 +7,12 @@ borders come from the shipped boundaries, so the map works with no internet.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 import pydeck as pdk
 
-from .measures import Measure
+from .measures import MEASURES_BY_KEY, Measure
 from .palettes import CATEGORICAL, NO_DATA, SEQUENTIAL, hex_to_rgb, interpolate
 
 FILL_ALPHA = 220
@@ -63,6 +63,19 @@ def colour_places(summary: pd.DataFrame, measure: Measure, categorical: str = "o
                            no_data=int(missing.sum()))
 
 
+def focus_legend(legend: Legend, shown: pd.DataFrame, measure: Measure) -> Legend:
+    """The national legend recounted for the places ``shown``; colours and numeric range stay national,
+    because the map's colours are computed once for all of England."""
+    values = shown[measure.column]
+    if legend.kind == "categorical":
+        counts = values.value_counts()
+        labels = dict(measure.categories)
+        items = tuple(LegendItem(labels[v], legend.colours[v], int(counts[v]))
+                      for v, _ in measure.categories if counts.get(v, 0))
+        return replace(legend, items=items, no_data=int(values.isna().sum()))
+    return replace(legend, no_data=int(values.isna().sum()))
+
+
 def rgba(colour: str, alpha: int = FILL_ALPHA) -> list[int]:
     return [*hex_to_rgb(colour), alpha]
 
@@ -90,14 +103,39 @@ def place_properties(summary: pd.DataFrame, measures: tuple[Measure, ...], categ
     return props, legends
 
 
+OUTSIDE_FOCUS = [225, 225, 222, 170]
+
+
+def fill_accessor(measure: Measure, focus_region: str | None = None) -> str:
+    """The deck.gl accessor for a place's fill: its colour for ``measure``, greyed outside ``focus_region``.
+
+    >>> fill_accessor(MEASURES_BY_KEY["population"])
+    'properties.c_population'
+    >>> fill_accessor(MEASURES_BY_KEY["population"], "London")
+    "properties.region == 'London' ? properties.c_population : [225, 225, 222, 170]"
+    """
+    colour = f"properties.c_{measure.key}"
+    if focus_region is None:
+        return colour
+    if "'" in focus_region or "\\" in focus_region:
+        raise ValueError(f"region name {focus_region!r} cannot be used in a map expression")
+    return f"properties.region == '{focus_region}' ? {colour} : {OUTSIDE_FOCUS}"
+
+
 def place_deck(places_url: str, icbs_url: str, england_url: str, regions_url: str, measure: Measure,
-               latitude: float, longitude: float, zoom: float, basemap: str = "none") -> pdk.Deck:
-    """The England map: places filled by ``measure`` (colours in the served layer), ICB and region borders."""
+               latitude: float, longitude: float, zoom: float, basemap: str = "none",
+               focus_region: str | None = None) -> pdk.Deck:
+    """The England map: places filled by ``measure`` (colours in the served layer), ICB and region borders.
+
+    With ``focus_region``, places outside that region are drawn in grey.
+    """
     layers = [
         pdk.Layer("GeoJsonLayer", england_url, id="england", filled=True, stroked=False,
                   get_fill_color=[236, 236, 232, 255], pickable=False),
         pdk.Layer("GeoJsonLayer", places_url, id="places", filled=True, stroked=True, pickable=True,
-                  auto_highlight=True, highlight_color=[255, 255, 255, 90], get_fill_color=f"properties.c_{measure.key}",
+                  auto_highlight=True, highlight_color=[255, 255, 255, 90], get_fill_color=fill_accessor(measure, focus_region),
+                  # deck.gl recomputes colours only when a trigger changes, not when the accessor text does
+                  update_triggers={"getFillColor": [measure.key, focus_region or ""]},
                   get_line_color=[255, 255, 255, 200], line_width_min_pixels=0.6),
         pdk.Layer("GeoJsonLayer", icbs_url, id="icbs", filled=False, stroked=True, pickable=False,
                   get_line_color=[40, 40, 40, 230], line_width_min_pixels=1.4),
@@ -133,13 +171,13 @@ def _bounds(coords, acc=None):
     return acc
 
 
-def view_of(geometries: list[dict], width: int = 900, height: int = 640) -> tuple[float, float, float]:
+def view_of(geometries: list[dict], width: int = 600, height: int = 620) -> tuple[float, float, float]:
     """(latitude, longitude, zoom) that fits the geometries into a map of the given pixel size.
 
     >>> square = {"type": "Polygon", "coordinates": [[[-1, 52], [1, 52], [1, 54], [-1, 54], [-1, 52]]]}
     >>> lat, lon, zoom = view_of([square])
     >>> (lat, lon, round(zoom, 1))
-    (53.0, 0.0, 6.9)
+    (53.0, 0.0, 6.8)
     """
     acc = None
     for geometry in geometries:
@@ -165,3 +203,20 @@ def place_table(summary: pd.DataFrame, measure: Measure) -> pd.DataFrame:
         "Population source": summary["population_source"],
         "Place definition": summary["source"],
     }).sort_values(["Region", "ICS", "Place"]).reset_index(drop=True)
+
+
+def alt_text(legend: Legend, places: int, area: str) -> str:
+    """A sentence describing the map for screen readers: what is coloured and how many of each.
+
+    >>> alt_text(Legend("Governance model", "categorical", (LegendItem("Joint committee", "#000", 3),),
+    ...                 no_data=1), 4, "England")
+    'Map of 4 places in England coloured by governance model: Joint committee 3; no data 1. The same data is in the table below.'
+    """
+    if legend.kind == "categorical":
+        parts = [f"{item.label} {item.count}" for item in legend.items]
+    else:
+        parts = [f"from {legend.low} to {legend.high}"]
+    if legend.no_data:
+        parts.append(f"no data {legend.no_data}")
+    return (f"Map of {places} places in {area} coloured by {legend.title[0].lower() + legend.title[1:]}: "
+            f"{'; '.join(parts)}. The same data is in the table below.")

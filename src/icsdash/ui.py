@@ -102,7 +102,9 @@ def show_unexpected(page_title: str) -> None:
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _summary(_ctx: Context, reference_version: str, store_version: int) -> pd.DataFrame:
     store = _ctx.store
-    return analysis.place_summary(_ctx.reference, store.latest_scores(), store.activity(), _ctx.framework)
+    summary = analysis.place_summary(_ctx.reference, store.latest_scores(), store.activity(), _ctx.framework)
+    summary.attrs["versions"] = (reference_version, store_version)
+    return summary
 
 
 def place_summary(ctx: Context) -> pd.DataFrame:
@@ -124,7 +126,7 @@ def _served_layers(_ctx: Context, _summary_frame: pd.DataFrame, reference_versio
 
 def served_layers(ctx: Context, summary: pd.DataFrame) -> tuple[dict[str, str], dict[str, Legend]]:
     """URLs of the map layers (written once per data version) and a legend per measure."""
-    return _served_layers(ctx, summary, ctx.reference.version, ctx.store.data_version(),
+    return _served_layers(ctx, summary, *summary.attrs["versions"],
                           (ctx.config.categorical_palette, ctx.config.sequential_palette))
 
 
