@@ -27,6 +27,8 @@ KINDS = ("individual", "consensus")
 STATUSES = ("draft", "submitted")
 CONSENSUS_GROUP = "consensus"
 
+MAX_PARTICIPANT = 80
+
 DEMO_ROUNDS: tuple[tuple[str, datetime], ...] = (
     ("2024/25", datetime(2025, 3, 3, 9, 0, tzinfo=timezone.utc)),
     ("2025/26", datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)),
@@ -113,3 +115,50 @@ def demo_assessments(place_codes: list[str], framework: Framework) -> Iterator[A
                     participant="Workshop consensus", status="submitted",
                     created_at=when.replace(day=when.day + 21), scores=consensus,
                     justifications={d: DEMO_NOTE for d, s in consensus.items() if s is not None})
+
+
+# --------------------------------------------------------------------------- checking what a user entered
+
+def check_entries(framework: Framework, scores: dict, justifications: dict, max_justification: int) -> dict[str, str]:
+    """Problems with the values themselves (wrong type, out of range, too long), by dimension id.
+
+    ``scores`` maps a dimension to an integer score or None ("not assessed");
+    dimensions not yet answered are simply absent.
+
+    >>> from pathlib import Path
+    >>> from icsdash.framework import load_framework
+    >>> fw = load_framework(Path(__file__).parents[2] / "tests/data/frameworks/mini.yaml")
+    >>> check_entries(fw, {"leadership": 7, "outcomes": "2", "nope": 1}, {"data_sharing": "x" * 11}, 10)
+    {'nope': 'is not a dimension of this framework', 'leadership': 'score must be a whole number from 0 to 3, or not assessed; got 7', 'outcomes': "score must be a whole number from 0 to 3, or not assessed; got '2'", 'data_sharing': 'justification is 11 characters; at most 10 are allowed'}
+    """
+    problems: dict[str, str] = {}
+    known = set(framework.dimension_ids)
+    for dim in list(scores) + list(justifications):
+        if dim not in known:
+            problems[dim] = "is not a dimension of this framework"
+    for dim, score in scores.items():
+        if dim in known and score is not None and (isinstance(score, bool) or not isinstance(score, int)
+                                                    or not framework.scale_min <= score <= framework.scale_max):
+            problems[dim] = (f"score must be a whole number from {framework.scale_min} to {framework.scale_max}, "
+                             f"or not assessed; got {score!r}")
+    for dim, text in justifications.items():
+        if dim not in known or dim in problems:
+            continue
+        if not isinstance(text, str):
+            problems[dim] = f"justification must be text; got {type(text).__name__}"
+        elif len(text) > max_justification:
+            problems[dim] = f"justification is {len(text):,} characters; at most {max_justification:,} are allowed"
+        elif "\x00" in text:
+            problems[dim] = "justification contains a NUL character, which cannot be stored"
+    return problems
+
+
+def gaps(framework: Framework, scores: dict, justifications: dict) -> dict[str, str]:
+    """What is still missing before an assessment can be submitted, by dimension id."""
+    missing: dict[str, str] = {}
+    for dim in framework.dimension_ids:
+        if dim not in scores:
+            missing[dim] = "choose a score or 'not assessed'"
+        elif scores[dim] is not None and not (justifications.get(dim) or "").strip():
+            missing[dim] = "write a justification for this score"
+    return missing

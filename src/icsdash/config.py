@@ -71,6 +71,31 @@ def _database_url(value: Any) -> str:
     return value
 
 
+def _integer(low: int, high: int) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValueError(f"must be a whole number from {low} to {high}; got {value!r}")
+        return value
+    return check
+
+
+def _users(value: Any) -> dict[str, str]:
+    from .auth import check_user_entry
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError("must map e-mail addresses (or '*@domain') to roles, e.g. "
+                         "{'lead@icb.nhs.uk': 'system_leader', '*@bolton.gov.uk': 'place_director:QOP-bolton'}")
+    for email, entry in value.items():
+        if not isinstance(email, str) or "@" not in email:
+            raise ValueError(f"has {email!r}, which is not an e-mail address or '*@domain'")
+        try:
+            check_user_entry(str(entry))
+        except ValueError as exc:
+            raise ValueError(f"entry for {email!r}: {exc}") from None
+    return {str(k): str(v) for k, v in value.items()}
+
+
 def _measure(value: Any) -> str:
     from .measures import MEASURES_BY_KEY
     if value not in MEASURES_BY_KEY:
@@ -110,12 +135,24 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("map.latitude", 52.9, _number(49.0, 56.0), "Latitude of the initial map view."),
     Setting("map.longitude", -1.8, _number(-7.0, 2.5), "Longitude of the initial map view."),
     Setting("map.zoom", 5.3, _number(3.0, 12.0), "Zoom of the initial map view."),
+    Setting("auth.users", {}, _users,
+            "Single sign-on users and their roles: e-mail (or '*@domain') to 'viewer', 'system_leader', "
+            "'admin' or 'place_director:<place code>'. Unlisted users are viewers."),
+    Setting("auth.max_failed_attempts", 5, _integer(3, 20),
+            "Wrong access codes allowed from one browser before sign-in is refused for a while."),
+    Setting("auth.lockout_minutes", 15, _integer(1, 1440),
+            "How long sign-in stays refused after too many wrong codes."),
+    Setting("auth.session_hours", 12, _integer(1, 168),
+            "How long a sign-in with an access code lasts, across page reloads."),
+    Setting("assessment.max_justification", 2000, _integer(100, 20000),
+            "Longest justification allowed for one dimension, in characters."),
     Setting("theme.categorical_palette", "okabe_ito", _one_of("okabe_ito", "tableau10"),
             "Palette for categories (governance models, statuses); both are colour-blind safe."),
     Setting("theme.sequential_palette", "viridis", _one_of("viridis", "cividis", "blues"),
             "Palette for numbers (maturity, population)."),
 )
 SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
+MAPPING_SETTINGS = {"auth.users"}          # values that are themselves mappings
 
 
 @dataclass(frozen=True)
@@ -137,6 +174,11 @@ class Config:
     map_zoom: float
     categorical_palette: str
     sequential_palette: str
+    auth_users: dict[str, str] = field(default_factory=dict)
+    max_failed_attempts: int = 5
+    lockout_minutes: int = 15
+    session_hours: int = 12
+    max_justification: int = 2000
     values: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
@@ -144,7 +186,7 @@ def _flatten(doc: dict, prefix: str = "") -> dict[str, Any]:
     flat: dict[str, Any] = {}
     for key, value in doc.items():
         dotted = f"{prefix}{key}"
-        if isinstance(value, dict):
+        if isinstance(value, dict) and dotted not in MAPPING_SETTINGS:
             flat.update(_flatten(value, dotted + "."))
         else:
             flat[dotted] = value
@@ -190,7 +232,8 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None) -> Conf
     if doc is None:
         doc = {}
     if not isinstance(doc, dict):
-        raise ConfigError("must be a mapping of sections (app, data, database, map, theme)", source=name)
+        raise ConfigError("must be a mapping of sections (app, data, database, map, auth, assessment, theme)",
+                          source=name)
     flat = _flatten(doc)
     for key in flat:
         if key not in SETTINGS_BY_KEY:
@@ -220,7 +263,10 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None) -> Conf
         map_latitude=values["map.latitude"], map_longitude=values["map.longitude"],
         map_zoom=values["map.zoom"],
         categorical_palette=values["theme.categorical_palette"],
-        sequential_palette=values["theme.sequential_palette"], values=values,
+        sequential_palette=values["theme.sequential_palette"], auth_users=values["auth.users"],
+        max_failed_attempts=values["auth.max_failed_attempts"], lockout_minutes=values["auth.lockout_minutes"],
+        session_hours=values["auth.session_hours"], max_justification=values["assessment.max_justification"],
+        values=values,
     )
     if not config.data_dir.is_dir():
         raise ConfigError(f"folder {config.data_dir} does not exist", source=name, field="data.dir")

@@ -10,19 +10,63 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterable
 
 import pandas as pd
-from sqlalchemy import (Boolean, CheckConstraint, Column, DateTime, ForeignKey, Integer, MetaData, String, Table,
-                        Text, UniqueConstraint, create_engine, event, func, insert, select)
+from sqlalchemy import (Boolean, CheckConstraint, Column, DateTime, ForeignKey, Integer, LargeBinary, MetaData, String,
+                        Table, Text, UniqueConstraint, and_, create_engine, delete, event, func, insert, select, update)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
-from .assessments import AssessmentRecord, DEMO_ROUNDS, demo_assessments
+from . import auth
+from .assessments import (CONSENSUS_GROUP, DEMO_ROUNDS, MAX_PARTICIPANT, STAKEHOLDER_GROUPS, AssessmentRecord,
+                          check_entries, demo_assessments, gaps)
+from .auth import Principal
 from .errors import IcsdashError
 from .framework import Framework
+
+
+class Incomplete(IcsdashError):
+    """An assessment cannot be submitted yet; ``gaps`` names what is missing, by dimension."""
+
+    def __init__(self, gaps: dict[str, str]):
+        self.gaps = gaps
+        super().__init__(f"{len(gaps)} dimension(s) still need attention before submitting", source="assessment")
+
+
+class InvalidEntry(IcsdashError):
+    """A value a user entered is not allowed; ``problems`` names each, by field. Nothing was written."""
+
+    def __init__(self, problems: dict[str, str]):
+        self.problems = problems
+        first = next(iter(problems.items()))
+        super().__init__(f"{first[1]} (and {len(problems) - 1} more)" if len(problems) > 1 else first[1],
+                         source="assessment", field=first[0])
+
+
+@dataclass
+class Assessment:
+    """One version of one assessment, as a form shows it."""
+
+    id: int
+    assessment_key: str
+    version: int
+    place_code: str
+    round: str
+    kind: str
+    stakeholder_group: str
+    participant: str
+    author: str
+    status: str
+    framework_id: str
+    framework_version: str
+    created_at: datetime
+    updated_at: datetime
+    submitted_at: datetime | None
+    scores: dict[str, int | None]
+    justifications: dict[str, str]
 
 metadata = MetaData()
 
@@ -61,7 +105,8 @@ scores = Table(
     "scores", metadata,
     Column("assessment_id", Integer, ForeignKey("assessments.id", ondelete="CASCADE"), primary_key=True),
     Column("dimension_id", String(80), primary_key=True),
-    Column("score", Integer),                         # NULL: "not assessed"
+    Column("score", Integer),                         # NULL: not assessed, or not yet answered
+    Column("not_assessed", Boolean, nullable=False, default=False),
     Column("justification", Text, nullable=False, default=""),
     CheckConstraint("score IS NULL OR (score >= 0 AND score <= 10)", name="ck_scores_range"),
 )
@@ -75,6 +120,34 @@ audit_log = Table(
     Column("place_code", String(80)),
     Column("assessment_id", Integer),
     Column("detail", Text, nullable=False, default="{}"),
+)
+
+access_codes = Table(
+    "access_codes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("lookup_id", String(12), nullable=False, unique=True),
+    Column("salt", LargeBinary(32), nullable=False),
+    Column("code_hash", LargeBinary(64), nullable=False),
+    Column("role", String(40), nullable=False),
+    Column("place_code", String(80)),
+    Column("label", String(200), nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+sign_in_attempts = Table(
+    "sign_in_attempts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client", String(200), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("succeeded", Boolean, nullable=False),
+)
+
+consensus_inputs = Table(
+    "consensus_inputs", metadata,
+    Column("consensus_id", Integer, ForeignKey("assessments.id"), primary_key=True),
+    Column("input_id", Integer, ForeignKey("assessments.id"), primary_key=True),
 )
 
 meta = Table(
@@ -195,8 +268,8 @@ class Store:
             return 0
         ids = conn.execute(insert(assessments).returning(assessments.c.id, sort_by_parameter_order=True),
                            rows).scalars().all()
-        conn.execute(insert(scores), [{"assessment_id": i, "dimension_id": d, "score": s, "justification": j}
-                                      for i, per in zip(ids, score_rows) for d, s, j in per])
+        conn.execute(insert(scores), [{"assessment_id": i, "dimension_id": d, "score": s, "not_assessed": s is None,
+                                       "justification": j} for i, per in zip(ids, score_rows) for d, s, j in per])
         return len(ids)
 
     def add_assessments(self, records: Iterable[AssessmentRecord], framework: Framework, actor: str,
@@ -262,3 +335,304 @@ class Store:
         with self.engine.connect() as conn:
             return bool(conn.execute(select(func.count()).select_from(assessments)
                                      .where(assessments.c.is_demo.is_(True))).scalar_one())
+
+    # ------------------------------------------------------------------ access codes
+
+    def create_access_code(self, actor: Principal | str, role: str, place_code: str | None, label: str,
+                           known_places: set[str] | None = None) -> str:
+        """Create an access code and return it: the only time it is ever shown. Stores only its hash."""
+        actor_name = self._admin_name(actor)
+        if role not in auth.ROLES_BY_KEY or role == "viewer":
+            raise InvalidEntry({"role": f"must be one of place_director, system_leader, admin; got {role!r}"})
+        if role == "place_director" and not place_code:
+            raise InvalidEntry({"place_code": "a place director's code must name a place"})
+        if role != "place_director" and place_code:
+            raise InvalidEntry({"place_code": "only place directors' codes are bound to a place"})
+        if place_code and known_places is not None and place_code not in known_places:
+            raise InvalidEntry({"place_code": f"{place_code!r} is not a known place code"})
+        label = (label or "").strip()
+        if len(label) > 200:
+            raise InvalidEntry({"label": f"must be at most 200 characters; got {len(label)}"})
+        code, lookup = auth.new_code()
+        salt, digest = auth.hash_secret(auth.parse_code(code)[1])
+        with self.engine.begin() as conn:
+            conn.execute(insert(access_codes).values(lookup_id=lookup, salt=salt, code_hash=digest, role=role,
+                                                     place_code=place_code, label=label, created_at=_now(),
+                                                     created_by=actor_name))
+            self._audit(conn, actor_name, "create_access_code", place_code=place_code, lookup_id=lookup, role=role)
+        return code
+
+    def revoke_access_code(self, actor: Principal | str, lookup_id: str) -> None:
+        actor_name = self._admin_name(actor)
+        with self.engine.begin() as conn:
+            done = conn.execute(update(access_codes).where(access_codes.c.lookup_id == lookup_id,
+                                                           access_codes.c.revoked_at.is_(None))
+                                .values(revoked_at=_now())).rowcount
+            if not done:
+                raise InvalidEntry({"lookup_id": f"no active access code {lookup_id!r}"})
+            self._audit(conn, actor_name, "revoke_access_code", lookup_id=lookup_id)
+
+    def access_codes(self) -> pd.DataFrame:
+        """Every code's public details (never the secret or its hash)."""
+        query = select(access_codes.c.lookup_id, access_codes.c.role, access_codes.c.place_code,
+                       access_codes.c.label, access_codes.c.created_at, access_codes.c.created_by,
+                       access_codes.c.revoked_at).order_by(access_codes.c.id)
+        with self.engine.connect() as conn:
+            return pd.read_sql(query, conn)
+
+    @staticmethod
+    def _admin_name(actor: Principal | str) -> str:
+        if isinstance(actor, Principal):
+            auth.require_admin(actor)
+            return actor.name
+        return actor                        # the command line, run by whoever runs the server
+
+    def sign_in(self, code: str, client: str, max_failed: int = 5, lockout_minutes: int = 15) -> Principal:
+        """The principal an access code grants. Wrong codes are counted per client and throttled."""
+        since = _now() - timedelta(minutes=lockout_minutes)
+        with self.engine.begin() as conn:
+            failures = conn.execute(select(func.count()).select_from(sign_in_attempts).where(
+                sign_in_attempts.c.client == client, sign_in_attempts.c.at >= since,
+                sign_in_attempts.c.succeeded.is_(False))).scalar_one()
+        if failures >= max_failed:
+            raise auth.AccessDenied(f"too many wrong access codes from this browser; try again in "
+                                    f"{lockout_minutes} minutes", source="sign-in")
+        parsed = auth.parse_code(code or "")
+        row = None
+        if parsed:
+            with self.engine.connect() as conn:
+                row = conn.execute(select(access_codes).where(access_codes.c.lookup_id == parsed[0],
+                                                              access_codes.c.revoked_at.is_(None))).first()
+        # Hash even when the code is unknown, so timing does not tell which lookup ids exist.
+        ok = bool(row) and auth.secret_matches(parsed[1], row.salt, row.code_hash)
+        if not ok:
+            auth.hash_secret(parsed[1] if parsed else "x" * 24, b"0" * 16)
+        with self.engine.begin() as conn:
+            conn.execute(insert(sign_in_attempts).values(client=client[:200], at=_now(), succeeded=ok))
+            if ok:
+                self._audit(conn, f"code {row.lookup_id}", "sign_in", place_code=row.place_code, role=row.role)
+        if not ok:
+            left = max_failed - failures - 1
+            hint = (f"{left} more attempt(s) before sign-in pauses for {lockout_minutes} minutes" if left > 0
+                    else f"sign-in is now paused for {lockout_minutes} minutes")
+            raise auth.AccessDenied(f"that access code is not valid (check it with whoever gave it to you); {hint}",
+                                    source="sign-in")
+        name = row.label or f"{auth.ROLES_BY_KEY[row.role].label} ({row.lookup_id})"
+        return Principal(row.role, row.place_code, name, "code")
+
+    # ------------------------------------------------------------------ rounds
+
+    def add_round(self, actor: Principal | str, label: str) -> int:
+        actor_name = self._admin_name(actor)
+        label = (label or "").strip()
+        if not 1 <= len(label) <= 40:
+            raise InvalidEntry({"label": "a round needs a name of 1 to 40 characters, e.g. '2026/27'"})
+        with self.engine.begin() as conn:
+            if conn.execute(select(rounds.c.id).where(rounds.c.label == label)).first():
+                raise InvalidEntry({"label": f"a round called {label!r} already exists"})
+            round_id = self.ensure_round(conn, label, _now())
+            self._audit(conn, actor_name, "add_round", label=label)
+        return round_id
+
+    def round_labels(self) -> list[str]:
+        """Round names, oldest first."""
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(rounds.c.label).order_by(rounds.c.position)).scalars())
+
+    # ------------------------------------------------------------------ the assessment lifecycle
+
+    def start(self, principal: Principal, place_code: str, round_label: str, stakeholder_group: str,
+              participant: str, framework: Framework, kind: str = "individual") -> Assessment:
+        """Open this participant's draft for the place and round, creating it if there is none."""
+        auth.require_write(principal, place_code)
+        participant = (participant or "").strip()
+        problems = {}
+        if not participant:
+            problems["participant"] = "enter your name or role, as it should appear in the history"
+        elif len(participant) > MAX_PARTICIPANT:
+            problems["participant"] = f"must be at most {MAX_PARTICIPANT} characters; got {len(participant)}"
+        elif "\x00" in participant:
+            problems["participant"] = "contains a NUL character, which cannot be stored"
+        if kind not in ("individual", "consensus"):
+            problems["kind"] = f"must be 'individual' or 'consensus'; got {kind!r}"
+        group = CONSENSUS_GROUP if kind == "consensus" else stakeholder_group
+        if kind == "individual" and stakeholder_group not in STAKEHOLDER_GROUPS:
+            problems["stakeholder_group"] = f"must be one of {', '.join(STAKEHOLDER_GROUPS)}; got {stakeholder_group!r}"
+        if problems:
+            raise InvalidEntry(problems)
+        with self.engine.begin() as conn:
+            round_id = conn.execute(select(rounds.c.id).where(rounds.c.label == round_label)).scalar_one_or_none()
+            if round_id is None:
+                raise InvalidEntry({"round": f"there is no round called {round_label!r}"})
+            same = and_(assessments.c.place_code == place_code, assessments.c.round_id == round_id,
+                        assessments.c.kind == kind, assessments.c.stakeholder_group == group,
+                        assessments.c.participant == participant)
+            existing = conn.execute(select(assessments.c.id, assessments.c.status).where(same)
+                                    .order_by(assessments.c.version.desc())).first()
+            if existing is not None:
+                if existing.status == "draft":
+                    return self.get(principal, existing.id)
+                raise InvalidEntry({"participant": f"{participant} has already submitted this round's assessment "
+                                                   "for this group; open it from the history to edit it"})
+            now = _now()
+            new_id = conn.execute(insert(assessments).values(
+                assessment_key=str(uuid.uuid4()), version=1, place_code=place_code, round_id=round_id, kind=kind,
+                stakeholder_group=group, participant=participant, author=principal.name, status="draft",
+                framework_id=framework.id, framework_version=framework.version, is_demo=False, created_at=now,
+                updated_at=now).returning(assessments.c.id)).scalar_one()
+            self._audit(conn, principal.name, "start_assessment", place_code=place_code, assessment_id=new_id,
+                        round=round_label, group=group)
+        return self.get(principal, new_id)
+
+    def get(self, principal: Principal, assessment_id: int) -> Assessment:
+        """One assessment version with its scores; only for those who may read its place."""
+        query = (select(assessments, rounds.c.label.label("round_label"))
+                 .join(rounds, rounds.c.id == assessments.c.round_id).where(assessments.c.id == assessment_id))
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+            if row is None:
+                raise InvalidEntry({"assessment": f"there is no assessment {assessment_id}"})
+            auth.require_read(principal, row.place_code)
+            marks = conn.execute(select(scores.c.dimension_id, scores.c.score, scores.c.not_assessed,
+                                        scores.c.justification)
+                                 .where(scores.c.assessment_id == assessment_id)).all()
+        return Assessment(id=row.id, assessment_key=row.assessment_key, version=row.version,
+                          place_code=row.place_code, round=row.round_label, kind=row.kind,
+                          stakeholder_group=row.stakeholder_group, participant=row.participant, author=row.author,
+                          status=row.status, framework_id=row.framework_id, framework_version=row.framework_version,
+                          created_at=row.created_at, updated_at=row.updated_at, submitted_at=row.submitted_at,
+                          scores={m.dimension_id: m.score for m in marks if m.score is not None or m.not_assessed},
+                          justifications={m.dimension_id: m.justification for m in marks if m.justification})
+
+    def find(self, principal: Principal, assessment_key: str) -> Assessment:
+        """The newest version of an assessment, by its key (as a link or query parameter carries it)."""
+        with self.engine.connect() as conn:
+            found = conn.execute(select(assessments.c.id).where(assessments.c.assessment_key == assessment_key)
+                                 .order_by(assessments.c.version.desc())).first()
+        if found is None:
+            raise InvalidEntry({"assessment": "no assessment has that link; it may have been mistyped"})
+        return self.get(principal, found.id)
+
+    def save_draft(self, principal: Principal, assessment_id: int, framework: Framework,
+                   scores_in: dict[str, int | None], justifications: dict[str, str],
+                   max_justification: int = 2000) -> Assessment:
+        """Save what was entered for some dimensions of a draft, in one transaction. Nothing is saved if
+        any value is not allowed, or if the version was already submitted."""
+        current = self.get(principal, assessment_id)
+        auth.require_write(principal, current.place_code)
+        problems = check_entries(framework, scores_in, justifications, max_justification)
+        if problems:
+            raise InvalidEntry(problems)
+        merged_scores = {**current.scores, **scores_in}
+        merged_text = {**current.justifications, **justifications}
+        changed = sorted(set(scores_in) | set(justifications))
+        with self.engine.begin() as conn:
+            locked = conn.execute(update(assessments).where(assessments.c.id == assessment_id,
+                                                            assessments.c.status == "draft")
+                                  .values(updated_at=_now())).rowcount
+            if not locked:
+                raise InvalidEntry({"assessment": "this version has been submitted and cannot change; "
+                                                  "choose 'Edit' to start a new version"})
+            conn.execute(delete(scores).where(scores.c.assessment_id == assessment_id,
+                                              scores.c.dimension_id.in_(changed)))
+            conn.execute(insert(scores), [
+                {"assessment_id": assessment_id, "dimension_id": d, "score": merged_scores.get(d),
+                 "not_assessed": d in merged_scores and merged_scores[d] is None,
+                 "justification": merged_text.get(d, "")} for d in changed])
+            self._audit(conn, principal.name, "save_draft", place_code=current.place_code,
+                        assessment_id=assessment_id, dimensions=changed)
+        return self.get(principal, assessment_id)
+
+    def submit(self, principal: Principal, assessment_id: int, framework: Framework) -> Assessment:
+        """Freeze a complete draft. Raises :class:`Incomplete` naming every gap; then nothing changes."""
+        current = self.get(principal, assessment_id)
+        auth.require_write(principal, current.place_code)
+        missing = gaps(framework, current.scores, current.justifications)
+        if missing:
+            raise Incomplete(missing)
+        with self.engine.begin() as conn:
+            now = _now()
+            done = conn.execute(update(assessments).where(assessments.c.id == assessment_id,
+                                                          assessments.c.status == "draft")
+                                .values(status="submitted", submitted_at=now, updated_at=now)).rowcount
+            if not done:
+                raise InvalidEntry({"assessment": "this version was already submitted"})
+            if current.kind == "consensus":
+                self._link_inputs(conn, current)
+            self._audit(conn, principal.name, "submit", place_code=current.place_code, assessment_id=assessment_id,
+                        version=current.version)
+        return self.get(principal, assessment_id)
+
+    def _link_inputs(self, conn, consensus: Assessment) -> None:
+        """Record which individual assessments (latest submitted versions) a consensus came from."""
+        latest = (select(assessments.c.assessment_key, func.max(assessments.c.version).label("version"))
+                  .where(assessments.c.status == "submitted").group_by(assessments.c.assessment_key).subquery())
+        inputs = conn.execute(
+            select(assessments.c.id).join(latest, and_(assessments.c.assessment_key == latest.c.assessment_key,
+                                                       assessments.c.version == latest.c.version))
+            .join(rounds, rounds.c.id == assessments.c.round_id)
+            .where(assessments.c.place_code == consensus.place_code, rounds.c.label == consensus.round,
+                   assessments.c.kind == "individual")).scalars().all()
+        if inputs:
+            conn.execute(insert(consensus_inputs), [{"consensus_id": consensus.id, "input_id": i} for i in inputs])
+
+    def consensus_inputs(self, consensus_id: int) -> list[int]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(consensus_inputs.c.input_id)
+                                     .where(consensus_inputs.c.consensus_id == consensus_id)
+                                     .order_by(consensus_inputs.c.input_id)).scalars())
+
+    def edit(self, principal: Principal, assessment_id: int) -> Assessment:
+        """Start the next version of a submitted assessment as a draft (or reopen that draft)."""
+        current = self.get(principal, assessment_id)
+        auth.require_write(principal, current.place_code)
+        with self.engine.begin() as conn:
+            newest = conn.execute(select(assessments).where(assessments.c.assessment_key == current.assessment_key)
+                                  .order_by(assessments.c.version.desc())).first()
+            if newest.status == "draft":
+                return self.get(principal, newest.id)
+            now = _now()
+            try:
+                new_id = conn.execute(insert(assessments).values(
+                    **{c: getattr(newest, c) for c in ("assessment_key", "place_code", "round_id", "kind",
+                                                       "stakeholder_group", "participant", "framework_id",
+                                                       "framework_version")},
+                    version=newest.version + 1, author=principal.name, status="draft", is_demo=False,
+                    created_at=now, updated_at=now).returning(assessments.c.id)).scalar_one()
+            except IntegrityError:
+                raise InvalidEntry({"assessment": "someone else started a new version at the same moment; "
+                                                  "reload to open it"}) from None
+            marks = conn.execute(select(scores).where(scores.c.assessment_id == newest.id)).mappings().all()
+            if marks:
+                conn.execute(insert(scores), [{**m, "assessment_id": new_id} for m in marks])
+            self._audit(conn, principal.name, "new_version", place_code=current.place_code, assessment_id=new_id,
+                        version=newest.version + 1)
+        return self.get(principal, new_id)
+
+    def history(self, principal: Principal, assessment_key: str) -> pd.DataFrame:
+        """Every version of one assessment: who made it and when."""
+        query = (select(assessments.c.id, assessments.c.version, assessments.c.status, assessments.c.participant,
+                        assessments.c.author, assessments.c.created_at, assessments.c.submitted_at,
+                        assessments.c.place_code)
+                 .where(assessments.c.assessment_key == assessment_key).order_by(assessments.c.version))
+        with self.engine.connect() as conn:
+            frame = pd.read_sql(query, conn)
+        for place in set(frame["place_code"]):
+            auth.require_read(principal, place)
+        return frame.drop(columns=["place_code"])
+
+    def place_assessments(self, principal: Principal, place_code: str) -> pd.DataFrame:
+        """The newest version of every assessment of a place (drafts included): for resuming and history."""
+        auth.require_read(principal, place_code)
+        newest = (select(assessments.c.assessment_key, func.max(assessments.c.version).label("version"))
+                  .where(assessments.c.place_code == place_code).group_by(assessments.c.assessment_key).subquery())
+        query = (select(assessments.c.id, assessments.c.assessment_key, assessments.c.version,
+                        rounds.c.label.label("round"), assessments.c.kind, assessments.c.stakeholder_group,
+                        assessments.c.participant, assessments.c.status, assessments.c.updated_at,
+                        assessments.c.is_demo)
+                 .join(newest, and_(assessments.c.assessment_key == newest.c.assessment_key,
+                                    assessments.c.version == newest.c.version))
+                 .join(rounds, rounds.c.id == assessments.c.round_id)
+                 .order_by(rounds.c.position.desc(), assessments.c.updated_at.desc()))
+        with self.engine.connect() as conn:
+            return pd.read_sql(query, conn)
