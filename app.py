@@ -1,4 +1,4 @@
-"""icsdash: the frame. Page config, configuration, shared filters, navigation."""
+"""icsdash: the frame. Page config, configuration, sign-in, shared filters, navigation."""
 
 from pathlib import Path
 
@@ -10,21 +10,11 @@ from icsdash.pages import PAGES_BY_KEY
 
 ROOT = Path(__file__).parent
 
-st.set_page_config(page_title="icsdash", page_icon=str(ROOT / "static" / "icsdash.png"), layout="wide")
-
-try:
-    ctx = ui.boot(ROOT)
-except IcsdashError as error:
-    st.title("icsdash cannot start")
-    ui.show_error(error)
-    st.caption("Fix the file named above and reload the page. Nothing has been written.")
-    st.stop()
-
-st.sidebar.markdown(f"### {ctx.config.title}")
-ui.region_filter(ctx)
+ctx, who = ui.frame(ROOT)
+shown = [k for k in ctx.config.pages if not PAGES_BY_KEY[k].admin_only or who.role_spec.admin]
 pages = [st.Page(str(ROOT / PAGES_BY_KEY[key].path), title=PAGES_BY_KEY[key].title, icon=PAGES_BY_KEY[key].icon,
                  url_path=key, default=(i == 0))
-         for i, key in enumerate(ctx.config.pages)]
+         for i, key in enumerate(shown)]
 page = st.navigation(pages)
 try:
     page.run()
@@ -32,3 +22,5 @@ except IcsdashError as error:
     ui.show_error(error)
 except Exception:  # noqa: BLE001 - the last line of defence: never a traceback in the UI
     ui.show_unexpected(page.title)
+finally:
+    ui.end_of_run()

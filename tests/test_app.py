@@ -9,7 +9,7 @@ from icsdash.assessments import AssessmentRecord
 from icsdash.pages import PAGES
 from icsdash.store import Store
 
-from conftest import ROOT, free_port, write_config
+from conftest import ROOT, free_port, settled, write_config
 
 
 @pytest.fixture
@@ -27,9 +27,19 @@ def metrics(at):
     return {m.label: m.value for m in at.metric}
 
 
+def sign_in(at, role, place=None, label="Tester"):
+    """Create an access code in the app's database and type it into the sidebar, as a user would."""
+    store = Store.open(f"sqlite:///{at.tmp_path / 'icsdash.sqlite3'}")
+    code = store.create_access_code("test", role, place, label)
+    at.sidebar.text_input(key="access_code").input(code).run()
+    return code
+
+
 @pytest.mark.parametrize("page", PAGES, ids=[p.key for p in PAGES])
 def test_every_page_runs_on_the_default_data(app, page):
     app.run()                                  # st.navigation registers the pages on the first run
+    if page.admin_only:
+        sign_in(app, "admin")
     app.switch_page(page.path).run()
     assert not app.exception, app.exception
     assert not app.error, [e.value for e in app.error]
@@ -83,7 +93,7 @@ def test_demo_seeding_can_be_switched_off(tmp_path, monkeypatch, reference):
 
 
 def test_region_filter_narrows_the_figures(app, reference):
-    app.run()
+    settled(app)
     app.sidebar.selectbox[0].select("London").run()
     london = reference.places[reference.places.region_name == "London"]
     shown = metrics(app)
@@ -94,7 +104,7 @@ def test_region_filter_narrows_the_figures(app, reference):
 
 
 def test_measure_choice_changes_the_legend(app):
-    app.run()
+    settled(app)
     app.selectbox(key="overview_measure").select("assessment_status").run()
     legend = " ".join(m.value for m in app.markdown)
     assert "Assessment status (latest round)" in legend and "Not started" in legend

@@ -12,7 +12,7 @@ from conftest import ROOT, write_config
 
 def test_shipped_config_loads_with_its_values():
     config = load_config(ROOT / "config.yaml", environ={})
-    assert config.pages == ("overview",)
+    assert config.pages == ("overview", "assessment", "admin")
     assert config.data_dir == ROOT / "data"
     assert config.database_url == f"sqlite:///{ROOT / 'var' / 'icsdash.sqlite3'}"
     assert config.map_basemap == "none"
@@ -35,7 +35,13 @@ def test_empty_file_gives_defaults(tmp_path):
     ("map.zoom", 40, "config.yaml, map.zoom: must be a number from 3.0 to 12.0; got 40"),
     ("map.basemap", "osm", "config.yaml, map.basemap: must be one of 'none', 'carto-light', 'carto-dark'; got 'osm'"),
     ("map.default_measure", "wealth", "config.yaml, map.default_measure: must be one of 'governance_model'"),
-    ("app.pages", ["overview", "nonsense"], "config.yaml, app.pages: has unknown page 'nonsense'; allowed: overview"),
+    ("app.pages", ["overview", "nonsense"],
+     "config.yaml, app.pages: has unknown page 'nonsense'; allowed: overview, assessment, admin"),
+    ("auth.users", {"lead@icb.nhs.uk": "place_director"},
+     "config.yaml, auth.users: entry for 'lead@icb.nhs.uk': a place director needs a place"),
+    ("auth.users", {"not-an-email": "admin"}, "config.yaml, auth.users: has 'not-an-email', which is not an e-mail"),
+    ("auth.max_failed_attempts", 0, "config.yaml, auth.max_failed_attempts: must be a whole number from 3 to 20"),
+    ("assessment.max_justification", 5.5, "config.yaml, assessment.max_justification: must be a whole number"),
     ("app.pages", [], "config.yaml, app.pages: must be a non-empty list of page names"),
     ("database.seed_demo", "yes", "config.yaml, database.seed_demo: must be true or false; got 'yes'"),
     ("database.url", "mysql://x", "config.yaml, database.url: must start with 'sqlite:///' or 'postgresql://'"),

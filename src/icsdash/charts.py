@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import altair as alt
 import pandas as pd
 
@@ -36,3 +38,89 @@ def category_bars(frame: pd.DataFrame, category: str, label: str, value: str, ti
     text = base.mark_text(align="left", dx=4, fontSize=FONT_SIZE - 1).encode(text="text:N")
     return (bars + text).properties(height=alt.Step(30), title=alt.TitleParams(title, fontSize=FONT_SIZE + 2,
                                                                               anchor="start"))
+
+
+def radar_points(frame: pd.DataFrame, scale_max: int) -> pd.DataFrame:
+    """Cartesian points for a radar: one spoke per dimension (clockwise from the top), radius = score.
+
+    ``frame`` has columns ``series``, ``dimension_id``, ``label`` and ``score``
+    (None for "not assessed"), with dimensions in framework order. A missing
+    score breaks the outline (a gap, not a zero): each unbroken run of
+    spokes becomes its own ``segment``, and a run that reaches the last spoke
+    joins the first, closing the polygon.
+
+    >>> f = pd.DataFrame({"series": "A", "dimension_id": list("abcd"), "label": list("abcd"),
+    ...                   "score": [1, 2, None, 4]})
+    >>> radar_points(f, 5)[["dimension_id", "segment", "order"]].values.tolist()
+    [['d', 'A:0', 0], ['a', 'A:0', 1], ['b', 'A:0', 2]]
+    """
+    rows = []
+    for series, part in frame.groupby("series", sort=False):
+        part = part.reset_index(drop=True)
+        n = len(part)
+        segments: list[list[int]] = [[]]
+        for i, score in enumerate(part["score"]):
+            if pd.isna(score):
+                segments.append([])
+            else:
+                segments[-1].append(i)
+        segments = [s for s in segments if s]
+        if len(segments) > 1 and segments[0][0] == 0 and segments[-1][-1] == n - 1:
+            segments[0] = segments.pop() + segments[0]          # wrap round through the top spoke
+        elif len(segments) == 1 and len(segments[0]) == n:
+            segments[0] = segments[0] + [0]                     # no gaps: close the polygon
+        for k, spokes in enumerate(segments):
+            for order, i in enumerate(spokes):
+                angle = math.pi / 2 - 2 * math.pi * i / n
+                score = float(part.loc[i, "score"])
+                rows.append({"series": series, "segment": f"{series}:{k}", "order": order,
+                             "dimension_id": part.loc[i, "dimension_id"], "label": part.loc[i, "label"],
+                             "score": score, "x": round(score * math.cos(angle), 6),
+                             "y": round(score * math.sin(angle), 6)})
+    return pd.DataFrame(rows, columns=["series", "segment", "order", "dimension_id", "label", "score", "x", "y"])
+
+
+def radar(frame: pd.DataFrame, scale_max: int, title: str = "", size: int = 380,
+          colours: tuple[str, ...] = CATEGORICAL["okabe_ito"]) -> alt.LayerChart:
+    """A radar chart of up to six series over the framework's dimensions (see :func:`radar_points`)."""
+    labels = frame.drop_duplicates("dimension_id")[["dimension_id", "label"]].reset_index(drop=True)
+    n = max(len(labels), 1)
+    spokes = []
+    for i, row in labels.iterrows():
+        angle = math.pi / 2 - 2 * math.pi * i / n
+        cos, sin = math.cos(angle), math.sin(angle)
+        spokes.append({"label": row.label, "x": scale_max * cos, "y": scale_max * sin,
+                       "lx": (scale_max + 0.35) * cos, "ly": (scale_max + 0.35) * sin,
+                       "align": "center" if abs(cos) < 0.2 else ("left" if cos > 0 else "right")})
+    spokes = pd.DataFrame(spokes)
+    rings = pd.DataFrame([{"ring": r, "order": i, "x": r * math.cos(math.pi / 2 - 2 * math.pi * (i % n) / n),
+                           "y": r * math.sin(math.pi / 2 - 2 * math.pi * (i % n) / n)}
+                          for r in range(1, scale_max + 1) for i in range(n + 1)])
+    extent = scale_max + 2.2
+    x = alt.X("x:Q", scale=alt.Scale(domain=[-extent, extent]), axis=None)
+    y = alt.Y("y:Q", scale=alt.Scale(domain=[-extent, extent]), axis=None)
+    grid = alt.Chart(rings).mark_line(color="#CFCFCF", strokeWidth=1).encode(x=x, y=y, detail="ring:N",
+                                                                               order="order:Q")
+    ring_labels = alt.Chart(pd.DataFrame({"r": range(1, scale_max + 1)})).mark_text(
+        dx=4, dy=-2, align="left", fontSize=11, color="#777").encode(x=alt.value(size / 2), y=alt.Y(
+            "r:Q", scale=alt.Scale(domain=[-extent, extent]), axis=None), text="r:Q")
+    axes = alt.Chart(spokes).mark_rule(color="#CFCFCF").encode(x=alt.datum(0), y=alt.datum(0), x2="x:Q", y2="y:Q")
+    # Text alignment is a mark property, not a channel: one text layer per side of the chart.
+    names = [alt.Chart(spokes[spokes["align"] == side]).mark_text(fontSize=FONT_SIZE - 2, align=side).encode(
+        x=alt.X("lx:Q", scale=alt.Scale(domain=[-extent, extent]), axis=None),
+        y=alt.Y("ly:Q", scale=alt.Scale(domain=[-extent, extent]), axis=None), text="label:N")
+        for side in ("left", "center", "right") if (spokes["align"] == side).any()]
+    points = radar_points(frame, scale_max)
+    series = list(dict.fromkeys(frame["series"]))
+    colour = alt.Color("series:N", scale=alt.Scale(domain=series, range=list(colours[:len(series)])),
+                       legend=alt.Legend(title=None, orient="bottom", labelFontSize=FONT_SIZE - 1)
+                       if len(series) > 1 else None)
+    tooltip = [alt.Tooltip("label:N", title="Dimension"), alt.Tooltip("series:N", title="Series"),
+               alt.Tooltip("score:Q", title="Score")]
+    outline = alt.Chart(points).mark_line(strokeWidth=2.5).encode(x=x, y=y, color=colour, detail="segment:N",
+                                                                   order="order:Q")
+    dots = alt.Chart(points).mark_circle(size=70, opacity=1).encode(x=x, y=y, color=colour, tooltip=tooltip)
+    chart = alt.layer(grid, axes, ring_labels, *names, outline, dots).properties(width=size, height=size)
+    if title:
+        chart = chart.properties(title=alt.TitleParams(title, fontSize=FONT_SIZE + 1, anchor="start"))
+    return chart

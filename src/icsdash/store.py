@@ -39,11 +39,11 @@ class Incomplete(IcsdashError):
 class InvalidEntry(IcsdashError):
     """A value a user entered is not allowed; ``problems`` names each, by field. Nothing was written."""
 
-    def __init__(self, problems: dict[str, str]):
+    def __init__(self, problems: dict[str, str], source: str = "assessment"):
         self.problems = problems
         first = next(iter(problems.items()))
         super().__init__(f"{first[1]} (and {len(problems) - 1} more)" if len(problems) > 1 else first[1],
-                         source="assessment", field=first[0])
+                         source=source, field=first[0])
 
 
 @dataclass
@@ -343,16 +343,16 @@ class Store:
         """Create an access code and return it: the only time it is ever shown. Stores only its hash."""
         actor_name = self._admin_name(actor)
         if role not in auth.ROLES_BY_KEY or role == "viewer":
-            raise InvalidEntry({"role": f"must be one of place_director, system_leader, admin; got {role!r}"})
+            raise InvalidEntry({"role": f"must be one of place_director, system_leader, admin; got {role!r}"}, source="access code")
         if role == "place_director" and not place_code:
-            raise InvalidEntry({"place_code": "a place director's code must name a place"})
+            raise InvalidEntry({"place_code": "a place director's code must name a place"}, source="access code")
         if role != "place_director" and place_code:
-            raise InvalidEntry({"place_code": "only place directors' codes are bound to a place"})
+            raise InvalidEntry({"place_code": "only place directors' codes are bound to a place"}, source="access code")
         if place_code and known_places is not None and place_code not in known_places:
-            raise InvalidEntry({"place_code": f"{place_code!r} is not a known place code"})
+            raise InvalidEntry({"place_code": f"{place_code!r} is not a known place code"}, source="access code")
         label = (label or "").strip()
         if len(label) > 200:
-            raise InvalidEntry({"label": f"must be at most 200 characters; got {len(label)}"})
+            raise InvalidEntry({"label": f"must be at most 200 characters; got {len(label)}"}, source="access code")
         code, lookup = auth.new_code()
         salt, digest = auth.hash_secret(auth.parse_code(code)[1])
         with self.engine.begin() as conn:
@@ -369,7 +369,7 @@ class Store:
                                                            access_codes.c.revoked_at.is_(None))
                                 .values(revoked_at=_now())).rowcount
             if not done:
-                raise InvalidEntry({"lookup_id": f"no active access code {lookup_id!r}"})
+                raise InvalidEntry({"lookup_id": f"no active access code {lookup_id!r}"}, source="access code")
             self._audit(conn, actor_name, "revoke_access_code", lookup_id=lookup_id)
 
     def access_codes(self) -> pd.DataFrame:
@@ -426,10 +426,10 @@ class Store:
         actor_name = self._admin_name(actor)
         label = (label or "").strip()
         if not 1 <= len(label) <= 40:
-            raise InvalidEntry({"label": "a round needs a name of 1 to 40 characters, e.g. '2026/27'"})
+            raise InvalidEntry({"label": "a round needs a name of 1 to 40 characters, e.g. '2026/27'"}, source="round")
         with self.engine.begin() as conn:
             if conn.execute(select(rounds.c.id).where(rounds.c.label == label)).first():
-                raise InvalidEntry({"label": f"a round called {label!r} already exists"})
+                raise InvalidEntry({"label": f"a round called {label!r} already exists"}, source="round")
             round_id = self.ensure_round(conn, label, _now())
             self._audit(conn, actor_name, "add_round", label=label)
         return round_id

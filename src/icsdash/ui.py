@@ -10,13 +10,15 @@ from __future__ import annotations
 import html
 import logging
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from . import analysis, geography, maps
+from . import analysis, auth, geography, maps
+from .auth import Principal
 from .config import Config, load_config
 from .errors import IcsdashError
 from .framework import Framework, load_framework
@@ -29,6 +31,7 @@ from .store import Store
 
 LOG = logging.getLogger("icsdash")
 CONTEXT_KEY = "_icsdash_context"
+PRINCIPAL_KEY = "_icsdash_principal"
 FILTER_REGION = "filter_region"
 ALL = "All regions"
 
@@ -78,8 +81,46 @@ def boot(root: Path) -> Context:
     return ctx
 
 
+_RUN = threading.local()          # per script thread: did app.py's frame run in this run?
+
+
+def frame(root: Path) -> tuple[Context, Principal]:
+    """The app's frame: page config, configuration, sign-in and shared filters. Stops with a clear message
+    (and writes nothing) when the configuration or data is bad."""
+    st.set_page_config(page_title="icsdash", page_icon=str(root / "static" / "icsdash.png"), layout="wide")
+    try:
+        ctx = boot(root)
+    except IcsdashError as error:
+        st.title("icsdash cannot start")
+        show_error(error)
+        st.caption("Fix the file named above and reload the page. Nothing has been written.")
+        st.stop()
+    st.sidebar.markdown(f"### {ctx.config.title}")
+    who = sign_in_panel(ctx)
+    region_filter(ctx)
+    _RUN.framed = True
+    return ctx, who
+
+
+def end_of_run() -> None:
+    _RUN.framed = False
+
+
 def current() -> Context:
-    """The context ``app.py`` loaded for this run."""
+    """The context for this run. A page run on its own draws the frame itself.
+
+    That happens when Streamlit routes a request the old way, by the files in
+    ``pages/``: on the first request after the server starts, if it asks for a
+    page other than the first. From then on ``app.py``'s navigation is used.
+    """
+    if not getattr(_RUN, "framed", False):
+        try:
+            from streamlit.runtime.pages_manager import PagesManager
+            PagesManager.uses_pages_directory = False
+        except ImportError:  # pragma: no cover - a Streamlit without this switch routes by st.navigation anyway
+            pass
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+        frame(Path(get_script_run_ctx().main_script_path).parent)
     return st.session_state[CONTEXT_KEY]
 
 
@@ -170,3 +211,95 @@ def legend(item: Legend) -> None:
         parts.append(f"<div style='font-size:0.95rem'>{swatch.format(c=NO_DATA)}No data "
                      f"<span style='color:#555'>({item.no_data})</span></div>")
     st.markdown("".join(parts), unsafe_allow_html=True)
+
+
+# --------------------------------------------------------------------------- who is signed in
+
+def sso_configured() -> bool:
+    """Single sign-on is on when .streamlit/secrets.toml has an [auth] section."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # noqa: BLE001 - no secrets file at all
+        return False
+
+
+def principal(ctx: Context) -> Principal:
+    """The signed-in user: single sign-on first, else an access code's grant, else a viewer."""
+    if sso_configured():
+        try:
+            if st.user.is_logged_in:
+                return auth.principal_for_email(st.user.get("email"), ctx.config.auth_users, st.user.get("name"))
+        except Exception:  # noqa: BLE001 - SSO misconfigured: stay anonymous, the page says so
+            LOG.exception("Single sign-on is configured but the user could not be read")
+    return st.session_state.get(PRINCIPAL_KEY, auth.ANONYMOUS)
+
+
+def _client_key() -> str:
+    """Who is knocking, for throttling wrong access codes (the browser's address as the server sees it)."""
+    try:
+        address = st.context.ip_address
+    except Exception:  # noqa: BLE001 - no request context (tests, scripts)
+        address = None
+    return address if isinstance(address, str) and address else "unknown client"
+
+
+def _sign_in(ctx: Context) -> None:
+    code = st.session_state.get("access_code", "")
+    try:
+        st.session_state[PRINCIPAL_KEY] = ctx.store.sign_in(code, _client_key(), ctx.config.max_failed_attempts,
+                                                             ctx.config.lockout_minutes)
+        st.session_state.pop("sign_in_error", None)
+    except IcsdashError as error:
+        st.session_state["sign_in_error"] = error
+    except Exception:  # noqa: BLE001 - e.g. the database is down: say so, never a traceback
+        LOG.exception("Sign-in failed unexpectedly")
+        st.session_state["sign_in_error"] = IcsdashError(
+            "signing in failed because the server could not check the code (is the database running?); "
+            "try again in a minute", source="sign-in")
+    st.session_state["access_code"] = ""          # never keep a code in the session
+
+
+def _sign_out() -> None:
+    for key in [k for k in st.session_state if k.startswith(("_icsdash_principal", "assessment_", "sign_in"))]:
+        del st.session_state[key]
+
+
+def sign_in_panel(ctx: Context) -> Principal:
+    """The sidebar's sign-in box (access code, or single sign-on when configured), or who is signed in."""
+    who = principal(ctx)
+    with st.sidebar:
+        if who.signed_in:
+            place = place_name(ctx, who.place_code) if who.place_code else ""
+            st.caption(f":material/person: Signed in as **{escape_markdown(who.name)}**  \n"
+                       f"{who.role_spec.label}{' for ' + escape_markdown(place) if place else ''}")
+            if who.via == "sso":
+                st.button("Sign out", on_click=st.logout, icon=":material/logout:")
+            else:
+                st.button("Sign out", on_click=_sign_out, icon=":material/logout:")
+            return who
+        with st.expander("Sign in", icon=":material/login:",
+                         expanded="sign_in_error" in st.session_state):
+            st.text_input("Access code", type="password", key="access_code", on_change=_sign_in, args=(ctx,),
+                          help="The code your ICS administrator gave you; press Enter to sign in.")
+            st.button("Sign in", on_click=_sign_in, args=(ctx,))
+            if "sign_in_error" in st.session_state:
+                show_error(st.session_state["sign_in_error"])
+            if sso_configured():
+                st.button("Sign in with single sign-on", on_click=st.login, icon=":material/key:")
+    return who
+
+
+def place_name(ctx: Context, place_code: str | None) -> str:
+    places = ctx.reference.places
+    match = places.loc[places["place_code"] == place_code, "place_name"]
+    return match.iloc[0] if len(match) else str(place_code)
+
+
+def escape_markdown(text: str) -> str:
+    r"""User text made safe to embed in Markdown: no formatting, links or HTML take effect.
+
+    >>> escape_markdown("<b>*Ann*</b> [x](y)")
+    '&lt;b&gt;\\*Ann\\*&lt;/b&gt; \\[x\\]\\(y\\)'
+    """
+    text = html.escape(str(text), quote=False)
+    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|~>$:" else ch for ch in text)

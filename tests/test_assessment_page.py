@@ -1,0 +1,180 @@
+"""The self-assessment journey in the app (AppTest): sign in, fill, leave, return, gaps, submit, history, edit;
+and the access rules, through the page and its query parameter."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from icsdash.auth import Principal
+from icsdash.store import Store
+
+from conftest import ROOT, settled, write_config
+
+BOLTON = Principal("place_director", "QOP-bolton", "Bolton lead", "code")
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("ICSDASH_CONFIG", str(write_config(tmp_path)))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    first = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()     # creates and seeds the database
+    assert not first.exception
+    store = Store.open(f"sqlite:///{tmp_path / 'icsdash.sqlite3'}")
+    return store
+
+
+def new_session(query=None):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    return settled(at)
+
+
+def signed_in(store, role="place_director", place="QOP-bolton", query=None, label="Bolton lead"):
+    at = new_session(query)
+    code = store.create_access_code("test", role, place, label)
+    at.sidebar.text_input(key="access_code").input(code).run()
+    assert at.session_state["_icsdash_principal"].role == role
+    return at
+
+
+def open_page(at):
+    at.switch_page("pages/assessment.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def score_key(at, dim, what="score"):
+    return f"assessment_{at.session_state['assessment_id']}_{what}_{dim}"
+
+
+def test_the_whole_journey(env, framework):
+    at = open_page(signed_in(env))
+    at.text_input(key="start_participant").input("Ann Smith")
+    at.selectbox(key="start_group").set_value("local_authority")
+    at.button(key="start_open").click().run()
+    assert not at.exception
+    dims = framework.dimension_ids
+    # Fill three dimensions; every change is saved as it happens.
+    at.radio(key=score_key(at, dims[0])).set_value(3).run()
+    at.text_area(key=score_key(at, dims[0], "text")).input("Shared vision agreed in March").run()
+    at.radio(key=score_key(at, dims[1])).set_value(2).run()
+    at.radio(key=score_key(at, dims[2])).set_value("Not assessed").run()
+    draft = env.get(BOLTON, at.session_state["assessment_id"])
+    assert draft.scores == {dims[0]: 3, dims[1]: 2, dims[2]: None}
+    assert draft.justifications == {dims[0]: "Shared vision agreed in March"}
+    assert "3 of 12 dimensions answered" in at.get("progress")[0].proto.text
+
+    # Leave the page and come back: the draft is there.
+    at.switch_page("pages/overview.py").run()
+    open_page(at)
+    assert at.radio(key=score_key(at, dims[0])).value == 3
+    assert at.text_area(key=score_key(at, dims[0], "text")).value == "Shared vision agreed in March"
+
+    # A reload is a new session: sign in again and the link reopens the draft.
+    key = at.query_params["assessment"]
+    again = open_page(signed_in(env, query={"assessment": key}))
+    assert again.session_state["assessment_id"] == at.session_state["assessment_id"]
+    assert again.radio(key=score_key(again, dims[1])).value == 2
+
+    # Submitting with gaps names each one, next to its dimension, and submits nothing.
+    at.button(key="submit_assessment").click().run()
+    errors = " ".join(e.value for e in at.error)
+    assert "10 dimension(s) need attention before submitting" in errors
+    assert "Structure and governance: write a justification for this score" in errors
+    assert "Capacity building: choose a score or 'not assessed'" in errors
+    assert env.get(BOLTON, at.session_state["assessment_id"]).status == "draft"
+
+    # Complete every dimension and submit.
+    at.text_area(key=score_key(at, dims[1], "text")).input("Place board terms agreed").run()
+    for dim in dims[3:]:
+        at.radio(key=score_key(at, dim)).set_value(4).run()
+        at.text_area(key=score_key(at, dim, "text")).input(f"Evidence for {dim}").run()
+    at.button(key="submit_assessment").click().run()
+    assert not at.exception
+    assert any("Version 1 submitted" in s.value for s in at.success)
+    v1 = env.get(BOLTON, at.session_state["assessment_id"])
+    assert (v1.status, v1.version, v1.scores[dims[5]]) == ("submitted", 1, 4)
+    assert at.radio(key=score_key(at, dims[0])).disabled                    # frozen on screen too
+    history = at.dataframe[-1].value
+    assert history[["Version", "Status", "Participant"]].values.tolist() == [[1, "submitted", "Ann Smith"]]
+
+    # Edit: version 2 starts as a copy; version 1 stays as it was.
+    at.button(key="edit_assessment").click().run()
+    v2 = env.get(BOLTON, at.session_state["assessment_id"])
+    assert (v2.version, v2.status, v2.scores) == (2, "draft", v1.scores)
+    at.radio(key=score_key(at, dims[0])).set_value(5).run()
+    assert env.get(BOLTON, v1.id).scores[dims[0]] == 3
+    assert "version 2" in at.markdown[0].value
+    assert at.dataframe[-1].value["Version"].tolist() == [1, 2]
+
+
+def test_too_long_justification_is_refused_and_not_written(env, framework):
+    at = open_page(signed_in(env))
+    at.text_input(key="start_participant").input("Bob")
+    at.button(key="start_open").click().run()
+    dim = framework.dimension_ids[0]
+    area = at.text_area(key=score_key(at, dim, "text"))
+    assert area.max_chars == 2000                       # the browser stops typing at the configured limit
+    area.input("x" * 2001).run()                        # and so does AppTest: the value never reaches the app
+    assert env.get(BOLTON, at.session_state["assessment_id"]).justifications == {}
+    at.text_area(key=score_key(at, dim, "text")).input("x" * 2000).run()
+    assert len(env.get(BOLTON, at.session_state["assessment_id"]).justifications[dim]) == 2000
+
+
+def test_user_text_is_shown_as_text(env):
+    at = open_page(signed_in(env))
+    at.text_input(key="start_participant").input("**Ann** <img src=x onerror=alert(1)> [link](http://x)")
+    at.button(key="start_open").click().run()
+    header = at.markdown[0].value
+    assert "\\*\\*Ann\\*\\*" in header and "&lt;img" in header and "\\[link\\]" in header
+
+
+def test_another_place_cannot_be_reached_by_link(env, framework):
+    a = env.start(BOLTON, "QOP-bolton", "2025/26", "icb", "Ann", framework)
+    at = open_page(signed_in(env, place="QOP-bury", label="Bury lead", query={"assessment": a.assessment_key}))
+    assert "may not see assessments for QOP-bolton" in at.error[0].value
+    assert at.session_state["assessment_id"] is None if "assessment_id" in at.session_state else True
+    assert not at.radio and not at.text_area
+    assert "assessment" not in at.query_params
+
+
+def test_bury_director_can_only_start_for_bury(env):
+    at = open_page(signed_in(env, place="QOP-bury", label="Bury lead"))
+    at.text_input(key="start_participant").input("Bea")
+    at.button(key="start_open").click().run()
+    opened = env.get(Principal("place_director", "QOP-bury", "Bury lead", "code"), at.session_state["assessment_id"])
+    assert opened.place_code == "QOP-bury"
+    assert "Bury" in at.markdown[0].value
+
+
+@pytest.mark.parametrize("role, place, text", [
+    (None, None, "Sign in with your place's access code"),
+    ("system_leader", None, "Only a place director completes a place's self-assessment"),
+])
+def test_others_see_no_form(env, role, place, text):
+    at = signed_in(env, role=role, place=place) if role else new_session()
+    open_page(at)
+    assert text in at.info[0].value
+    assert not at.radio and not at.text_area
+
+
+def test_wrong_code_is_refused_with_a_clear_message(env):
+    at = new_session()
+    at.sidebar.text_input(key="access_code").input("ABCDEF-notarealcodenotarealcode").run()
+    assert not at.exception
+    assert "that access code is not valid" in at.sidebar.error[0].value
+    assert "_icsdash_principal" not in at.session_state
+
+
+def test_admin_page_creates_a_code_that_signs_in(env):
+    at = signed_in(env, role="admin", place=None, label="Admin")
+    at.switch_page("pages/admin.py").run()
+    assert not at.exception
+    at.selectbox(key="new_code_role").set_value("place_director")
+    at.selectbox(key="new_code_place").set_value("QOP-wigan")
+    at.text_input(key="new_code_label").input("Wigan lead")
+    at.button(key="new_code_create").click().run()
+    assert not at.exception
+    code = at.code[0].value
+    assert env.sign_in(code, client="other").place_code == "QOP-wigan"
+    assert "Wigan lead" in env.access_codes()["label"].tolist()

@@ -1,0 +1,21 @@
+"""The README is checked like code: every page and every quick-start command is there."""
+
+from icsdash.pages import PAGES
+
+from conftest import ROOT
+
+README = (ROOT / "README.md").read_text()
+
+
+def test_every_page_is_documented():
+    assert [p.title for p in PAGES if f"| {p.title} |" not in README] == []
+
+
+def test_quick_start_is_the_two_commands():
+    block = README.split("## Quick start", 1)[1].split("```bash", 1)[1].split("```", 1)[0].strip().splitlines()
+    assert block == ["pip install -r requirements.txt && streamlit run app.py",
+                     "pip install -r requirements.txt && pytest"]
+
+
+def test_ci_runs_the_readme_test_command():
+    assert "pip install -r requirements.txt && pytest" in (ROOT / ".ci" / "run").read_text()
