@@ -1,6 +1,7 @@
 """Chart builders return Altair charts whose data is what the page shows."""
 
 import pandas as pd
+import pytest
 
 from icsdash import analysis, charts
 
@@ -24,3 +25,41 @@ def test_category_bars_without_share():
     spec = charts.category_bars(frame, "k", "label", "n", "T").to_dict()
     values = spec["datasets"][next(iter(spec["datasets"]))]
     assert [v["text"] for v in values] == ["1,200", "3"]
+
+
+def compiles(chart) -> str:
+    """Render the chart to SVG with the same Vega engine family the browser uses: to_dict() alone
+    accepts specs that Vega-Lite then refuses to draw."""
+    import vl_convert
+    return vl_convert.vegalite_to_svg(chart.to_dict())
+
+
+def test_radar_points_close_the_polygon_and_leave_gaps(framework):
+    import math
+    dims = framework.dimension_ids
+    frame = pd.DataFrame({"series": "A", "dimension_id": dims, "label": dims, "score": [5] * 12})
+    points = charts.radar_points(frame, 5)
+    assert len(points) == 13 and points.iloc[0]["dimension_id"] == points.iloc[-1]["dimension_id"]
+    assert (points.iloc[0]["x"], points.iloc[0]["y"]) == (0.0, 5.0)                  # first spoke at the top
+    quarter = points[points.dimension_id == dims[3]].iloc[0]
+    assert math.isclose(quarter["x"], 5.0, abs_tol=1e-6) and math.isclose(quarter["y"], 0.0, abs_tol=1e-6)
+    gappy = frame.assign(score=[3, None, 3, 3, None, 3, 3, 3, 3, 3, 3, 3])
+    segments = charts.radar_points(gappy, 5).groupby("segment")["dimension_id"].apply(list).tolist()
+    assert sorted(segments, key=len) == [[dims[2], dims[3]], dims[5:] + [dims[0]]]
+
+
+@pytest.mark.parametrize("series", [1, 3, 6])
+def test_radar_renders(framework, series):
+    rows = []
+    for k in range(series):
+        for i, d in enumerate(framework.dimensions):
+            rows.append({"series": f"Series {k}", "dimension_id": d.id, "label": d.short,
+                         "score": None if (i + k) % 7 == 0 else (i + k) % 6})
+    svg = compiles(charts.radar(pd.DataFrame(rows), framework.scale_max, title="T"))
+    assert svg.startswith("<svg") and "Readiness" in svg and "Capacity" in svg
+
+
+def test_category_bars_render(reference):
+    mix = analysis.governance_mix(reference.places)
+    svg = compiles(charts.category_bars(mix, "governance_model", "label", "places", "Mix", share="share"))
+    assert "Committee of the ICB" in svg

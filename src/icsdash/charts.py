@@ -89,7 +89,7 @@ def radar(frame: pd.DataFrame, scale_max: int, title: str = "", size: int = 380,
     for i, row in labels.iterrows():
         angle = math.pi / 2 - 2 * math.pi * i / n
         cos, sin = math.cos(angle), math.sin(angle)
-        spokes.append({"label": row.label, "x": scale_max * cos, "y": scale_max * sin,
+        spokes.append({"label": row.label, "x0": 0.0, "y0": 0.0, "x": scale_max * cos, "y": scale_max * sin,
                        "lx": (scale_max + 0.35) * cos, "ly": (scale_max + 0.35) * sin,
                        "align": "center" if abs(cos) < 0.2 else ("left" if cos > 0 else "right")})
     spokes = pd.DataFrame(spokes)
@@ -104,7 +104,9 @@ def radar(frame: pd.DataFrame, scale_max: int, title: str = "", size: int = 380,
     ring_labels = alt.Chart(pd.DataFrame({"r": range(1, scale_max + 1)})).mark_text(
         dx=4, dy=-2, align="left", fontSize=11, color="#777").encode(x=alt.value(size / 2), y=alt.Y(
             "r:Q", scale=alt.Scale(domain=[-extent, extent]), axis=None), text="r:Q")
-    axes = alt.Chart(spokes).mark_rule(color="#CFCFCF").encode(x=alt.datum(0), y=alt.datum(0), x2="x:Q", y2="y:Q")
+    axes = alt.Chart(spokes).mark_rule(color="#CFCFCF").encode(
+        x=alt.X("x0:Q", scale=alt.Scale(domain=[-extent, extent]), axis=None),
+        y=alt.Y("y0:Q", scale=alt.Scale(domain=[-extent, extent]), axis=None), x2="x:Q", y2="y:Q")
     # Text alignment is a mark property, not a channel: one text layer per side of the chart.
     names = [alt.Chart(spokes[spokes["align"] == side]).mark_text(fontSize=FONT_SIZE - 2, align=side).encode(
         x=alt.X("lx:Q", scale=alt.Scale(domain=[-extent, extent]), axis=None),
