@@ -84,7 +84,8 @@ def dimension_card(ctx: Context, who: Principal, a: Assessment, number: int, dim
                    on_change=_save, args=(ctx, who, a, dim.id, "score"))
         right.text_area("Justification", key=_key(a, "text", dim.id), max_chars=ctx.config.max_justification,
                         height=220, disabled=not editable, on_change=_save, args=(ctx, who, a, dim.id, "text"),
-                        placeholder="What evidence supports this score? Required for every score.")
+                        placeholder="What evidence supports this score? Required for every score.",
+                        help="Saved when you click outside the box or press Ctrl+Enter; 'Saved at' above confirms it.")
         if gap:
             st.error(f"**{dim.name}:** {gap}", icon=":material/priority_high:")
 
