@@ -133,11 +133,6 @@ def secret_matches(secret: str, salt: bytes, expected: bytes) -> bool:
     return hmac.compare_digest(hash_secret(secret, salt)[1], expected)
 
 
-def token_hash(token: str) -> str:
-    """Session tokens are long and random, so a fast hash is enough to keep them out of the database."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 # --------------------------------------------------------------------------- single sign-on
 
 def principal_for_email(email: str | None, users: dict[str, str], name: str | None = None) -> Principal:

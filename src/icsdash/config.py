@@ -142,8 +142,6 @@ SETTINGS: tuple[Setting, ...] = (
             "Wrong access codes allowed from one browser before sign-in is refused for a while."),
     Setting("auth.lockout_minutes", 15, _integer(1, 1440),
             "How long sign-in stays refused after too many wrong codes."),
-    Setting("auth.session_hours", 12, _integer(1, 168),
-            "How long a sign-in with an access code lasts, across page reloads."),
     Setting("assessment.max_justification", 2000, _integer(100, 20000),
             "Longest justification allowed for one dimension, in characters."),
     Setting("theme.categorical_palette", "okabe_ito", _one_of("okabe_ito", "tableau10"),
@@ -177,9 +175,7 @@ class Config:
     auth_users: dict[str, str] = field(default_factory=dict)
     max_failed_attempts: int = 5
     lockout_minutes: int = 15
-    session_hours: int = 12
     max_justification: int = 2000
-    values: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 def _flatten(doc: dict, prefix: str = "") -> dict[str, Any]:
@@ -265,8 +261,7 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None) -> Conf
         categorical_palette=values["theme.categorical_palette"],
         sequential_palette=values["theme.sequential_palette"], auth_users=values["auth.users"],
         max_failed_attempts=values["auth.max_failed_attempts"], lockout_minutes=values["auth.lockout_minutes"],
-        session_hours=values["auth.session_hours"], max_justification=values["assessment.max_justification"],
-        values=values,
+        max_justification=values["assessment.max_justification"],
     )
     if not config.data_dir.is_dir():
         raise ConfigError(f"folder {config.data_dir} does not exist", source=name, field="data.dir")

@@ -20,7 +20,7 @@ from .auth import Principal
 from .errors import IcsdashError
 from .framework import Dimension, Framework
 from .store import Assessment, Incomplete
-from .ui import Context, escape_markdown, show_error
+from .ui import Context, escape_markdown, place_name, show_error
 
 LOG = logging.getLogger("icsdash")
 NA = "Not assessed"
@@ -185,13 +185,8 @@ def start_panel(ctx: Context, who: Principal, place: str) -> None:
 
 def header(ctx: Context, a: Assessment) -> None:
     group = STAKEHOLDER_GROUPS.get(a.stakeholder_group, "Workshop consensus")
-    st.markdown(f"**{escape_markdown(_place(ctx, a.place_code))}** · round {escape_markdown(a.round)} · {group} · "
+    st.markdown(f"**{escape_markdown(place_name(ctx, a.place_code))}** · round {escape_markdown(a.round)} · {group} · "
                 f"{escape_markdown(a.participant)} · version {a.version} · **{a.status}**")
-
-
-def _place(ctx: Context, code: str) -> str:
-    places = ctx.reference.places
-    return places.loc[places["place_code"] == code, "place_name"].iloc[0]
 
 
 def history_table(ctx: Context, who: Principal, a: Assessment) -> None:
