@@ -6,16 +6,16 @@ from icsdash import analysis, charts, maps, ui
 from icsdash.measures import MEASURES, MEASURES_BY_KEY, STATUSES
 
 ctx = ui.current()
-summary = ui.place_summary(ctx)
-region = st.session_state.get(ui.FILTER_REGION, ui.ALL)
-shown = summary if region == ui.ALL else summary[summary["region_name"] == region]
+chosen = ui.filters()
+summary = ui.place_summary(ctx, chosen.round)
+shown = analysis.apply_filters(summary, chosen)
 figures = analysis.national_figures(ctx.reference, shown)
 
-st.title("Integrated care in England" if region == ui.ALL else f"Integrated care in {region}")
+st.title(f"Integrated care in {chosen.describe() if not chosen.icb else ui.icb_name(ctx, chosen.icb)}")
 ui.illustrative_notice(ctx)
 
 with st.container(horizontal=True):
-    st.metric("Regions", 1 if region != ui.ALL else figures.regions, border=True)
+    st.metric("Regions", shown["region_name"].nunique(), border=True)
     st.metric("Integrated care systems", shown["icb_ods_code"].nunique(), border=True)
     st.metric("Places", f"{len(shown):,}", border=True,
               help=f"{int((shown['source'] == 'illustrative').sum())} of these place definitions are illustrative.")
@@ -32,16 +32,14 @@ with key_col:
                        format_func=lambda k: MEASURES_BY_KEY[k].label)
     measure = MEASURES_BY_KEY[key]
     urls, legends = ui.served_layers(ctx, summary)
-    legend = legends[key] if region == ui.ALL else maps.focus_legend(legends[key], shown, measure)
+    legend = legends[key] if len(shown) == len(summary) else maps.focus_legend(legends[key], shown, measure)
     ui.legend(legend)
     st.caption(measure.description)
 with map_col:
-    view = maps.view_of([ctx.geography.shapes["places"][c] for c in shown["place_code"]]) if region != ui.ALL else \
-        (ctx.config.map_latitude, ctx.config.map_longitude, ctx.config.map_zoom)
+    view = ui.view_for(ctx, shown)
     deck = maps.place_deck(urls["places"], urls["icbs"], urls["england"], urls["regions"], measure, *view,
-                           basemap=ctx.config.map_basemap, focus_region=None if region == ui.ALL else region)
-    st.pydeck_chart(deck, height=620, width="stretch",
-                    alt=maps.alt_text(legend, len(shown), "England" if region == ui.ALL else region))
+                           basemap=ctx.config.map_basemap, filters=chosen)
+    st.pydeck_chart(deck, height=620, width="stretch", alt=maps.alt_text(legend, len(shown), chosen.describe()))
     st.caption("Thin dark lines: ICS borders; thick: NHS England regions. Hover over a place for details. "
                "Boundaries: ONS, OGL v3; contains OS data © Crown copyright and database right.")
 

@@ -86,3 +86,61 @@ def test_governance_mix_counts_every_model(reference):
     assert mix.set_index("governance_model").loc["lead_provider", "places"] >= 1
     assert mix["share"].sum() == pytest.approx(1.0, abs=0.001)
     assert mix["governance_model"].tolist()[0] == "consultative_forum"
+
+
+def two_rounds(mini_framework):
+    rows = []
+    # Place A: R1 individual medians (2, 2, 2); R2 consensus (3, 3, 1).
+    for group in ("icb", "local_authority"):
+        for dim in mini_framework.dimension_ids:
+            rows.append(("A", "R1", 1, "individual", group, dim, 2))
+    for dim, s in zip(mini_framework.dimension_ids, (3, 3, 1)):
+        rows.append(("A", "R2", 2, "consensus", "consensus", dim, s))
+    # Place B: R1 only.
+    for dim, s in zip(mini_framework.dimension_ids, (1, 0, None)):
+        rows.append(("B", "R1", 1, "individual", "icb", dim, s))
+    latest = latest_rows(rows)
+    activity = pd.DataFrame([("A", "R1", 1, "individual", "submitted", 2), ("A", "R2", 2, "consensus", "submitted", 1),
+                             ("B", "R1", 1, "individual", "submitted", 1)],
+                            columns=["place_code", "round", "round_position", "kind", "status", "n"])
+    return latest, activity
+
+
+class FakeReference:
+    """The two columns of Reference.places that place_summary needs, for a tiny hand-checked case."""
+
+    def __init__(self):
+        self.places = pd.DataFrame({"place_code": ["A", "B", "C"], "population": [100_000, 200_000, 300_000],
+                                    "delegated_budget_gbp_m": [10.0, 20.0, None],
+                                    "pooled_budget_gbp_m": [1.0, 2.0, 3.0]})
+
+
+def test_summary_by_round(mini_framework):
+    latest, activity = two_rounds(mini_framework)
+    ref = FakeReference()
+    now = analysis.place_summary(ref, latest, activity, mini_framework).set_index("place_code")
+    assert now.loc["A", ["overall_maturity", "maturity_round", "maturity_change"]].tolist() == [2.33, "R2", 0.33]
+    assert now.loc["A", ["dim_leadership", "dim_data_sharing", "dim_outcomes"]].tolist() == [3.0, 3.0, 1.0]
+    assert now.loc["B", "overall_maturity"] == 0.5 and pd.isna(now.loc["B", "maturity_change"])
+    assert pd.isna(now.loc["B", "dim_outcomes"])                       # "not assessed" stays a gap
+    assert now["assessment_status"].to_dict() == {"A": "consensus", "B": "not_started", "C": "not_started"}
+    first = analysis.place_summary(ref, latest, activity, mini_framework, round_label="R1").set_index("place_code")
+    assert first.loc["A", ["overall_maturity", "dim_leadership"]].tolist() == [2.0, 2.0]
+    assert first["assessment_status"].to_dict() == {"A": "submitted", "B": "submitted", "C": "not_started"}
+    assert pd.isna(first.loc["C", "overall_maturity"])
+
+
+def test_filters(reference):
+    places = reference.places
+    f = analysis.Filters(region="London", models=("joint_committee",))
+    kept = analysis.apply_filters(places, f)
+    assert set(kept["region_name"]) == {"London"} and set(kept["governance_model"]) == {"joint_committee"}
+    assert len(analysis.apply_filters(places, analysis.Filters(icb="QOP"))) == 10
+    assert len(analysis.apply_filters(places, analysis.Filters())) == len(places)
+
+
+def test_measures_follow_the_framework(framework, mini_framework):
+    from icsdash.measures import measures_for
+    keys = [m.key for m in measures_for(mini_framework)]
+    assert keys[:5] == ["governance_model", "overall_maturity", "dim_leadership", "dim_data_sharing", "dim_outcomes"]
+    assert len(measures_for(framework)) == len(measures_for(mini_framework)) + 9

@@ -127,3 +127,45 @@ def test_nothing_leaves_the_machine(page):
     page.wait_for_timeout(2500)
     outside = [u for u in page.requests if not u.startswith(LOCAL)]
     assert outside == []
+
+
+@pytest.fixture
+def explorer(browser, server):
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    pg = context.new_page()
+    pg.requests = []
+    pg.on("request", lambda r: pg.requests.append(r.url))
+    pg.goto(server + "/map")
+    pg.wait_for_selector("canvas", timeout=30_000)
+    pg.wait_for_timeout(3000)
+    yield pg
+    context.close()
+
+
+def test_explorer_click_on_a_region_drills_down(explorer):
+    canvas = explorer.locator("canvas").first
+    box = canvas.bounding_box()
+    region = explorer.get_by_role("combobox", name="Region")
+    for fx, fy in ((0.5, 0.5), (0.45, 0.55), (0.55, 0.45)):          # the Midlands, near the middle
+        explorer.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+        explorer.wait_for_timeout(800)
+        if "Click to zoom to this region" in " ".join(explorer.locator(".deck-tooltip").all_inner_texts()):
+            explorer.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+            break
+    explorer.wait_for_function("() => document.querySelector('input[aria-label=\"Region\"]').value !== 'All regions'",
+                               timeout=15_000)
+    assert region.input_value() != "All regions"
+    assert "Click a system on the map to zoom in." in explorer.locator("body").inner_text()
+
+
+def test_explorer_search_opens_a_place(explorer, tmp_path):
+    search = explorer.get_by_role("combobox", name="Find a place, ICS or PCN (name or code)")
+    search.click()
+    search.fill("Brent")
+    explorer.get_by_role("option", name="Place · Brent · North West London ICS").click()
+    explorer.get_by_role("heading", name="Brent").wait_for(timeout=15_000)
+    body = explorer.locator("body").inner_text()
+    assert "327,753 (documented)" in body and "England › London › North West London ICS" in body
+    explorer.wait_for_timeout(2000)
+    explorer.screenshot(path=str(tmp_path / "explorer.png"))
+    assert [u for u in explorer.requests if not u.startswith(LOCAL)] == []

@@ -14,10 +14,10 @@ from icsdash.palettes import NO_DATA
 def summary():
     return pd.DataFrame({
         "place_code": ["A", "B", "C", "D"], "place_name": ["Ay", "Bee", "Cee", "Dee"],
-        "icb_short_name": ["X"] * 4, "region_name": ["London"] * 4,
+        "icb_short_name": ["X"] * 4, "icb_ods_code": ["QKK"] * 4, "region_name": ["London"] * 4,
         "governance_model": ["joint_committee", "joint_committee", "place_board", None],
         "governance_model_label": ["Joint committee", "Joint committee", "Place board", None],
-        "overall_maturity": [0.0, 2.5, 5.0, None], "source": ["documented", "illustrative", "illustrative", "illustrative"],
+        "overall_maturity": [0.0, 2.5, 5.0, None], "maturity_change": [-1.0, 0.5, None, 2.0], "source": ["documented", "illustrative", "illustrative", "illustrative"],
         "assessment_status": ["consensus", "submitted", "not_started", "in_progress"],
         "sap_employer": ["icb", "council", "council", "joint"],
         "population": [100_000, 200_000, 300_000, 400_000], "population_source": ["estimate"] * 4,
@@ -116,7 +116,15 @@ def test_focus_legend_counts_the_region_but_keeps_national_colours(summary):
 
 def test_region_focus_greys_other_places():
     spec = json.loads(maps.place_deck("p", "i", "e", "r", MEASURES_BY_KEY["population"], 51.5, -0.1, 9,
-                                      focus_region="London").to_json())
+                                      filters=maps.Filters(region="London")).to_json())
     places = spec["layers"][1]
     assert places["getFillColor"] == "@@=properties.region == 'London' ? properties.c_population : [225, 225, 222, 170]"
-    assert places["updateTriggers"] == {"getFillColor": ["population", "London"]}
+    assert places["updateTriggers"] == {"getFillColor": ["population", "properties.region == 'London'"]}
+
+
+def test_change_uses_a_two_sided_scale_centred_on_zero(summary):
+    colours, legend = maps.colour_places(summary, MEASURES_BY_KEY["maturity_change"])
+    assert (legend.low, legend.high) == ("-2.0", "+2.0")
+    assert colours["D"] == "#542788"                 # the largest rise: the purple end
+    assert colours["C"] == NO_DATA
+    assert MEASURES_BY_KEY["maturity_change"].format(0.5) == "+0.5"

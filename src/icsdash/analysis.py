@@ -48,28 +48,79 @@ def assessment_status(activity: pd.DataFrame, place_codes: list[str], current_ro
     return status
 
 
-def place_summary(reference: Reference, latest: pd.DataFrame, activity: pd.DataFrame,
-                  framework: Framework) -> pd.DataFrame:
-    """One row per place with every measure a map can show (see :mod:`icsdash.measures`)."""
+def rounds_in(activity: pd.DataFrame) -> list[str]:
+    """The rounds that have any assessment, oldest first."""
+    if activity.empty:
+        return []
+    return activity.drop_duplicates("round").sort_values("round_position")["round"].tolist()
+
+
+def place_summary(reference: Reference, latest: pd.DataFrame, activity: pd.DataFrame, framework: Framework,
+                  round_label: str | None = None) -> pd.DataFrame:
+    """One row per place with every measure a map can show (see :mod:`icsdash.measures`).
+
+    With ``round_label`` the status and scores are those of that round; without
+    it, the status is the latest round's and the scores are each place's most
+    recent (latest consensus, else the median of the individual scores).
+    ``maturity_change`` is the overall maturity minus that of the round before.
+    """
     places = reference.places.copy()
     dims = dimension_scores(latest, framework)
-    rounds = activity.drop_duplicates("round").sort_values("round_position")["round"].tolist() if not activity.empty else []
-    current = rounds[-1] if rounds else None
+    rounds = rounds_in(activity)
+    current = round_label or (rounds[-1] if rounds else None)
     places = places.merge(assessment_status(activity, places["place_code"].tolist(), current),
                           left_on="place_code", right_index=True, how="left")
-    if dims.empty:
-        places["overall_maturity"] = float("nan")
+    dim_columns = [f"dim_{d}" for d in framework.dimension_ids]
+    if round_label is None and not dims.empty:
+        chosen = dims[dims["round_position"] == dims.groupby("place_code")["round_position"].transform("max")]
+    else:
+        chosen = dims[dims["round"] == round_label] if not dims.empty else dims
+    if chosen.empty:
+        for column in ["overall_maturity", "maturity_change", *dim_columns]:
+            places[column] = float("nan")
         places["maturity_round"] = None
     else:
-        last = dims.groupby("place_code")["round_position"].transform("max")
-        recent = dims[dims["round_position"] == last]
-        overall = recent.groupby("place_code").agg(overall_maturity=("score", "mean"), maturity_round=("round", "first"))
+        overall = chosen.groupby("place_code").agg(overall_maturity=("score", "mean"), maturity_round=("round", "first"),
+                                                   position=("round_position", "first"))
         overall["overall_maturity"] = overall["overall_maturity"].astype(float).round(2)
-        places = places.merge(overall, left_on="place_code", right_index=True, how="left")
+        by_round = dims.groupby(["place_code", "round_position"])["score"].mean().astype(float)
+        before = [by_round.get((code, pos - 1), float("nan")) for code, pos in zip(overall.index, overall["position"])]
+        overall["maturity_change"] = (overall["overall_maturity"] - pd.Series(before, index=overall.index)).round(2)
+        wide = chosen.pivot_table(index="place_code", columns="dimension_id", values="score", aggfunc="first")
+        wide = wide.astype(float).reindex(columns=framework.dimension_ids)
+        wide.columns = dim_columns
+        places = (places.merge(overall.drop(columns="position"), left_on="place_code", right_index=True, how="left")
+                  .merge(wide, left_on="place_code", right_index=True, how="left"))
     places["delegated_per_head"] = (places["delegated_budget_gbp_m"] * 1e6 / places["population"]).round(0)
     places["pooled_per_head"] = (places["pooled_budget_gbp_m"] * 1e6 / places["population"]).round(0)
     places["current_round"] = current
     return places
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The shared sidebar filters; empty values mean 'all'."""
+
+    region: str | None = None
+    icb: str | None = None                      # ICB ODS code
+    models: tuple[str, ...] = ()                # governance model keys
+    round: str | None = None                    # None: the latest
+
+    def describe(self) -> str:
+        parts = [p for p in (self.region, self.icb) if p]
+        return " · ".join(parts) if parts else "England"
+
+
+def apply_filters(summary: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """The places the filters keep (the round is applied when the summary is built)."""
+    keep = pd.Series(True, index=summary.index)
+    if filters.region:
+        keep &= summary["region_name"] == filters.region
+    if filters.icb:
+        keep &= summary["icb_ods_code"] == filters.icb
+    if filters.models:
+        keep &= summary["governance_model"].isin(filters.models)
+    return summary[keep]
 
 
 @dataclass(frozen=True)

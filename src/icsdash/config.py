@@ -116,7 +116,7 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("app.title", "icsdash: integrated care in England", _text,
             "Title shown in the browser tab and the sidebar."),
-    Setting("app.pages", ["overview", "assessment", "admin"], _pages,
+    Setting("app.pages", ["overview", "map", "assessment", "admin"], _pages,
             "Pages shown in the navigation, in order."),
     Setting("data.dir", "data", _text,
             "Folder with the reference data (regions, ICBs, places, PCNs, geography), relative to config.yaml."),

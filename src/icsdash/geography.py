@@ -88,8 +88,8 @@ def _plain(value):
     return value
 
 
-def write_served_layer(static_dir: Path, name: str, collection: dict) -> str:
-    """Write ``collection`` under ``static_dir/generated`` named by its content; return its URL path.
+def write_served_layer(static_dir: Path, name: str, collection: dict | list) -> str:
+    """Write ``collection`` (any JSON) under ``static_dir/generated`` named by its content; return its URL path.
 
     The file name carries a hash of the content, so a browser cache never
     shows stale data and an unchanged layer is never written twice. The write

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 import pydeck as pdk
 
+from .analysis import Filters
 from .measures import MEASURES_BY_KEY, Measure
-from .palettes import CATEGORICAL, NO_DATA, SEQUENTIAL, hex_to_rgb, interpolate
+from .palettes import CATEGORICAL, DIVERGING, NO_DATA, SEQUENTIAL, hex_to_rgb, interpolate
 
 FILL_ALPHA = 220
 BASEMAPS = {"carto-light": pdk.map_styles.CARTO_LIGHT, "carto-dark": pdk.map_styles.CARTO_DARK}
@@ -54,9 +55,12 @@ def colour_places(summary: pd.DataFrame, measure: Measure, categorical: str = "o
         return colours, Legend(measure.label, "categorical", items, no_data=int(missing.sum()), colours=colour_of)
     numbers = values.astype(float)
     low, high = measure.domain or (numbers.min(), numbers.max())
+    if measure.diverging:
+        reach = max(abs(low), abs(high), 0.5) if not pd.isna(low) else 1.0
+        low, high = -reach, reach
     if pd.isna(low) or low == high:
         low, high = (0.0, 1.0) if pd.isna(low) else (low, low + 1)
-    stops = SEQUENTIAL[sequential]
+    stops = DIVERGING if measure.diverging else SEQUENTIAL[sequential]
     colours = numbers.map(lambda v: NO_DATA if pd.isna(v) else interpolate(stops, (v - low) / (high - low)))
     items = tuple(LegendItem("", c, 0) for c in stops)
     return colours, Legend(measure.label, "numeric", items, low=measure.format(low), high=measure.format(high),
@@ -91,8 +95,10 @@ def place_properties(summary: pd.DataFrame, measures: tuple[Measure, ...], categ
     props = pd.DataFrame({
         "name": frame["place_name"],
         "icb": frame["icb_short_name"],
+        "icb_code": frame["icb_ods_code"],
         "region": frame["region_name"],
         "model": frame["governance_model_label"],
+        "model_key": frame["governance_model"],
         "illustrative": frame["source"].eq("illustrative").map({True: " (illustrative)", False: ""}),
     })
     legends = {}
@@ -106,36 +112,55 @@ def place_properties(summary: pd.DataFrame, measures: tuple[Measure, ...], categ
 OUTSIDE_FOCUS = [225, 225, 222, 170]
 
 
-def fill_accessor(measure: Measure, focus_region: str | None = None) -> str:
-    """The deck.gl accessor for a place's fill: its colour for ``measure``, greyed outside ``focus_region``.
+def _quoted(value: str) -> str:
+    if "'" in value or "\\" in value:
+        raise ValueError(f"{value!r} cannot be used in a map expression")
+    return f"'{value}'"
+
+
+def focus_condition(filters: Filters) -> str | None:
+    """A deck.gl expression that is true for places the filters keep, or None when they keep all.
+
+    >>> focus_condition(Filters(region="London", models=("lead_provider", "place_board")))
+    "properties.region == 'London' && (properties.model_key == 'lead_provider' || properties.model_key == 'place_board')"
+    """
+    parts = []
+    if filters.region:
+        parts.append(f"properties.region == {_quoted(filters.region)}")
+    if filters.icb:
+        parts.append(f"properties.icb_code == {_quoted(filters.icb)}")
+    if filters.models:
+        parts.append("(" + " || ".join(f"properties.model_key == {_quoted(m)}" for m in filters.models) + ")")
+    return " && ".join(parts) or None
+
+
+def fill_accessor(measure: Measure, filters: Filters | None = None) -> str:
+    """The deck.gl accessor for a place's fill: its colour for ``measure``, grey where filters leave it out.
 
     >>> fill_accessor(MEASURES_BY_KEY["population"])
     'properties.c_population'
-    >>> fill_accessor(MEASURES_BY_KEY["population"], "London")
+    >>> fill_accessor(MEASURES_BY_KEY["population"], Filters(region="London"))
     "properties.region == 'London' ? properties.c_population : [225, 225, 222, 170]"
     """
     colour = f"properties.c_{measure.key}"
-    if focus_region is None:
-        return colour
-    if "'" in focus_region or "\\" in focus_region:
-        raise ValueError(f"region name {focus_region!r} cannot be used in a map expression")
-    return f"properties.region == '{focus_region}' ? {colour} : {OUTSIDE_FOCUS}"
+    condition = focus_condition(filters) if filters else None
+    return f"{condition} ? {colour} : {OUTSIDE_FOCUS}" if condition else colour
 
 
 def place_deck(places_url: str, icbs_url: str, england_url: str, regions_url: str, measure: Measure,
                latitude: float, longitude: float, zoom: float, basemap: str = "none",
-               focus_region: str | None = None) -> pdk.Deck:
+               filters: Filters | None = None) -> pdk.Deck:
     """The England map: places filled by ``measure`` (colours in the served layer), ICB and region borders.
 
-    With ``focus_region``, places outside that region are drawn in grey.
+    Places the ``filters`` leave out are drawn in grey.
     """
     layers = [
         pdk.Layer("GeoJsonLayer", england_url, id="england", filled=True, stroked=False,
                   get_fill_color=[236, 236, 232, 255], pickable=False),
         pdk.Layer("GeoJsonLayer", places_url, id="places", filled=True, stroked=True, pickable=True,
-                  auto_highlight=True, highlight_color=[255, 255, 255, 90], get_fill_color=fill_accessor(measure, focus_region),
+                  auto_highlight=True, highlight_color=[255, 255, 255, 90], get_fill_color=fill_accessor(measure, filters),
                   # deck.gl recomputes colours only when a trigger changes, not when the accessor text does
-                  update_triggers={"getFillColor": [measure.key, focus_region or ""]},
+                  update_triggers={"getFillColor": [measure.key, focus_condition(filters) if filters else ""]},
                   get_line_color=[255, 255, 255, 200], line_width_min_pixels=0.6),
         pdk.Layer("GeoJsonLayer", icbs_url, id="icbs", filled=False, stroked=True, pickable=False,
                   get_line_color=[40, 40, 40, 230], line_width_min_pixels=1.4),
@@ -171,7 +196,8 @@ def _bounds(coords, acc=None):
     return acc
 
 
-def view_of(geometries: list[dict], width: int = 600, height: int = 620) -> tuple[float, float, float]:
+def view_of(geometries: list[dict], width: int = 600, height: int = 620,
+            margin: float = 1.15) -> tuple[float, float, float]:
     """(latitude, longitude, zoom) that fits the geometries into a map of the given pixel size.
 
     >>> square = {"type": "Polygon", "coordinates": [[[-1, 52], [1, 52], [1, 54], [-1, 54], [-1, 52]]]}
@@ -184,9 +210,9 @@ def view_of(geometries: list[dict], width: int = 600, height: int = 620) -> tupl
         acc = _bounds(geometry["coordinates"], acc)
     west, south, east, north = acc
     lat, lon = (south + north) / 2, (west + east) / 2
-    lon_span = max(east - west, 0.05) * 1.15
+    lon_span = max(east - west, 0.05) * margin
     # Mercator stretches latitude by 1/cos(lat).
-    lat_span = max(north - south, 0.05) * 1.15 / math.cos(math.radians(lat))
+    lat_span = max(north - south, 0.05) * margin / math.cos(math.radians(lat))
     zoom = min(math.log2(360 / lon_span * width / 512), math.log2(360 / lat_span * height / 512))
     return round(lat, 4), round(lon, 4), max(4.0, min(11.0, zoom))
 
@@ -220,3 +246,86 @@ def alt_text(legend: Legend, places: int, area: str) -> str:
         parts.append(f"no data {legend.no_data}")
     return (f"Map of {places} places in {area} coloured by {legend.title[0].lower() + legend.title[1:]}: "
             f"{'; '.join(parts)}. The same data is in the table below.")
+
+
+
+# --------------------------------------------------------------------------- the map explorer
+
+def icb_properties(reference) -> pd.DataFrame:
+    icbs = reference.icbs.set_index("icb_ods_code")
+    return pd.DataFrame({"name": icbs["icb_short_name"], "region": icbs["region_name"],
+                         "places": icbs["place_count"], "population": icbs["population"].map("{:,}".format)})
+
+
+def region_properties(reference) -> pd.DataFrame:
+    counts = reference.icbs.groupby("region_name").agg(icbs=("icb_ods_code", "size"), places=("place_count", "sum"))
+    regions = reference.regions.set_index("region_ons_code")
+    return pd.DataFrame({"name": regions["region_name"],
+                         "icbs": regions["region_name"].map(counts["icbs"]),
+                         "places": regions["region_name"].map(counts["places"])})
+
+
+def pcn_points(reference) -> list[dict]:
+    """PCNs as points for a ScatterplotLayer: position, name, code, place, list size."""
+    names = dict(zip(reference.places["place_code"], reference.places["place_name"]))
+    return [{"position": [row.longitude, row.latitude], "name": row.pcn_name, "code": row.pcn_code,
+             "place": names[row.place_code], "place_code": row.place_code, "icb_code": row.icb_ods_code,
+             "list_size": int(row.list_size), "radius": round(math.sqrt(row.list_size) * 6)}
+            for row in reference.pcns.itertuples()]
+
+
+LEVELS = ("england", "region", "icb")
+TOOLTIPS = {
+    "england": "<b>{name}</b><br/>{icbs} ICSs · {places} places<br/>Click to zoom to this region",
+    "region": "<b>{name}</b> ICS<br/>{places} places · population {population}<br/>Click to see its places",
+}
+
+
+def explorer_deck(urls: dict[str, str], measure: Measure, level: str, view: tuple[float, float, float],
+                  filters: Filters, show_pcns: bool, basemap: str = "none") -> pdk.Deck:
+    """The explorer: the England map plus a clickable layer for the level being explored.
+
+    At England level the regions are clickable, in a region its ICSs, in an
+    ICS its places (and its PCNs, as points sized by list size).
+    """
+    deck = place_deck(urls["places"], urls["icbs"], urls["england"], urls["regions"], measure, *view,
+                      basemap=basemap, filters=filters)
+    layers = list(deck.layers)
+    places = next(layer for layer in layers if layer.id == "places")
+    places.pickable = level == "icb"
+    if level in ("england", "region"):
+        pick = "regions" if level == "england" else "icbs"
+        layers.append(pdk.Layer("GeoJsonLayer", urls[pick], id=f"pick_{pick}", filled=True, stroked=False,
+                                pickable=True, auto_highlight=True, highlight_color=[255, 255, 255, 110],
+                                # alpha 1, not 0: deck.gl does not pick fully transparent pixels
+                                get_fill_color=[0, 0, 0, 1]))
+        deck._tooltip = {"html": TOOLTIPS[level], "style": deck._tooltip["style"]}
+    if show_pcns and level == "icb":
+        # Points only (not hoverable): one tooltip template serves the places; PCNs are listed beside the map.
+        inside = f"icb_code == {_quoted(filters.icb)}" if filters.icb else "true"
+        layers.append(pdk.Layer("ScatterplotLayer", urls["pcns"], id="pcns", pickable=False, stroked=True,
+                                get_position="position", get_radius="radius",
+                                radius_min_pixels=3, radius_max_pixels=11,
+                                get_fill_color=f"{inside} ? [20, 20, 20, 190] : [0, 0, 0, 0]",
+                                get_line_color=f"{inside} ? [255, 255, 255, 230] : [0, 0, 0, 0]",
+                                update_triggers={"getFillColor": [filters.icb or ""],
+                                                 "getLineColor": [filters.icb or ""]},
+                                line_width_min_pixels=1))
+    deck.layers = layers
+    return deck
+
+
+def picked(selection: dict) -> tuple[str, dict] | None:
+    """(layer id, properties) of the object a map click selected, if any."""
+    for layer_id, objects in (selection or {}).get("objects", {}).items():
+        if objects:
+            obj = objects[0]
+            return layer_id, obj.get("properties", obj)
+    return None
+
+
+def outline_layer(geometry: dict) -> pdk.Layer:
+    """A thick outline around the selected place (its one polygon, sent inline: a few kilobytes)."""
+    return pdk.Layer("GeoJsonLayer", {"type": "Feature", "properties": {}, "geometry": geometry}, id="selected",
+                     filled=False, stroked=True, get_line_color=[213, 94, 0, 255], line_width_min_pixels=4,
+                     pickable=False)

@@ -31,6 +31,7 @@ class Measure:
     decimals: int = 0
     domain: tuple[float, float] | None = None      # fixed scale; None: the data's range
     colours: tuple[str, ...] = ()                  # categorical: fixed colours instead of the palette
+    diverging: bool = False                        # numeric: centred on zero, two-sided palette
 
     def format(self, value) -> str:
         """The value as a user reads it ('No data' when missing)."""
@@ -39,6 +40,8 @@ class Measure:
         if self.kind == "categorical":
             return dict(self.categories).get(value, str(value))
         number = f"{value:,.{self.decimals}f}"
+        if self.diverging and value > 0:
+            number = "+" + number
         return f"£{number}" if self.unit == "£" else f"{number}{self.unit}"
 
 
@@ -49,6 +52,9 @@ MEASURES: tuple[Measure, ...] = (
     Measure("overall_maturity", "Overall maturity (latest round)", "numeric", "overall_maturity",
             "Mean over the dimensions of the latest consensus score, or else the median of the "
             "individual scores, in the latest round the place assessed.", decimals=1, domain=(0, 5)),
+    Measure("maturity_change", "Change in maturity since the round before", "numeric", "maturity_change",
+            "Overall maturity minus the place's overall maturity in the previous round; blank where the place "
+            "did not assess in both.", decimals=1, diverging=True),
     Measure("assessment_status", "Assessment status (latest round)", "categorical", "assessment_status",
             "How far each place has got with the latest round of self-assessment.",
             categories=tuple(STATUSES.items()), colours=("#BDBDBD", "#E69F00", "#56B4E9", "#0072B2")),
@@ -64,3 +70,14 @@ MEASURES: tuple[Measure, ...] = (
             "Pooled (Section 75) budget divided by population (mostly illustrative).", unit="£"),
 )
 MEASURES_BY_KEY: dict[str, Measure] = {m.key: m for m in MEASURES}
+
+
+def measures_for(framework) -> tuple[Measure, ...]:
+    """Every measure, including one per dimension of ``framework`` (after overall maturity)."""
+    per_dimension = tuple(
+        Measure(f"dim_{d.id}", f"Dimension: {d.name}", "numeric", f"dim_{d.id}",
+                f"{d.description} Latest consensus score, else the median of individual scores.",
+                decimals=1, domain=(framework.scale_min, framework.scale_max))
+        for d in framework.dimensions)
+    at = [m.key for m in MEASURES].index("overall_maturity") + 1
+    return MEASURES[:at] + per_dimension + MEASURES[at:]

@@ -18,6 +18,10 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("overview", "pages/overview.py", "Overview", ":material/map:",
              "National figures and a map of England's ICSs and places, coloured by a chosen measure."),
+    PageSpec("map", "pages/explorer.py", "Map explorer", ":material/explore:",
+             "Drill from England to a region, a system and a place; colour places by any measure, including each "
+             "dimension and the change since the previous round; find any place, ICS or PCN; see a place's details "
+             "and PCNs."),
     PageSpec("assessment", "pages/assessment.py", "Self-assessment", ":material/edit_note:",
              "A place director scores their place on every dimension, with justifications; drafts save as they "
              "type; submitted versions are frozen and kept in a history."),

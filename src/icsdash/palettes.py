@@ -15,6 +15,8 @@ SEQUENTIAL: dict[str, tuple[str, ...]] = {
     "cividis": ("#00224E", "#414D6B", "#7C7B78", "#BCAF6F", "#FEE838"),
     "blues": ("#DEEBF7", "#9ECAE1", "#4292C6", "#2171B5", "#08306B"),
 }
+# Two-sided, colour-blind safe (ColorBrewer PuOr): orange for falls, purple for rises, pale at zero.
+DIVERGING: tuple[str, ...] = ("#B35806", "#F1A340", "#F7F7F7", "#998EC3", "#542788")
 NO_DATA = "#FAFAFA"        # near white on the grey land: "nothing here"; counted in the legend
 OUTLINE = "#FFFFFF"
 

@@ -23,8 +23,9 @@ from .config import Config, load_config
 from .errors import IcsdashError
 from .framework import Framework, load_framework
 from .geography import Geography
+from .governance import MODELS
 from .maps import Legend
-from .measures import MEASURES
+from .measures import measures_for
 from .palettes import NO_DATA
 from .reference import Reference, load_reference
 from .store import Store
@@ -33,7 +34,12 @@ LOG = logging.getLogger("icsdash")
 CONTEXT_KEY = "_icsdash_context"
 PRINCIPAL_KEY = "_icsdash_principal"
 FILTER_REGION = "filter_region"
+FILTER_ICB = "filter_icb"
+FILTER_MODELS = "filter_models"
+FILTER_ROUND = "filter_round"
 ALL = "All regions"
+ALL_ICBS = "All ICSs"
+LATEST = "Latest"
 
 
 @dataclass(frozen=True)
@@ -97,7 +103,7 @@ def frame(root: Path) -> tuple[Context, Principal]:
         st.stop()
     st.sidebar.markdown(f"### {ctx.config.title}")
     who = sign_in_panel(ctx)
-    region_filter(ctx)
+    shared_filters(ctx)
     _RUN.framed = True
     return ctx, who
 
@@ -141,27 +147,32 @@ def show_unexpected(page_title: str) -> None:
 # --------------------------------------------------------------------------- data, cached by version
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _summary(_ctx: Context, reference_version: str, store_version: int) -> pd.DataFrame:
+def _summary(_ctx: Context, reference_version: str, store_version: int, round_label: str | None) -> pd.DataFrame:
     store = _ctx.store
-    summary = analysis.place_summary(_ctx.reference, store.latest_scores(), store.activity(), _ctx.framework)
-    summary.attrs["versions"] = (reference_version, store_version)
+    summary = analysis.place_summary(_ctx.reference, store.latest_scores(), store.activity(), _ctx.framework,
+                                     round_label)
+    summary.attrs["versions"] = (reference_version, store_version, round_label)
     return summary
 
 
-def place_summary(ctx: Context) -> pd.DataFrame:
-    """One row per place with every map measure; recomputed only when data changes. Do not mutate."""
-    return _summary(ctx, ctx.reference.version, ctx.store.data_version())
+def place_summary(ctx: Context, round_label: str | None = None) -> pd.DataFrame:
+    """One row per place with every map measure, for a round (None: the latest); recomputed only when data
+    changes. Shared by all sessions: do not mutate."""
+    return _summary(ctx, ctx.reference.version, ctx.store.data_version(), round_label)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _served_layers(_ctx: Context, _summary_frame: pd.DataFrame, reference_version: str, store_version: int,
-                   palettes: tuple[str, str]) -> tuple[dict[str, str], dict[str, Legend]]:
-    props, legends = maps.place_properties(_summary_frame, MEASURES, *palettes)
-    shapes = _ctx.geography.shapes
-    urls = {"places": geography.write_served_layer(_ctx.static_dir, "places",
-                                                   geography.feature_collection(shapes["places"], props))}
-    for layer in ("icbs", "regions", "england"):
-        urls[layer] = geography.write_served_layer(_ctx.static_dir, layer, geography.feature_collection(shapes[layer]))
+                   round_label: str | None, palettes: tuple[str, str]) -> tuple[dict[str, str], dict[str, Legend]]:
+    props, legends = maps.place_properties(_summary_frame, measures_for(_ctx.framework), *palettes)
+    shapes, ref = _ctx.geography.shapes, _ctx.reference
+    write = geography.write_served_layer
+    urls = {"places": write(_ctx.static_dir, "places", geography.feature_collection(shapes["places"], props)),
+            "icbs": write(_ctx.static_dir, "icbs", geography.feature_collection(shapes["icbs"], maps.icb_properties(ref))),
+            "regions": write(_ctx.static_dir, "regions",
+                             geography.feature_collection(shapes["regions"], maps.region_properties(ref))),
+            "england": write(_ctx.static_dir, "england", geography.feature_collection(shapes["england"])),
+            "pcns": write(_ctx.static_dir, "pcns", maps.pcn_points(ref))}
     return urls, legends
 
 
@@ -173,13 +184,66 @@ def served_layers(ctx: Context, summary: pd.DataFrame) -> tuple[dict[str, str], 
 
 # --------------------------------------------------------------------------- shared widgets
 
-def region_filter(ctx: Context) -> str:
-    """The sidebar's region filter, shared by every page through session state."""
-    options = [ALL, *ctx.reference.regions["region_name"].tolist()]
-    if st.session_state.get(FILTER_REGION) not in options:
-        st.session_state[FILTER_REGION] = ALL
-    return st.sidebar.selectbox("Region", options, key=FILTER_REGION,
-                                help="Narrows the figures, map and tables on every page.")
+def _keep_valid(key: str, options: list, default) -> None:
+    if st.session_state.get(key, default) not in options:
+        st.session_state[key] = default
+
+
+def shared_filters(ctx: Context) -> None:
+    """The sidebar's filters (region, ICS, governance model, round), shared by every page.
+
+    They are widgets of the frame, so they keep their values across pages; a
+    page reads them with :func:`filters`. Values that no longer fit (an ICS
+    outside the chosen region) fall back to 'all'.
+    """
+    ref = ctx.reference
+    regions = [ALL, *ref.regions["region_name"].tolist()]
+    _keep_valid(FILTER_REGION, regions, ALL)
+    st.sidebar.selectbox("Region", regions, key=FILTER_REGION,
+                         help="Narrows the figures, maps and tables on every page.")
+    icbs = ref.icbs if st.session_state[FILTER_REGION] == ALL else \
+        ref.icbs[ref.icbs["region_name"] == st.session_state[FILTER_REGION]]
+    icb_names = dict(zip(icbs["icb_ods_code"], icbs["icb_short_name"]))
+    _keep_valid(FILTER_ICB, [ALL_ICBS, *icb_names], ALL_ICBS)
+    st.sidebar.selectbox("Integrated care system", [ALL_ICBS, *sorted(icb_names, key=icb_names.get)], key=FILTER_ICB,
+                         format_func=lambda c: icb_names.get(c, c))
+    models = {m.key: m.label for m in MODELS}
+    st.session_state[FILTER_MODELS] = [m for m in st.session_state.get(FILTER_MODELS, []) if m in models]
+    st.sidebar.multiselect("Governance model", list(models), key=FILTER_MODELS, format_func=models.get,
+                           placeholder="All models")
+    rounds = ctx.store.round_labels()
+    _keep_valid(FILTER_ROUND, [LATEST, *rounds], LATEST)
+    st.sidebar.selectbox("Assessment round", [LATEST, *rounds[::-1]], key=FILTER_ROUND,
+                         help="Which round's scores and status the maps and figures show.")
+
+
+def filters() -> analysis.Filters:
+    region = st.session_state.get(FILTER_REGION, ALL)
+    icb = st.session_state.get(FILTER_ICB, ALL_ICBS)
+    chosen_round = st.session_state.get(FILTER_ROUND, LATEST)
+    return analysis.Filters(region=None if region == ALL else region, icb=None if icb == ALL_ICBS else icb,
+                            models=tuple(st.session_state.get(FILTER_MODELS, [])),
+                            round=None if chosen_round == LATEST else chosen_round)
+
+
+def facts(frame: pd.DataFrame) -> None:
+    """Facts as a readable list: label, value, and where the value comes from (never cut off)."""
+    tags = {"documented": ":green[documented]", "illustrative": ":orange[illustrative]",
+            "estimate": ":orange[estimate]", "demo data": ":orange[demo data]"}
+    st.markdown("\n".join(f"- **{escape_markdown(r.Fact)}:** {escape_markdown(r.Value)} "
+                          f"{tags.get(r.Source, '')}" for r in frame.itertuples()))
+
+
+def icb_name(ctx: Context, code: str) -> str:
+    icbs = ctx.reference.icbs
+    return icbs.loc[icbs["icb_ods_code"] == code, "icb_short_name"].iloc[0]
+
+
+def view_for(ctx: Context, shown: pd.DataFrame) -> tuple[float, float, float]:
+    """The map view that fits the places shown (the configured view for all of England)."""
+    if len(shown) in (0, len(ctx.reference.places)):
+        return ctx.config.map_latitude, ctx.config.map_longitude, ctx.config.map_zoom
+    return maps.view_of([ctx.geography.shapes["places"][c] for c in shown["place_code"]])
 
 
 def illustrative_notice(ctx: Context) -> None:

@@ -1,0 +1,100 @@
+"""Map explorer: drill from England to a region, an ICS and a place; find any place, ICS or PCN."""
+
+import streamlit as st
+
+from icsdash import analysis, explorer, maps, ui
+from icsdash.measures import measures_for
+
+ctx = ui.current()
+ref = ctx.reference
+chosen = ui.filters()
+summary = ui.place_summary(ctx, chosen.round)
+shown = analysis.apply_filters(summary, chosen)
+level = explorer.level_of(chosen)
+measures = {m.key: m for m in measures_for(ctx.framework)}
+options = explorer.search_index(ref)
+
+
+def go(target: explorer.Target) -> None:
+    """Move the shared filters (and the selected place) to a search result or a click."""
+    st.session_state[ui.FILTER_REGION] = target.region or ui.ALL
+    st.session_state[ui.FILTER_ICB] = target.icb or ui.ALL_ICBS
+    st.session_state["explorer_place"] = target.place
+    st.session_state["explorer_zoom_place"] = target.place if target.pcn or target.place else None
+
+
+def on_search() -> None:
+    if key := st.session_state.get("explorer_search"):
+        go(explorer.target_of(key, ref))
+        st.session_state["explorer_search"] = None
+
+
+def map_key() -> str:
+    return f"explorer_map_{st.session_state.setdefault('explorer_clicks', 0)}"
+
+
+def on_click() -> None:
+    hit = maps.picked((st.session_state.get(map_key()) or {}).get("selection"))
+    # A fresh chart key drops the selection, so Streamlit does not restyle the map around it.
+    st.session_state["explorer_clicks"] += 1
+    if hit:
+        layer, props = hit
+        if layer == "pick_regions":
+            go(explorer.Target(props["name"], None))
+        elif layer == "pick_icbs":
+            go(explorer.target_of(f"icb:{props['code']}", ref))
+        else:
+            st.session_state["explorer_place"] = props["code"]
+
+
+def up() -> None:
+    go(explorer.Target(chosen.region if chosen.icb else None, None))
+
+
+st.title("Map explorer")
+crumbs = ["England", chosen.region, ui.icb_name(ctx, chosen.icb) + " ICS" if chosen.icb else None]
+top = st.columns([3, 1], vertical_alignment="bottom")
+top[0].markdown(" › ".join(c for c in crumbs if c) + ("" if level == "icb" else
+                "  \n:gray[Click a " + ("region" if level == "england" else "system") + " on the map to zoom in.]"))
+top[1].button("Up one level", on_click=up, disabled=level == "england", icon=":material/zoom_out:")
+c1, c2, c3 = st.columns([3, 2, 1], vertical_alignment="bottom")
+c1.selectbox("Find a place, ICS or PCN (name or code)", list(options), index=None, key="explorer_search",
+             format_func=options.get, on_change=on_search, placeholder="Type to search, e.g. Bolton or U12345")
+st.session_state.setdefault("explorer_measure", ctx.config.map_default_measure)
+key = c2.selectbox("Colour places by", list(measures), key="explorer_measure", format_func=lambda k: measures[k].label)
+show_pcns = c3.toggle("Show PCNs", value=True, help="Points sized by list size, when an ICS is open.")
+
+measure = measures[key]
+urls, legends = ui.served_layers(ctx, summary)
+place = st.session_state.get("explorer_place")
+place = place if place in set(shown["place_code"]) else None
+zoom_to = st.session_state.get("explorer_zoom_place")
+view = maps.view_of([ctx.geography.shapes["places"][zoom_to]], margin=2.2) if zoom_to and zoom_to == place \
+    else ui.view_for(ctx, shown)
+deck = maps.explorer_deck(urls, measure, level, view, chosen, show_pcns, ctx.config.map_basemap)
+if place:
+    deck.layers.append(maps.outline_layer(ctx.geography.shapes["places"][place]))
+map_col, side = st.columns([3, 1.3], gap="medium")
+legend = maps.focus_legend(legends[key], shown, measure)
+with map_col:
+    st.pydeck_chart(deck, height=640, width="stretch", on_select=on_click, selection_mode="single-object",
+                    key=map_key(), alt=maps.alt_text(legend, len(shown), chosen.describe()))
+with side:
+    ui.legend(legend)
+    if place:
+        row = shown.set_index("place_code").loc[place].copy()
+        row["place_code"] = place
+        st.subheader(row.place_name, anchor=False)
+        ui.facts(explorer.place_facts(row, ctx.framework))
+        with st.expander("White Paper criteria"):
+            st.dataframe(explorer.criteria_table(row), hide_index=True, width="stretch")
+        pcns = ref.pcns[ref.pcns["place_code"] == place][["pcn_name", "pcn_code", "list_size", "gp_practices"]]
+        with st.expander(f"Primary care networks ({len(pcns)}, illustrative)"):
+            st.dataframe(pcns.rename(columns={"pcn_name": "PCN", "pcn_code": "Code", "list_size": "List size",
+                                              "gp_practices": "Practices"}), hide_index=True, width="stretch")
+    elif level == "icb":
+        st.caption("Click a place on the map, or search, to see its details.")
+
+with st.expander(f"The map's data as a table ({len(shown)} places, sortable)", icon=":material/table:"):
+    st.dataframe(maps.place_table(shown, measure), hide_index=True, width="stretch",
+                 column_config={"Population": st.column_config.NumberColumn(format="localized")})

@@ -1,0 +1,112 @@
+"""The map explorer's logic, as plain Python: search, drill-down targets, and a place's facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .analysis import Filters
+from .governance import BCF_ARRANGEMENTS, CRITERIA, CRITERION_STATUSES, EMPLOYERS, MODELS_BY_KEY, YES_NO
+from .measures import STATUSES
+from .reference import Reference
+
+
+def level_of(filters: Filters) -> str:
+    """Which level the explorer shows: 'england', 'region' or 'icb'."""
+    return "icb" if filters.icb else "region" if filters.region else "england"
+
+
+def search_index(reference: Reference) -> dict[str, str]:
+    """Every place, ICS and PCN as a search option: key -> label (name and code, so either finds it)."""
+    options: dict[str, str] = {}
+    for row in reference.places.sort_values("place_name").itertuples():
+        options[f"place:{row.place_code}"] = f"Place · {row.place_name} · {row.icb_short_name} ICS"
+    for row in reference.icbs.sort_values("icb_short_name").itertuples():
+        options[f"icb:{row.icb_ods_code}"] = f"ICS · {row.icb_short_name} ({row.icb_ods_code}, {row.icb_ons_code})"
+    names = dict(zip(reference.places["place_code"], reference.places["place_name"]))
+    for row in reference.pcns.sort_values("pcn_name").itertuples():
+        options[f"pcn:{row.pcn_code}"] = f"PCN · {row.pcn_name} ({row.pcn_code}) · {names[row.place_code]}"
+    return options
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a search result or a click takes the explorer."""
+
+    region: str | None
+    icb: str | None
+    place: str | None = None
+    pcn: str | None = None
+
+
+def target_of(key: str, reference: Reference) -> Target:
+    """The region, ICS, place (and PCN) a search option points at.
+
+    >>> from icsdash.reference import load_reference
+    >>> from pathlib import Path
+    >>> ref = load_reference(Path(__file__).parents[2] / "data")
+    >>> target_of("place:QOP-bolton", ref)
+    Target(region='North West', icb='QOP', place='QOP-bolton', pcn=None)
+    """
+    kind, _, code = key.partition(":")
+    if kind == "icb":
+        icb = reference.icbs.set_index("icb_ods_code").loc[code]
+        return Target(icb.region_name, code)
+    if kind == "pcn":
+        pcn = reference.pcns.set_index("pcn_code").loc[code]
+        place = reference.place(pcn.place_code)
+        return Target(place.region_name, place.icb_ods_code, place.place_code, code)
+    place = reference.place(code)
+    return Target(place.region_name, place.icb_ods_code, code)
+
+
+def _money(value) -> str:
+    return "—" if pd.isna(value) else f"£{value:,.1f}m"
+
+
+def documented_fields(row: pd.Series) -> set[str]:
+    """The fields of a place's governance record that come from the source documents."""
+    value = row.get("documented_fields")
+    return set(value.split(";")) - {""} if isinstance(value, str) else set()
+
+
+def place_facts(row: pd.Series, framework) -> pd.DataFrame:
+    """The place's details as rows of (fact, value, source): 'documented' or 'illustrative' per field."""
+    documented = documented_fields(row)
+
+    def source(*fields: str) -> str:
+        return "documented" if documented.intersection(fields) else "illustrative"
+
+    round_label = row.get("maturity_round")
+    maturity = row.get("overall_maturity")
+    facts = [
+        ("Place", f"{row.place_name} ({row.place_code})", row.source),
+        ("ICS and region", f"{row.icb_short_name} · {row.region_name}", "documented"),
+        ("Councils", row.council_names, row.source),
+        ("Population", f"{int(row.population):,} ({row.population_source})",
+         "documented" if row.population_source == "documented" else "estimate"),
+        ("Governance model", MODELS_BY_KEY[row.governance_model].label, source("governance_model")),
+        ("Single accountable person", row.sap_post if isinstance(row.sap_post, str) else "—", source("sap_post")),
+        ("Employed by", EMPLOYERS[row.sap_employer], source("sap_employer")),
+        ("Dual role", YES_NO[row.sap_dual_role], source("sap_dual_role")),
+        ("Delegated budget", _money(row.delegated_budget_gbp_m), source("delegated_budget_gbp_m")),
+        ("Pooled budget (Section 75)", _money(row.pooled_budget_gbp_m), source("pooled_budget_gbp_m")),
+        ("Aligned budget", _money(row.aligned_budget_gbp_m), source("aligned_budget_gbp_m")),
+        ("Better Care Fund", BCF_ARRANGEMENTS[row.bcf_arrangement], source("bcf_arrangement")),
+        ("Self-assessment", STATUSES[row.assessment_status] + f" ({row.current_round})" if row.current_round
+         else STATUSES[row.assessment_status], "demo data" if row.assessment_status != "not_started" else "—"),
+        ("Overall maturity", "No data" if pd.isna(maturity) else f"{maturity:.1f} of {framework.scale_max} "
+                                                                  f"({round_label})", "assessments"),
+        ("PCNs", f"{int(row.pcn_count)}", "illustrative"),
+    ]
+    if isinstance(row.get("governance_note"), str) and row.get("governance_note"):
+        facts.insert(5, ("Note", row.governance_note, source("governance_note", "governance_model")))
+    return pd.DataFrame(facts, columns=["Fact", "Value", "Source"])
+
+
+def criteria_table(row: pd.Series) -> pd.DataFrame:
+    """The White Paper's eight criteria for the place, with status and source."""
+    documented = documented_fields(row)
+    return pd.DataFrame([{"Criterion": c.label, "Status": CRITERION_STATUSES[row[c.key]],
+                          "Source": "documented" if c.key in documented else "illustrative"} for c in CRITERIA])

@@ -1,0 +1,130 @@
+"""The map explorer: search, drill-down targets, place facts, the deck at each level, and the page."""
+
+import json
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from icsdash import explorer, maps
+from icsdash.analysis import Filters
+from icsdash.measures import MEASURES_BY_KEY
+
+from conftest import ROOT, settled, write_config
+
+
+def test_search_finds_places_systems_and_pcns_by_name_or_code(reference):
+    options = explorer.search_index(reference)
+    assert len(options) == len(reference.places) + len(reference.icbs) + len(reference.pcns)
+    assert options["place:QOP-bolton"] == "Place · Bolton · Greater Manchester ICS"
+    assert options["icb:QOP"] == "ICS · Greater Manchester (QOP, E54000057)"
+    pcn = reference.pcns.iloc[0]
+    assert pcn.pcn_code in options[f"pcn:{pcn.pcn_code}"] and pcn.pcn_name in options[f"pcn:{pcn.pcn_code}"]
+
+
+def test_targets(reference):
+    assert explorer.target_of("icb:QKK", reference) == explorer.Target("London", "QKK")
+    pcn = reference.pcns[reference.pcns.place_code == "QRV-brent"].iloc[0]
+    assert explorer.target_of(f"pcn:{pcn.pcn_code}", reference) == explorer.Target("London", "QRV", "QRV-brent",
+                                                                                    pcn.pcn_code)
+    assert [explorer.level_of(f) for f in (Filters(), Filters(region="London"), Filters("London", "QKK"))] == [
+        "england", "region", "icb"]
+
+
+def test_place_facts_say_where_each_value_comes_from(reference, framework):
+    row = reference.places.set_index("place_code").loc["QGH-herefordshire"].copy()
+    row["place_code"] = "QGH-herefordshire"
+    row["assessment_status"], row["current_round"] = "not_started", "2025/26"
+    row["overall_maturity"], row["maturity_round"] = float("nan"), None
+    facts = explorer.place_facts(row, framework).set_index("Fact")
+    assert facts.loc["Governance model"].tolist() == ["Lead provider", "documented"]
+    assert facts.loc["Delegated budget", "Source"] == "illustrative"
+    assert facts.loc["Overall maturity", "Value"] == "No data"
+    assert facts.loc["Population", "Source"] == "estimate"
+    criteria = explorer.criteria_table(row)
+    assert len(criteria) == 8 and set(criteria["Source"]) == {"illustrative"}
+    plain = reference.places.set_index("place_code").loc["QKS-east-kent"].copy()    # nothing documented
+    plain["place_code"], plain["assessment_status"], plain["current_round"] = "QKS-east-kent", "submitted", "R"
+    plain["overall_maturity"], plain["maturity_round"] = 2.0, "R"
+    facts = explorer.place_facts(plain, framework).set_index("Fact")
+    assert set(facts.drop(["ICS and region", "Population", "Self-assessment", "Overall maturity"])["Source"]) == {
+        "illustrative"}
+
+
+URLS = {k: f"app/static/generated/{k}-1.json" for k in ("places", "icbs", "regions", "england", "pcns")}
+
+
+@pytest.mark.parametrize("level, filters, pickable", [
+    ("england", Filters(), "pick_regions"),
+    ("region", Filters(region="London"), "pick_icbs"),
+    ("icb", Filters(region="London", icb="QKK"), "places"),
+])
+def test_each_level_has_one_clickable_layer(level, filters, pickable):
+    deck = maps.explorer_deck(URLS, MEASURES_BY_KEY["governance_model"], level, (51.5, -0.1, 9), filters, True)
+    spec = json.loads(deck.to_json())
+    clickable = [layer["id"] for layer in spec["layers"] if layer.get("pickable")]
+    assert clickable == [pickable]
+    assert "http" not in json.dumps(spec)
+    pick = next(layer for layer in spec["layers"] if layer["id"] == pickable)
+    if pickable.startswith("pick_"):
+        assert pick["getFillColor"][3] == 1               # invisible but still clickable
+    pcn_layers = [layer for layer in spec["layers"] if layer["id"] == "pcns"]
+    assert len(pcn_layers) == (1 if level == "icb" else 0)
+    if pcn_layers:
+        assert pcn_layers[0]["getFillColor"] == "@@=icb_code == 'QKK' ? [20, 20, 20, 190] : [0, 0, 0, 0]"
+
+
+def test_picked_reads_a_selection():
+    selection = {"indices": {"pick_regions": [3]}, "objects": {"pick_regions": [{"properties": {"name": "London"}}]}}
+    assert maps.picked(selection) == ("pick_regions", {"name": "London"})
+    assert maps.picked({"indices": {}, "objects": {}}) is None
+
+
+def test_pcn_points_carry_size_and_system(reference):
+    points = maps.pcn_points(reference)
+    assert len(points) == len(reference.pcns)
+    first = points[0]
+    assert set(first) == {"position", "name", "code", "place", "place_code", "icb_code", "list_size", "radius"}
+    assert len(json.dumps(points)) < 400_000
+
+
+@pytest.fixture
+def explorer_page(tmp_path, monkeypatch):
+    monkeypatch.setenv("ICSDASH_CONFIG", str(write_config(tmp_path)))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    at = settled(AppTest.from_file(str(ROOT / "app.py"), default_timeout=60))
+    at.switch_page("pages/explorer.py").run()
+    assert not at.exception
+    return at
+
+
+def test_search_drills_down_and_shows_the_place(explorer_page, reference):
+    at = explorer_page
+    assert at.markdown[0].value.startswith("England")
+    at.selectbox(key="explorer_search").set_value("place:QRV-brent").run()
+    assert not at.exception
+    assert at.session_state["filter_region"] == "London" and at.session_state["filter_icb"] == "QRV"
+    assert at.markdown[0].value.startswith("England › London › North West London ICS")
+    assert at.subheader[0].value == "Brent"
+    facts = " ".join(m.value for m in at.markdown)
+    assert r"327,753 \(documented\)" in facts                    # the case study population (escaped text)
+    tables = [d.value for d in at.dataframe]
+    pcns = next(t for t in tables if "PCN" in t.columns)
+    assert len(pcns) == 8                                          # Brent's 8 PCNs from the case study
+    assert len(tables[-1]) == 8                                    # the map's table: North West London's places
+
+
+def test_up_one_level(explorer_page):
+    at = explorer_page
+    at.selectbox(key="explorer_search").set_value("icb:QOP").run()
+    assert at.session_state["filter_icb"] == "QOP"
+    at.button[0].click().run()
+    assert (at.session_state["filter_region"], at.session_state["filter_icb"]) == ("North West", "All ICSs")
+    at.button[0].click().run()
+    assert at.session_state["filter_region"] == "All regions"
+
+
+def test_dimension_and_change_measures_are_offered(explorer_page, framework):
+    options = explorer_page.selectbox(key="explorer_measure").options
+    assert "Dimension: Readiness to change" in options and "Change in maturity since the round before" in options
+    assert len(options) == 8 + len(framework.dimensions)
