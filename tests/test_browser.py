@@ -66,15 +66,21 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def page(browser, server):
+def open_page(browser, url: str, settle_ms: int = 2500):
+    """A fresh browser context on ``url``, recording every request, once the map's canvas has drawn."""
     context = browser.new_context(viewport={"width": 1600, "height": 1000})
     pg = context.new_page()
     pg.requests = []
     pg.on("request", lambda r: pg.requests.append(r.url))
-    pg.goto(server + "/")
+    pg.goto(url)
     pg.wait_for_selector("canvas", timeout=30_000)
-    pg.wait_for_timeout(2500)              # let deck.gl fetch the layers and draw
+    pg.wait_for_timeout(settle_ms)          # let deck.gl fetch the layers and draw
+    return context, pg
+
+
+@pytest.fixture
+def page(browser, server):
+    context, pg = open_page(browser, server + "/")
     yield pg
     context.close()
 
@@ -131,13 +137,7 @@ def test_nothing_leaves_the_machine(page):
 
 @pytest.fixture
 def explorer(browser, server):
-    context = browser.new_context(viewport={"width": 1600, "height": 1000})
-    pg = context.new_page()
-    pg.requests = []
-    pg.on("request", lambda r: pg.requests.append(r.url))
-    pg.goto(server + "/map")
-    pg.wait_for_selector("canvas", timeout=30_000)
-    pg.wait_for_timeout(3000)
+    context, pg = open_page(browser, server + "/map", settle_ms=3000)
     yield pg
     context.close()
 
