@@ -128,3 +128,19 @@ def test_dimension_and_change_measures_are_offered(explorer_page, framework):
     options = explorer_page.selectbox(key="explorer_measure").options
     assert "Dimension: Readiness to change" in options and "Change in maturity since the round before" in options
     assert len(options) == 8 + len(framework.dimensions)
+
+
+def test_all_england_place_layer_with_every_measure_is_under_one_megabyte(reference, framework, tmp_path):
+    from icsdash import analysis
+    from icsdash.geography import feature_collection, load_geography
+    from icsdash.measures import measures_for
+    from icsdash.store import Store
+    from conftest import DATA
+    store = Store.open(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    store.seed_demo(reference.places["place_code"].tolist(), framework)
+    summary = analysis.place_summary(reference, store.latest_scores(), store.activity(), framework)
+    props, _ = maps.place_properties(summary, measures_for(framework))
+    geo = load_geography(DATA, set(reference.places.place_code), set(reference.icbs.icb_ods_code))
+    payload = json.dumps(feature_collection(geo.shapes["places"], props), separators=(",", ":")).encode()
+    assert len(payload) < 1_000_000
+    assert props.shape[1] == 7 + 2 * len(measures_for(framework))         # names and keys, then a value and colour each
