@@ -190,6 +190,7 @@ def build_places(lsoas, place_of, places) -> pd.DataFrame:
             "code_vintage": "2023",
             "districts_2011": district_list(rows, lsoas),
             "lsoa_count": len(rows),
+            "area_km2": round(float(rows.geometry.area.sum()) / 1e6, 1),
             "population": documented or estimate,
             "population_source": "documented" if documented else "estimate",
             "gp_practices": p.get("documented_practices") or "",

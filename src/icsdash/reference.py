@@ -122,6 +122,7 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         Column("code_vintage", code(r"\d{4}", "2023")),
         Column("districts_2011", text),
         Column("lsoa_count", integer(1, 5_000)),
+        Column("area_km2", decimal(0.1, 50_000)),
         Column("population", integer(1_000, 5_000_000)),
         Column("population_source", choice(("documented", "estimate"))),
         Column("gp_practices", integer(1, 2_000), optional=True),
@@ -292,6 +293,7 @@ def load_reference(data_dir: str | Path) -> Reference:
                            on="place_code", how="left")
               .merge(icbs[["icb_ods_code", "icb_ons_code", "icb_name", "region_name"]], on="icb_ods_code"))
     places["icb_short_name"] = places["icb_name"].map(short_icb_name)
+    places["density"] = (places["population"] / places["area_km2"]).round(1)
     places["governance_model_label"] = places["governance_model"].map({m.key: m.label for m in MODELS})
     places["sap_employer_label"] = places["sap_employer"].map(EMPLOYERS)
     pcn_stats = pcns.groupby("place_code").agg(pcn_count=("pcn_code", "size"), pcn_list_size=("list_size", "sum"))

@@ -1,0 +1,190 @@
+"""Profiles and comparisons, as plain pandas: a place against its ICS and England, spread, trend,
+peer groups, nearest neighbours and twinning.
+
+Every function takes the per-place, per-round, per-dimension table of
+:func:`icsdash.analysis.dimension_scores` (``dims``) and returns a DataFrame
+whose numbers a chart draws and a table shows.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import pandas as pd
+
+from .framework import Framework
+
+
+def latest_per_place(dims: pd.DataFrame) -> pd.DataFrame:
+    """Each place's scores in the most recent round it has scores for."""
+    if dims.empty:
+        return dims
+    last = dims.groupby("place_code")["round_position"].transform("max")
+    return dims[dims["round_position"] == last]
+
+
+def profile_table(dims: pd.DataFrame, place_code: str, framework: Framework,
+                  places: pd.DataFrame) -> pd.DataFrame:
+    """One row per dimension: the place's latest score, its band and agreement, and the ICS and England medians.
+
+    The medians are over places (each place's latest score), so a large ICS
+    with many stakeholders does not outweigh a small one.
+    """
+    latest = latest_per_place(dims)
+    icb = places.loc[places["place_code"] == place_code, "icb_ods_code"].iloc[0]
+    in_icb = set(places.loc[places["icb_ods_code"] == icb, "place_code"])
+    mine = latest[latest["place_code"] == place_code].set_index("dimension_id")
+    rows = []
+    for d in framework.dimensions:
+        per_dim = latest[latest["dimension_id"] == d.id]
+        score = mine["score"].get(d.id, float("nan")) if len(mine) else float("nan")
+        band = framework.band(None if pd.isna(score) else float(score))
+        rows.append({
+            "dimension_id": d.id, "dimension": d.name, "short": d.short,
+            "score": _num(score), "consensus": _num(mine["consensus"].get(d.id)) if len(mine) else float("nan"),
+            "median": _num(mine["median"].get(d.id)) if len(mine) else float("nan"),
+            "n": int(mine["n"].get(d.id, 0) or 0) if len(mine) else 0,
+            "agreement": mine["agreement"].get(d.id) if len(mine) else None,
+            "band": band.label if band else None,
+            "icb_median": _num(per_dim.loc[per_dim["place_code"].isin(in_icb), "score"].median()),
+            "england_median": _num(per_dim["score"].median()),
+        })
+    return pd.DataFrame(rows)
+
+
+def _num(value) -> float:
+    return float("nan") if value is None or pd.isna(value) else float(value)
+
+
+def strongest_and_weakest(profile: pd.DataFrame, k: int = 3) -> tuple[list[str], list[str]]:
+    """The ``k`` highest and lowest scored dimensions (framework order breaks ties)."""
+    scored = profile.dropna(subset=["score"]).reset_index()
+    strongest = scored.sort_values(["score", "index"], ascending=[False, True])["dimension"].head(k).tolist()
+    weakest = scored.sort_values(["score", "index"], ascending=[True, True])["dimension"].head(k).tolist()
+    return strongest, weakest
+
+
+def spread(latest: pd.DataFrame, place_code: str, round_label: str) -> pd.DataFrame:
+    """Every individual score of the place in a round, by dimension and stakeholder group (no names)."""
+    rows = latest[(latest["place_code"] == place_code) & (latest["round"] == round_label)
+                  & (latest["kind"] == "individual")].dropna(subset=["score"])
+    return rows[["assessment_id", "dimension_id", "stakeholder_group", "score"]].reset_index(drop=True)
+
+
+def trend(dims: pd.DataFrame, place_code: str) -> pd.DataFrame:
+    """The place's score on every dimension in every round it assessed."""
+    mine = dims[dims["place_code"] == place_code]
+    return mine[["round", "round_position", "dimension_id", "score"]].sort_values(
+        ["round_position", "dimension_id"]).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- selections of places and ICSs
+
+def series_scores(latest: pd.DataFrame, places: pd.DataFrame, selection: list[str]) -> pd.DataFrame:
+    """Scores per dimension for each selected place ('place:<code>') or ICS ('icb:<code>', the median of its
+    places), as a long frame with a readable ``series`` name."""
+    names = dict(zip(places["place_code"], places["place_name"]))
+    icb_names = dict(zip(places["icb_ods_code"], places["icb_short_name"]))
+    frames = []
+    for key in selection:
+        kind, _, code = key.partition(":")
+        if kind == "icb":
+            members = places.loc[places["icb_ods_code"] == code, "place_code"]
+            part = latest[latest["place_code"].isin(members)].groupby("dimension_id", as_index=False)["score"].median()
+            part["series"] = f"{icb_names[code]} ICS (median)"
+        else:
+            part = latest.loc[latest["place_code"] == code, ["dimension_id", "score"]].copy()
+            part["series"] = names[code]
+        part["key"] = key
+        frames.append(part)
+    if not frames:
+        return pd.DataFrame(columns=["dimension_id", "score", "series", "key"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def difference_table(series: pd.DataFrame, framework: Framework) -> pd.DataFrame:
+    """Each dimension (rows) by each selection (columns), with the median of the selections and each one's
+    gap to it."""
+    wide = series.pivot_table(index="dimension_id", columns="series", values="score", aggfunc="first")
+    wide = wide.reindex([d.id for d in framework.dimensions])
+    order = list(dict.fromkeys(series["series"]))
+    wide = wide[order].astype(float)
+    out = pd.DataFrame({"Dimension": [d.name for d in framework.dimensions]})
+    median = wide.median(axis=1)
+    for name in order:
+        out[name] = wide[name].to_numpy()
+    out["Median of selection"] = median.to_numpy()
+    for name in order:
+        out[f"{name}: gap to median"] = (wide[name] - median).round(2).to_numpy()
+    return out
+
+
+# --------------------------------------------------------------------------- peer groups
+
+@dataclass(frozen=True)
+class PeerRule:
+    """A ready-made peer group: who counts as a peer of a place."""
+
+    key: str
+    label: str
+    peers: Callable[[pd.DataFrame, str, int], list[str]]
+
+
+def _same(column: str) -> Callable[[pd.DataFrame, str, int], list[str]]:
+    def peers(places: pd.DataFrame, place_code: str, k: int) -> list[str]:
+        value = places.loc[places["place_code"] == place_code, column].iloc[0]
+        same = places[(places[column] == value) & (places["place_code"] != place_code)]
+        return same.sort_values("place_name")["place_code"].tolist()
+    return peers
+
+
+def nearest_neighbours(places: pd.DataFrame, place_code: str, k: int) -> list[str]:
+    """The ``k`` places most alike in estimated population and density (log scale, standardised)."""
+    data = places[["place_code", "population", "density"]].dropna().copy()
+    for column in ("population", "density"):
+        logged = data[column].map(math.log)
+        data[column] = (logged - logged.mean()) / (logged.std() or 1.0)
+    me = data.loc[data["place_code"] == place_code, ["population", "density"]].iloc[0]
+    data["distance"] = ((data["population"] - me["population"]) ** 2
+                        + (data["density"] - me["density"]) ** 2) ** 0.5
+    others = data[data["place_code"] != place_code].sort_values(["distance", "place_code"])
+    return others["place_code"].head(k).tolist()
+
+
+PEER_RULES: tuple[PeerRule, ...] = (
+    PeerRule("same_icb", "Same ICS", _same("icb_ods_code")),
+    PeerRule("same_region", "Same region", _same("region_name")),
+    PeerRule("same_model", "Same governance model", _same("governance_model")),
+    PeerRule("nearest", "Nearest neighbours (population and density)", nearest_neighbours),
+)
+PEER_RULES_BY_KEY = {r.key: r for r in PEER_RULES}
+
+
+def twins(latest: pd.DataFrame, place_code: str, framework: Framework, weakest_k: int = 3,
+          top: int = 5) -> pd.DataFrame:
+    """'Twinning': places strongest where this place is weakest, with the dimensions that match.
+
+    The place's ``weakest_k`` lowest-scored dimensions are compared with every
+    other place; a dimension matches when the other place scores at least two
+    points higher there. Places are ranked by the number of matches, then by
+    the total lead on the weak dimensions.
+    """
+    wide = latest.pivot_table(index="place_code", columns="dimension_id", values="score", aggfunc="first").astype(float)
+    if place_code not in wide.index:
+        return pd.DataFrame(columns=["place_code", "matches", "lead", "dimensions"])
+    mine = wide.loc[place_code].dropna()
+    order = {d: i for i, d in enumerate(framework.dimension_ids)}
+    weak = sorted(mine.index, key=lambda d: (mine[d], order[d]))[:weakest_k]
+    names = {d.id: d.name for d in framework.dimensions}
+    rows = []
+    for other, scores in wide.drop(index=place_code).iterrows():
+        leads = {d: scores.get(d) - mine[d] for d in weak if not pd.isna(scores.get(d))}
+        matched = [d for d, lead in leads.items() if lead >= 2]
+        if matched:
+            rows.append({"place_code": other, "matches": len(matched), "lead": round(sum(leads.values()), 2),
+                         "dimensions": ", ".join(names[d] for d in matched)})
+    result = pd.DataFrame(rows, columns=["place_code", "matches", "lead", "dimensions"])
+    return result.sort_values(["matches", "lead", "place_code"], ascending=[False, False, True]).head(top) \
+        .reset_index(drop=True)

@@ -1,0 +1,97 @@
+"""Profiles and comparisons, checked against numbers worked out by hand on a tiny fixture."""
+
+import pandas as pd
+import pytest
+
+from icsdash import analysis, comparisons
+
+# Five places in two ICSs, on the 3-dimension test framework (scale 0-3).
+PLACES = pd.DataFrame({
+    "place_code": ["A", "B", "C", "D", "E"], "place_name": ["Ayr", "Bee", "Cee", "Dee", "Eee"],
+    "icb_ods_code": ["Q01", "Q01", "Q01", "Q02", "Q02"], "icb_short_name": ["North", "North", "North", "South", "South"],
+    "region_name": ["R1", "R1", "R1", "R1", "R2"],
+    "governance_model": ["joint_committee", "place_board", "joint_committee", "joint_committee", "lead_provider"],
+    "population": [100_000, 120_000, 400_000, 110_000, 1_000_000], "density": [500.0, 550.0, 4000.0, 480.0, 90.0],
+})
+LEAD, DATA, OUT = "leadership", "data_sharing", "outcomes"
+
+
+@pytest.fixture
+def latest():
+    rows = []
+
+    def add(place, rnd, pos, kind, group, scores):
+        for dim, s in zip((LEAD, DATA, OUT), scores):
+            rows.append((place, rnd, pos, kind, group, dim, s))
+    add("A", "R1", 1, "individual", "icb", (0, 1, 1))            # A, round 1
+    add("A", "R2", 2, "individual", "icb", (1, 2, 1))            # A, round 2: three people disagree on outcomes
+    add("A", "R2", 2, "individual", "local_authority", (1, 2, 3))
+    add("A", "R2", 2, "individual", "nhs_provider", (2, 1, 0))
+    add("B", "R2", 2, "consensus", "consensus", (3, 3, 3))
+    add("C", "R2", 2, "individual", "icb", (2, 0, None))
+    add("D", "R1", 1, "individual", "icb", (3, 0, 3))
+    add("E", "R2", 2, "individual", "icb", (1, 1, 1))
+    frame = pd.DataFrame(rows, columns=["place_code", "round", "round_position", "kind", "stakeholder_group",
+                                        "dimension_id", "score"])
+    frame["score"] = frame["score"].astype("Float64")
+    frame["assessment_id"] = frame.groupby(["place_code", "round", "stakeholder_group"]).ngroup()
+    return frame
+
+
+@pytest.fixture
+def dims(latest, mini_framework):
+    return analysis.dimension_scores(latest, mini_framework)
+
+
+def test_profile_against_ics_and_england(dims, mini_framework):
+    profile = comparisons.profile_table(dims, "A", mini_framework, PLACES).set_index("dimension_id")
+    # A's latest round is R2: medians of the three individuals.
+    assert profile["score"].tolist() == [1.0, 2.0, 1.0]
+    assert profile.loc[OUT, "agreement"] == "Split" and profile.loc[LEAD, "agreement"] == "Agreement"
+    assert profile.loc[OUT, ["n", "band"]].tolist() == [3, "Low"]
+    # ICS North = A, B, C (latest): leadership 1, 3, 2 -> median 2; data 2, 3, 0 -> 2; outcomes 1, 3, (none) -> 2.
+    assert profile["icb_median"].tolist() == [2.0, 2.0, 2.0]
+    # England = A..E latest (D's is R1): leadership 1,3,2,3,1 -> 2; data 2,3,0,0,1 -> 1; outcomes 1,3,3,1 -> 2.
+    assert profile["england_median"].tolist() == [2.0, 1.0, 2.0]
+    strongest, weakest = comparisons.strongest_and_weakest(profile.reset_index(), k=1)
+    assert (strongest, weakest) == (["Data sharing"], ["Leadership"])
+
+
+def test_spread_and_trend(latest, dims):
+    spread = comparisons.spread(latest, "A", "R2")
+    assert len(spread) == 9 and set(spread["stakeholder_group"]) == {"icb", "local_authority", "nhs_provider"}
+    assert "participant" not in spread.columns
+    trend = comparisons.trend(dims, "A")
+    assert trend[trend.dimension_id == LEAD][["round", "score"]].values.tolist() == [["R1", 0.0], ["R2", 1.0]]
+
+
+def test_selection_difference_table(latest, dims, mini_framework):
+    latest_scores = comparisons.latest_per_place(dims)
+    series = comparisons.series_scores(latest_scores, PLACES, ["place:A", "place:B", "icb:Q02"])
+    assert list(dict.fromkeys(series["series"])) == ["Ayr", "Bee", "South ICS (median)"]
+    # South = D (R1: 3, 0, 3) and E (1, 1, 1): medians 2, 0.5, 2.
+    south = series[series.key == "icb:Q02"].set_index("dimension_id")["score"].reindex([LEAD, DATA, OUT])
+    assert south.tolist() == [2.0, 0.5, 2.0]
+    table = comparisons.difference_table(series, mini_framework).set_index("Dimension")
+    assert table.loc["Leadership", ["Ayr", "Bee", "South ICS (median)", "Median of selection"]].tolist() == [1, 3, 2, 2]
+    assert table.loc["Leadership", "Ayr: gap to median"] == -1.0
+    assert table.loc["Data sharing", "Bee: gap to median"] == 1.0
+
+
+def test_peer_groups():
+    rules = comparisons.PEER_RULES_BY_KEY
+    assert rules["same_icb"].peers(PLACES, "A", 5) == ["B", "C"]
+    assert rules["same_region"].peers(PLACES, "A", 5) == ["B", "C", "D"]
+    assert rules["same_model"].peers(PLACES, "A", 5) == ["C", "D"]
+    # Nearest by log population and log density: D and B are almost A's size and density; E is far.
+    assert rules["nearest"].peers(PLACES, "A", 2) == ["D", "B"]
+    assert rules["nearest"].peers(PLACES, "A", 4)[-1] == "E"
+
+
+def test_twinning_finds_places_strong_where_a_is_weak(dims, mini_framework):
+    latest_scores = comparisons.latest_per_place(dims)
+    twins = comparisons.twins(latest_scores, "A", mini_framework, weakest_k=2)
+    # A's two weakest: leadership (1) then outcomes (1). B leads by 2 on both; D by 2 on both (its R1 scores).
+    assert twins[["place_code", "matches", "lead"]].values.tolist() == [["B", 2, 4.0], ["D", 2, 4.0]]
+    assert twins.loc[0, "dimensions"] == "Leadership, Outcomes"
+    assert comparisons.twins(latest_scores, "Z", mini_framework).empty
