@@ -17,24 +17,41 @@ store = ctx.store
 places = ctx.reference.places.sort_values("place_name")
 place_label = dict(zip(places["place_code"], places["place_name"] + " (" + places["icb_short_name"] + ")"))
 
+
+def act(action, *args) -> None:
+    """Run an admin action as a callback; keep its error (if any) to show on the page."""
+    try:
+        action(who, *args)
+        st.session_state.pop("admin_error", None)
+    except IcsdashError as error:
+        st.session_state["admin_error"] = error
+
+
+def create_code() -> None:
+    state = st.session_state
+    place = state["new_code_place"] if state["new_code_role"] == "place_director" else None
+    try:
+        state["admin_created_code"] = store.create_access_code(who, state["new_code_role"], place,
+                                                               state["new_code_label"], known_places=set(place_label))
+    except IcsdashError as error:
+        state["admin_error"] = error
+
+
+if "admin_error" in st.session_state:
+    ui.show_error(st.session_state.pop("admin_error"))
+
 codes_tab, rounds_tab, audit_tab = st.tabs(["Access codes", "Rounds", "Audit log"])
 with codes_tab:
     with st.form("new_code", clear_on_submit=True):
         st.markdown("**Create an access code**")
         c1, c2 = st.columns(2)
-        role = c1.selectbox("Role", ["place_director", "system_leader", "admin"], key="new_code_role",
-                            format_func=lambda r: ROLES_BY_KEY[r].label)
-        place = c2.selectbox("Place (place directors only)", [None, *place_label], key="new_code_place",
-                             format_func=lambda p: "—" if p is None else place_label[p])
-        label = st.text_input("Label (who it is for; shown in the audit log and history)", max_chars=200,
-                              key="new_code_label")
-        if st.form_submit_button("Create code", type="primary", key="new_code_create"):
-            try:
-                code = store.create_access_code(who, role, place if role == "place_director" else None, label,
-                                                known_places=set(place_label))
-                st.session_state["admin_created_code"] = code
-            except IcsdashError as error:
-                ui.show_error(error)
+        c1.selectbox("Role", ["place_director", "system_leader", "admin"], key="new_code_role",
+                     format_func=lambda r: ROLES_BY_KEY[r].label)
+        c2.selectbox("Place (place directors only)", [None, *place_label], key="new_code_place",
+                     format_func=lambda p: "—" if p is None else place_label[p])
+        st.text_input("Label (who it is for; shown in the audit log and history)", max_chars=200,
+                      key="new_code_label")
+        st.form_submit_button("Create code", type="primary", key="new_code_create", on_click=create_code)
     if code := st.session_state.pop("admin_created_code", None):
         st.warning("Copy this code now and give it to its holder: it is shown only once and cannot be recovered.",
                    icon=":material/key:")
@@ -46,25 +63,17 @@ with codes_tab:
     active = codes.loc[codes["revoked_at"].isna(), "lookup_id"].tolist()
     if active:
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-        chosen = c1.selectbox("Revoke a code (by its first part)", active)
-        if c2.button("Revoke", icon=":material/block:"):
-            try:
-                store.revoke_access_code(who, chosen)
-                st.rerun()
-            except IcsdashError as error:
-                ui.show_error(error)
+        c1.selectbox("Revoke a code (by its first part)", active, key="revoke_choice")
+        c2.button("Revoke", icon=":material/block:", on_click=lambda: act(store.revoke_access_code,
+                                                                           st.session_state["revoke_choice"]))
 
 with rounds_tab:
     st.dataframe(store.rounds().rename(columns={"label": "Round", "position": "Order", "opened_at": "Opened"})
                  .drop(columns=["id"]), hide_index=True)
     with st.form("new_round", clear_on_submit=True):
-        label = st.text_input("New round", placeholder="2026/27", max_chars=40)
-        if st.form_submit_button("Open round"):
-            try:
-                store.add_round(who, label)
-                st.rerun()
-            except IcsdashError as error:
-                ui.show_error(error)
+        st.text_input("New round", placeholder="2026/27", max_chars=40, key="new_round_label")
+        st.form_submit_button("Open round", on_click=lambda: act(store.add_round,
+                                                                 st.session_state["new_round_label"]))
 
 with audit_tab:
     audit = store.audit_entries().tail(500).iloc[::-1]

@@ -45,13 +45,15 @@ except IcsdashError as error:
     st.stop()
 st.query_params["assessment"] = a.assessment_key
 
+def other_assessment() -> None:
+    st.session_state.pop(forms.CURRENT, None)
+    st.query_params.pop("assessment", None)
+
+
 top = st.columns([4, 1])
 with top[0]:
     forms.header(ctx, a)
-if top[1].button("Other assessment", icon=":material/swap_horiz:"):
-    st.session_state.pop(forms.CURRENT, None)
-    del st.query_params["assessment"]
-    st.rerun()
+top[1].button("Other assessment", icon=":material/swap_horiz:", on_click=other_assessment)
 
 forms.seed(a, ctx.framework)
 gaps = forms.summary_panel(ctx, who, a)

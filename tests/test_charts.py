@@ -63,3 +63,27 @@ def test_category_bars_render(reference):
     mix = analysis.governance_mix(reference.places)
     svg = compiles(charts.category_bars(mix, "governance_model", "label", "places", "Mix", share="share"))
     assert "Committee of the ICB" in svg
+
+
+def test_spread_trend_and_distribution_render(framework):
+    dims = framework.dimension_ids
+    points = pd.DataFrame([{"dimension_id": d, "stakeholder_group": g, "score": (i + k) % 6}
+                           for i, d in enumerate(dims) for k, g in enumerate(["icb", "local_authority"])])
+    profile = pd.DataFrame({"dimension_id": dims, "short": [d.short for d in framework.dimensions],
+                            "median": [2.5] * 12, "agreement": ["Agreement", "Split"] * 6})
+    groups = {"icb": "ICB", "local_authority": "Local authority"}
+    spread = charts.spread_chart(points, profile, 5, groups)
+    svg = compiles(spread)
+    assert "Capacity · Split" in svg and "Local authority" in svg
+    spec = spread.to_dict()
+    dots = spec["layer"][0]
+    values = spec["datasets"][dots["data"]["name"]]
+    assert len(values) == 24 and {v["group"] for v in values} == {"ICB", "Local authority"}
+    labels = {d.id: d.short for d in framework.dimensions}
+    trend = pd.DataFrame([{"round": r, "round_position": p, "dimension_id": d, "score": p + 1}
+                          for p, r in enumerate(["2024/25", "2025/26"]) for d in dims])
+    assert "2025/26" in compiles(charts.trend_chart(trend, labels, 5))
+    everyone = pd.DataFrame([{"dimension_id": d, "score": (i * 7 + j) % 6} for i, d in enumerate(dims)
+                             for j in range(10)])
+    chosen = pd.DataFrame([{"dimension_id": d, "score": 3, "series": "Bolton"} for d in dims])
+    assert "Bolton" in compiles(charts.distribution_chart(everyone, chosen, labels, 5))

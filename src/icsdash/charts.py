@@ -115,7 +115,8 @@ def radar(frame: pd.DataFrame, scale_max: int, title: str = "", size: int = 380,
     points = radar_points(frame, scale_max)
     series = list(dict.fromkeys(frame["series"]))
     colour = alt.Color("series:N", scale=alt.Scale(domain=series, range=list(colours[:len(series)])),
-                       legend=alt.Legend(title=None, orient="bottom", labelFontSize=FONT_SIZE - 1)
+                       legend=alt.Legend(title=None, orient="bottom", direction="vertical",
+                                         labelFontSize=FONT_SIZE - 1, labelLimit=360)
                        if len(series) > 1 else None)
     tooltip = [alt.Tooltip("label:N", title="Dimension"), alt.Tooltip("series:N", title="Series"),
                alt.Tooltip("score:Q", title="Score")]
@@ -126,3 +127,66 @@ def radar(frame: pd.DataFrame, scale_max: int, title: str = "", size: int = 380,
     if title:
         chart = chart.properties(title=alt.TitleParams(title, fontSize=FONT_SIZE + 1, anchor="start"))
     return chart
+
+
+def spread_chart(points: pd.DataFrame, profile: pd.DataFrame, scale_max: int, groups: dict[str, str],
+                 colours: tuple[str, ...] = CATEGORICAL["okabe_ito"]) -> alt.LayerChart:
+    """Every individual score as a dot (stakeholder group as colour), the median as a bar, and the
+    agreement status in each dimension's label: disagreement stays visible instead of averaged away.
+
+    ``points``: dimension_id, stakeholder_group, score; ``profile``: dimension_id, short, median, agreement.
+    """
+    label = {r.dimension_id: f"{r.short} · {r.agreement}" if isinstance(r.agreement, str) else r.short
+             for r in profile.itertuples()}
+    order = [label[d] for d in profile["dimension_id"]]
+    data = points.assign(dimension=points["dimension_id"].map(label),
+                         group=points["stakeholder_group"].map(lambda g: groups.get(g, g)))
+    present = [g for g in groups.values() if g in set(data["group"])]
+    y = alt.Y("dimension:N", sort=order, title=None, axis=alt.Axis(labelFontSize=FONT_SIZE, labelLimit=260))
+    x = alt.X("score:Q", scale=alt.Scale(domain=[0, scale_max]), title="Score",
+              axis=alt.Axis(tickMinStep=1, labelFontSize=FONT_SIZE - 1, titleFontSize=FONT_SIZE))
+    dots = alt.Chart(data).mark_circle(size=120, opacity=0.85).encode(
+        x=x, y=y, yOffset=alt.YOffset("group:N", scale=alt.Scale(paddingOuter=0.6)),
+        color=alt.Color("group:N", scale=alt.Scale(domain=present, range=list(colours[:len(present)])),
+                        legend=alt.Legend(title="Stakeholder group", orient="bottom", labelFontSize=FONT_SIZE - 1,
+                                          columns=3, labelLimit=220)),
+        tooltip=[alt.Tooltip("dimension:N", title="Dimension"), alt.Tooltip("group:N", title="Group"),
+                 alt.Tooltip("score:Q", title="Score")])
+    medians = profile.assign(dimension=profile["dimension_id"].map(label))
+    bars = alt.Chart(medians).mark_tick(color="#111", thickness=3).encode(
+        x=alt.X("median:Q", scale=alt.Scale(domain=[0, scale_max])), y=y,
+        tooltip=[alt.Tooltip("dimension:N", title="Dimension"), alt.Tooltip("median:Q", title="Median")])
+    return alt.layer(dots, bars).properties(height=len(order) * 38, width=600)
+
+
+def trend_chart(frame: pd.DataFrame, labels: dict[str, str], scale_max: int) -> alt.Chart:
+    """Every dimension's score across rounds, one small line chart per dimension."""
+    data = frame.assign(dimension=frame["dimension_id"].map(labels))
+    rounds = list(dict.fromkeys(data.sort_values("round_position")["round"]))
+    return alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=60)).encode(
+        x=alt.X("round:O", sort=rounds, title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("score:Q", scale=alt.Scale(domain=[0, scale_max]), title=None),
+        tooltip=[alt.Tooltip("dimension:N", title="Dimension"), alt.Tooltip("round:N", title="Round"),
+                 alt.Tooltip("score:Q", title="Score")],
+    ).properties(width=150, height=110).facet(
+        facet=alt.Facet("dimension:N", sort=list(labels.values()), title=None,
+                        header=alt.Header(labelFontSize=FONT_SIZE - 1)), columns=4)
+
+
+def distribution_chart(all_scores: pd.DataFrame, chosen: pd.DataFrame, labels: dict[str, str],
+                       scale_max: int, colours: tuple[str, ...] = CATEGORICAL["okabe_ito"]) -> alt.LayerChart:
+    """Where the selection sits among all places, per dimension: a box plot of every place's latest score
+    with the selected series drawn on top."""
+    order = list(labels.values())
+    data = all_scores.assign(dimension=all_scores["dimension_id"].map(labels))
+    picked = chosen.assign(dimension=chosen["dimension_id"].map(labels))
+    series = list(dict.fromkeys(picked["series"]))
+    y = alt.Y("dimension:N", sort=order, title=None, axis=alt.Axis(labelFontSize=FONT_SIZE, labelLimit=200))
+    x = alt.X("score:Q", scale=alt.Scale(domain=[0, scale_max]), title="Score (all places' latest)")
+    box = alt.Chart(data).mark_boxplot(color="#BBBBBB", size=18, extent="min-max").encode(x=x, y=y)
+    marks = alt.Chart(picked).mark_point(size=150, filled=True, shape="diamond").encode(
+        x=x, y=y, color=alt.Color("series:N", scale=alt.Scale(domain=series, range=list(colours[:len(series)])),
+                                  legend=alt.Legend(title=None, orient="bottom", labelFontSize=FONT_SIZE - 1)),
+        tooltip=[alt.Tooltip("series:N", title="Selection"), alt.Tooltip("dimension:N", title="Dimension"),
+                 alt.Tooltip("score:Q", title="Score")])
+    return alt.layer(box, marks).properties(height=alt.Step(30), width=560)

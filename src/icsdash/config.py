@@ -116,7 +116,7 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("app.title", "icsdash: integrated care in England", _text,
             "Title shown in the browser tab and the sidebar."),
-    Setting("app.pages", ["overview", "map", "assessment", "admin"], _pages,
+    Setting("app.pages", ["overview", "map", "profile", "compare", "assessment", "admin"], _pages,
             "Pages shown in the navigation, in order."),
     Setting("data.dir", "data", _text,
             "Folder with the reference data (regions, ICBs, places, PCNs, geography), relative to config.yaml."),
@@ -144,6 +144,8 @@ SETTINGS: tuple[Setting, ...] = (
             "How long sign-in stays refused after too many wrong codes."),
     Setting("assessment.max_justification", 2000, _integer(100, 20000),
             "Longest justification allowed for one dimension, in characters."),
+    Setting("compare.neighbours", 5, _integer(1, 20),
+            "How many nearest neighbours (by estimated population and density) the Compare page offers."),
     Setting("theme.categorical_palette", "okabe_ito", _one_of("okabe_ito", "tableau10"),
             "Palette for categories (governance models, statuses); both are colour-blind safe."),
     Setting("theme.sequential_palette", "viridis", _one_of("viridis", "cividis", "blues"),
@@ -176,6 +178,7 @@ class Config:
     max_failed_attempts: int = 5
     lockout_minutes: int = 15
     max_justification: int = 2000
+    compare_neighbours: int = 5
 
 
 def _flatten(doc: dict, prefix: str = "") -> dict[str, Any]:
@@ -261,7 +264,7 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None) -> Conf
         categorical_palette=values["theme.categorical_palette"],
         sequential_palette=values["theme.sequential_palette"], auth_users=values["auth.users"],
         max_failed_attempts=values["auth.max_failed_attempts"], lockout_minutes=values["auth.lockout_minutes"],
-        max_justification=values["assessment.max_justification"],
+        max_justification=values["assessment.max_justification"], compare_neighbours=values["compare.neighbours"],
     )
     if not config.data_dir.is_dir():
         raise ConfigError(f"folder {config.data_dir} does not exist", source=name, field="data.dir")

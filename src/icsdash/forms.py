@@ -145,8 +145,24 @@ def summary_panel(ctx: Context, who: Principal, a: Assessment) -> dict[str, str]
     return gaps
 
 
+def _start(ctx: Context, who: Principal, place: str) -> None:
+    state = st.session_state
+    try:
+        state[CURRENT] = ctx.store.start(who, place, state["start_round"], state["start_group"],
+                                         state["start_participant"], ctx.framework, kind=state["start_kind"]).id
+        state.pop("start_error", None)
+    except IcsdashError as error:
+        state["start_error"] = error
+
+
+def _open(choice_key: str) -> None:
+    st.session_state[CURRENT] = int(st.session_state[choice_key])
+
+
 def start_panel(ctx: Context, who: Principal, place: str) -> None:
-    """Open this participant's assessment for a round (resuming any draft), or an existing one."""
+    """Open this participant's assessment for a round (resuming any draft), or an existing one.
+
+    Actions run as callbacks, before the page is drawn, so nothing is lost if the run is repeated."""
     store = ctx.store
     rounds = store.round_labels()
     if not rounds:
@@ -155,21 +171,17 @@ def start_panel(ctx: Context, who: Principal, place: str) -> None:
     with st.form("start_assessment", border=True):
         st.markdown("**Start or continue your assessment**")
         c1, c2 = st.columns(2)
-        round_label = c1.selectbox("Round", rounds[::-1], key="start_round")
-        kind = c2.radio("Type", ["individual", "consensus"], horizontal=True, key="start_kind",
-                        format_func=lambda k: {"individual": "My own view",
-                                               "consensus": "Workshop consensus"}[k])
-        group = c1.selectbox("Your stakeholder group", list(STAKEHOLDER_GROUPS), format_func=STAKEHOLDER_GROUPS.get,
-                             key="start_group")
-        participant = c2.text_input("Your name or role", max_chars=80, key="start_participant",
-                                    help="Shown in the history; others see only your stakeholder group.")
-        if st.form_submit_button("Open my assessment", type="primary", key="start_open"):
-            try:
-                st.session_state[CURRENT] = store.start(who, place, round_label, group, participant, ctx.framework,
-                                                        kind=kind).id
-                st.rerun()
-            except IcsdashError as error:
-                show_error(error)
+        c1.selectbox("Round", rounds[::-1], key="start_round")
+        c2.radio("Type", ["individual", "consensus"], horizontal=True, key="start_kind",
+                 format_func=lambda k: {"individual": "My own view", "consensus": "Workshop consensus"}[k])
+        c1.selectbox("Your stakeholder group", list(STAKEHOLDER_GROUPS), format_func=STAKEHOLDER_GROUPS.get,
+                     key="start_group")
+        c2.text_input("Your name or role", max_chars=80, key="start_participant",
+                      help="Shown in the history; others see only your stakeholder group.")
+        st.form_submit_button("Open my assessment", type="primary", key="start_open", on_click=_start,
+                              args=(ctx, who, place))
+    if "start_error" in st.session_state:
+        show_error(st.session_state.pop("start_error"))
     existing = store.place_assessments(who, place)
     existing = existing[~existing["is_demo"]]
     if not existing.empty:
@@ -177,10 +189,8 @@ def start_panel(ctx: Context, who: Principal, place: str) -> None:
         labels = {row.id: f"{row.round} · {STAKEHOLDER_GROUPS.get(row.stakeholder_group, 'Consensus')} · "
                           f"{row.participant} · version {row.version} ({row.status})"
                   for row in existing.itertuples()}
-        choice = st.selectbox("Open an existing assessment", list(labels), format_func=labels.get)
-        if st.button("Open"):
-            st.session_state[CURRENT] = int(choice)
-            st.rerun()
+        st.selectbox("Open an existing assessment", list(labels), format_func=labels.get, key="open_existing")
+        st.button("Open", on_click=_open, args=("open_existing",), key="open_existing_button")
 
 
 def header(ctx: Context, a: Assessment) -> None:

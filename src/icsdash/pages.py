@@ -22,6 +22,14 @@ PAGES: tuple[PageSpec, ...] = (
              "Drill from England to a region, a system and a place; colour places by any measure, including each "
              "dimension and the change since the previous round; find any place, ICS or PCN; see a place's details "
              "and PCNs."),
+    PageSpec("profile", "pages/profile.py", "Place profile", ":material/location_on:",
+             "One place against its ICS and England: facts and criteria, a radar with the ICS and England medians, "
+             "bands, strongest and weakest dimensions, the spread of stakeholders' scores with agreement, the "
+             "trend across rounds, PCNs and justifications."),
+    PageSpec("compare", "pages/compare.py", "Compare", ":material/compare_arrows:",
+             "Up to six places or ICSs: an overlaid radar, small multiples, a difference table with each one's gap "
+             "to the median; ready-made peer groups (same ICS, region or governance model, nearest neighbours by "
+             "population and density); twinning; where the selection sits among all places."),
     PageSpec("assessment", "pages/assessment.py", "Self-assessment", ":material/edit_note:",
              "A place director scores their place on every dimension, with justifications; drafts save as they "
              "type; submitted versions are frozen and kept in a history."),

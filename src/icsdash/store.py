@@ -636,3 +636,21 @@ class Store:
                  .order_by(rounds.c.position.desc(), assessments.c.updated_at.desc()))
         with self.engine.connect() as conn:
             return pd.read_sql(query, conn)
+
+    def justifications(self, principal: Principal, place_code: str, round_label: str) -> pd.DataFrame:
+        """The justifications of a place's latest submitted assessments in a round, by dimension and group
+        (never the participant's name); only for those who may read the place."""
+        auth.require_read(principal, place_code)
+        latest = (select(assessments.c.assessment_key, func.max(assessments.c.version).label("version"))
+                  .where(assessments.c.status == "submitted", assessments.c.place_code == place_code)
+                  .group_by(assessments.c.assessment_key).subquery())
+        query = (select(scores.c.dimension_id, assessments.c.kind, assessments.c.stakeholder_group, scores.c.score,
+                        scores.c.justification)
+                 .join(latest, and_(assessments.c.assessment_key == latest.c.assessment_key,
+                                    assessments.c.version == latest.c.version))
+                 .join(rounds, rounds.c.id == assessments.c.round_id)
+                 .join(scores, scores.c.assessment_id == assessments.c.id)
+                 .where(rounds.c.label == round_label, scores.c.justification != "")
+                 .order_by(assessments.c.kind.desc(), assessments.c.stakeholder_group))
+        with self.engine.connect() as conn:
+            return pd.read_sql(query, conn)

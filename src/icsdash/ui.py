@@ -104,6 +104,7 @@ def frame(root: Path) -> tuple[Context, Principal]:
     st.sidebar.markdown(f"### {ctx.config.title}")
     who = sign_in_panel(ctx)
     shared_filters(ctx)
+    st.session_state["_icsdash_reroutes"] = 0
     _RUN.framed = True
     return ctx, who
 
@@ -125,6 +126,11 @@ def current() -> Context:
             PagesManager.uses_pages_directory = False
         except ImportError:  # pragma: no cover - a Streamlit without this switch routes by st.navigation anyway
             pass
+        if st.session_state.get("_icsdash_reroutes", 0) < 2:
+            # Run again through app.py, whose navigation now applies: same page, proper frame and menu.
+            # (frame() resets the count, so this can never loop; after two tries the page frames itself.)
+            st.session_state["_icsdash_reroutes"] = st.session_state.get("_icsdash_reroutes", 0) + 1
+            st.rerun()
         from streamlit.runtime.scriptrunner import get_script_run_ctx
         frame(Path(get_script_run_ctx().main_script_path).parent)
     return st.session_state[CONTEXT_KEY]
@@ -159,6 +165,37 @@ def place_summary(ctx: Context, round_label: str | None = None) -> pd.DataFrame:
     """One row per place with every map measure, for a round (None: the latest); recomputed only when data
     changes. Shared by all sessions: do not mutate."""
     return _summary(ctx, ctx.reference.version, ctx.store.data_version(), round_label)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _scores(_ctx: Context, reference_version: str, store_version: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    latest = _ctx.store.latest_scores()
+    return latest, analysis.dimension_scores(latest, _ctx.framework)
+
+
+def scores(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(every latest submitted score, the per place/round/dimension table), cached by data version."""
+    return _scores(ctx, ctx.reference.version, ctx.store.data_version())
+
+
+def place_choice(ctx: Context, key: str, places: pd.DataFrame, who: Principal) -> str | None:
+    """A place picker that starts from ?place=, then the place last looked at, then the user's own place."""
+    options = places.sort_values("place_name")
+    labels = dict(zip(options["place_code"], options["place_name"] + " · " + options["icb_short_name"]))
+    wanted = st.query_params.get("place")
+    if wanted and wanted not in labels:
+        show_error(IcsdashError(f"{wanted!r} is not a place in the current filters; choose one below",
+                                source="link", field="place"))
+    for candidate in (wanted, st.session_state.get(key), st.session_state.get("explorer_place"), who.place_code):
+        if candidate in labels:
+            st.session_state[key] = candidate
+            break
+    if not labels:
+        st.info("No place matches the filters in the sidebar.")
+        return None
+    code = st.selectbox("Place", list(labels), key=key, format_func=labels.get)
+    st.query_params["place"] = code
+    return code
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

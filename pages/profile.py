@@ -1,0 +1,86 @@
+"""Place profile: one place against its ICS and England, with spread, trend, PCNs and justifications."""
+
+import pandas as pd
+import streamlit as st
+
+from icsdash import analysis, auth, charts, comparisons, explorer, ui
+from icsdash.assessments import STAKEHOLDER_GROUPS
+
+ctx = ui.current()
+who = ui.principal(ctx)
+ref, fw = ctx.reference, ctx.framework
+st.title("Place profile")
+summary = ui.place_summary(ctx)
+code = ui.place_choice(ctx, "profile_place", analysis.apply_filters(summary, ui.filters()), who)
+if code is None:
+    st.stop()
+row = summary.set_index("place_code").loc[code].copy()
+row["place_code"] = code
+latest, dims = ui.scores(ctx)
+profile = comparisons.profile_table(dims, code, fw, ref.places)
+
+left, right = st.columns([3, 2], gap="large")
+with left:
+    st.subheader(f"{row.place_name} · {row.icb_short_name} ICS · {row.region_name}", anchor=False)
+    ui.facts(explorer.place_facts(row, fw).iloc[3:12])
+with right:
+    st.markdown("**White Paper criteria**")
+    marks = {"Met": ":green[:material/check_circle:]", "Partly met": ":orange[:material/timelapse:]",
+             "Not met": ":red[:material/cancel:]", "Unknown": ":gray[:material/help:]"}
+    criteria = explorer.criteria_table(row)
+    st.markdown("\n".join(f"- {marks[c.Status]} {c.Criterion}: {c.Status} :gray[({c.Source})]"
+                          for c in criteria.itertuples()))
+
+if profile["score"].isna().all():
+    st.info(f"{row.place_name} has no submitted self-assessment yet.", icon=":material/info:")
+    st.stop()
+round_label = row.maturity_round
+st.header(f"Maturity ({round_label})", anchor=False)
+series = pd.concat([profile.assign(series=row.place_name, score=profile["score"]),
+                    profile.assign(series=f"{row.icb_short_name} ICS median", score=profile["icb_median"]),
+                    profile.assign(series="England median", score=profile["england_median"])])
+radar_col, table_col = st.columns([2, 3], gap="large")
+with radar_col:
+    st.altair_chart(charts.radar(series.rename(columns={"short": "label"}), fw.scale_max, size=360), width=470)
+    strongest, weakest = comparisons.strongest_and_weakest(profile)
+    st.markdown(f"**Strongest:** {', '.join(strongest)}  \n**Weakest:** {', '.join(weakest)}")
+with table_col:
+    st.dataframe(profile[["dimension", "score", "band", "agreement", "n", "icb_median", "england_median"]].rename(
+        columns={"dimension": "Dimension", "score": "Score", "band": "Band", "agreement": "Agreement",
+                 "n": "Individual scores", "icb_median": "ICS median", "england_median": "England median"}),
+        hide_index=True, width="stretch", height=470)
+    st.caption("Score: the consensus where one was recorded, else the median of the individual scores. "
+               "Medians for the ICS and England are over places (each place's latest scores).")
+
+st.header("Where stakeholders agree and differ", anchor=False)
+points = comparisons.spread(latest, code, round_label)
+if points.empty:
+    st.caption("Only a consensus was recorded for this round, so there is no spread to show.")
+else:
+    st.altair_chart(charts.spread_chart(points, profile, fw.scale_max, STAKEHOLDER_GROUPS), width="content")
+    st.caption("Each dot is one stakeholder's score (names hidden); the black bar is the median; 'Split' in a "
+               "label marks a dimension without agreement under the framework's rule.")
+
+trend = comparisons.trend(dims, code)
+if trend["round"].nunique() > 1:
+    st.header("Trend across rounds", anchor=False)
+    st.altair_chart(charts.trend_chart(trend, {d.id: d.short for d in fw.dimensions}, fw.scale_max),
+                    width="content")
+
+with st.expander(f"Primary care networks ({int(row.pcn_count)}, illustrative)", icon=":material/groups:"):
+    pcns = ref.pcns[ref.pcns["place_code"] == code]
+    st.dataframe(pcns[["pcn_name", "pcn_code", "list_size", "gp_practices"]].rename(columns={
+        "pcn_name": "PCN", "pcn_code": "Code", "list_size": "List size", "gp_practices": "Practices"}),
+        hide_index=True, width="stretch")
+with st.expander("Justifications by dimension", icon=":material/notes:"):
+    if not auth.can_read_place(who, code):
+        st.caption("Sign in as this place's director, a system leader or an administrator to read them.")
+    else:
+        notes = ctx.store.justifications(who, code, round_label)
+        for d in fw.dimensions:
+            mine = notes[notes["dimension_id"] == d.id]
+            st.markdown(f"**{d.name}**")
+            for n in mine.itertuples():
+                group = "Consensus" if n.kind == "consensus" else STAKEHOLDER_GROUPS.get(n.stakeholder_group, "")
+                st.caption(f"{group} · score {'not assessed' if pd.isna(n.score) else int(n.score)}")
+                st.text(n.justification)

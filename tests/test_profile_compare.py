@@ -1,0 +1,109 @@
+"""The Place profile and Compare pages on the default data: the numbers they show are the ones the
+comparisons module computes (itself checked by hand in test_comparisons), links are checked, and
+justifications are shown only to those who may read the place."""
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from icsdash import analysis, comparisons
+from icsdash.auth import Principal
+from icsdash.store import Store
+
+from conftest import ROOT, settled, write_config
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("ICSDASH_CONFIG", str(write_config(tmp_path)))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    settled(AppTest.from_file(str(ROOT / "app.py"), default_timeout=60))          # seeds the database
+    return Store.open(f"sqlite:///{tmp_path / 'icsdash.sqlite3'}")
+
+
+def page(path, query=None, code=None):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    settled(at)
+    if code:
+        at.sidebar.text_input(key="access_code").input(code).run()
+    at.switch_page(path).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def assessed_place(store):
+    latest = store.latest_scores()
+    return sorted(set(latest[latest["kind"] == "individual"]["place_code"]))[0]
+
+
+def test_profile_shows_the_computed_numbers(env, reference, framework):
+    code = assessed_place(env)
+    at = page("pages/profile.py", {"place": code})
+    dims = analysis.dimension_scores(env.latest_scores(), framework)
+    expected = comparisons.profile_table(dims, code, framework, reference.places)
+    shown = at.dataframe[0].value
+    assert shown["Dimension"].tolist() == [d.name for d in framework.dimensions]
+    pd.testing.assert_series_equal(shown["Score"].astype(float), expected["score"], check_names=False)
+    pd.testing.assert_series_equal(shown["ICS median"].astype(float), expected["icb_median"], check_names=False)
+    pd.testing.assert_series_equal(shown["England median"].astype(float), expected["england_median"],
+                                   check_names=False)
+    assert shown["Agreement"].tolist() == expected["agreement"].tolist()
+    strongest, weakest = comparisons.strongest_and_weakest(expected)
+    text = " ".join(m.value for m in at.markdown)
+    assert f"**Strongest:** {', '.join(strongest)}" in text and f"**Weakest:** {', '.join(weakest)}" in text
+    assert at.subheader[0].value.startswith(reference.place(code).place_name)
+
+
+def test_bad_place_link_is_named(env):
+    at = page("pages/profile.py", {"place": "QZZ-atlantis"})
+    assert "link, place: 'QZZ-atlantis' is not a place in the current filters" in at.error[0].value.replace(
+        "**Problem in link, place**\n\n", "link, place: ")
+
+
+def test_justifications_only_for_those_who_may_read_them(env, framework):
+    code = "QOP-bolton"
+    director = Principal("place_director", code, "Bolton lead", "code")
+    a = env.start(director, code, "2025/26", "icb", "Ann", framework)
+    texts = {d: f"<b>evidence</b> for {d}" for d in framework.dimension_ids}
+    env.save_draft(director, a.id, framework, {d: 4 for d in framework.dimension_ids}, texts)
+    env.submit(director, a.id, framework)
+    viewer = page("pages/profile.py", {"place": code})
+    assert any("Sign in as this place's director" in c.value for c in viewer.caption)
+    assert not [t for t in viewer.text if "evidence" in t.value]
+    mine = page("pages/profile.py", {"place": code}, code=env.create_access_code("t", "place_director", code, "B"))
+    shown = [t.value for t in mine.text]
+    assert "<b>evidence</b> for readiness_to_change" in shown                 # verbatim, as plain text
+    other = page("pages/profile.py", {"place": code},
+                 code=env.create_access_code("t", "place_director", "QOP-bury", "Bury"))
+    assert not [t for t in other.text if "evidence" in t.value]
+
+
+def test_compare_peer_group_and_difference_table(env, reference, framework):
+    at = page("pages/compare.py")
+    assert "Choose places or ICSs above" in at.info[0].value
+    at.selectbox(key="peer_place").set_value("QOP-bolton")
+    at.selectbox(key="peer_rule").set_value("same_icb")
+    next(b for b in at.button if b.label == "Compare").click().run()
+    assert not at.exception
+    selection = at.session_state["compare_selection"]
+    assert selection == ["place:QOP-bolton", "place:QOP-bury", "place:QOP-heywood-middleton-and-rochdale",
+                         "place:QOP-manchester", "place:QOP-oldham", "place:QOP-salford"]
+    dims = analysis.dimension_scores(env.latest_scores(), framework)
+    series = comparisons.series_scores(comparisons.latest_per_place(dims), reference.places, selection)
+    expected = comparisons.difference_table(series, framework)
+    shown = at.dataframe[0].value
+    assert shown.columns.tolist() == expected.columns.tolist()
+    pd.testing.assert_frame_equal(shown.reset_index(drop=True), expected, check_dtype=False)
+    twins = at.dataframe[-1].value
+    assert twins.columns.tolist() == ["Place", "Matching dimensions", "Total lead", "Where"]
+
+
+def test_compare_mixes_places_and_icss(env):
+    at = page("pages/compare.py")
+    at.multiselect(key="compare_selection").set_value(["place:QKK-bexley", "icb:QKK"]).run()
+    assert not at.exception
+    assert "Bexley" in at.dataframe[0].value.columns
+    assert "South East London ICS (median of its places)" not in at.dataframe[0].value.columns
+    assert "South East London ICS (median)" in at.dataframe[0].value.columns
