@@ -85,6 +85,8 @@ with side:
         row = shown.set_index("place_code").loc[place].copy()
         row["place_code"] = place
         st.subheader(row.place_name, anchor=False)
+        st.page_link("pages/profile.py", label="Open the place profile", icon=":material/location_on:",
+                     query_params={"place": place})
         ui.facts(explorer.place_facts(row, ctx.framework))
         with st.expander("White Paper criteria"):
             st.dataframe(explorer.criteria_table(row), hide_index=True, width="stretch")
