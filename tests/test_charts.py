@@ -87,3 +87,16 @@ def test_spread_trend_and_distribution_render(framework):
                              for j in range(10)])
     chosen = pd.DataFrame([{"dimension_id": d, "score": 3, "series": "Bolton"} for d in dims])
     assert "Bolton" in compiles(charts.distribution_chart(everyone, chosen, labels, 5))
+
+
+def test_governance_charts_render(reference, framework):
+    from icsdash import comparisons
+    colours = {"Joint committee": "#0072B2", "Committee of the ICB": "#E69F00"}
+    mix = comparisons.model_mix(reference.places, by="region_name")
+    mix = mix[mix.label.isin(colours)]
+    assert "London" in compiles(charts.stacked_bars(mix, "group", "label", "places", "Mix", colours, share="share"))
+    crit = comparisons.criteria_by_model(reference.places)
+    crit = crit[crit.places > 0].assign(cell=lambda f: f["share_met"].map("{:.0%}".format))
+    svg = compiles(charts.heatmap(crit, "criterion", "label", "share_met", "cell", "Criteria", (0, 1),
+                                  sorted(crit.criterion.unique()), sorted(crit.label.unique())))
+    assert "Shared plan" in svg and "%" in svg

@@ -95,3 +95,61 @@ def test_twinning_finds_places_strong_where_a_is_weak(dims, mini_framework):
     assert twins[["place_code", "matches", "lead"]].values.tolist() == [["B", 2, 4.0], ["D", 2, 4.0]]
     assert twins.loc[0, "dimensions"] == "Leadership, Outcomes"
     assert comparisons.twins(latest_scores, "Z", mini_framework).empty
+
+
+GOV = pd.DataFrame({
+    "place_code": ["A", "B", "C", "D", "E"], "place_name": ["Ayr", "Bee", "Cee", "Dee", "Eee"],
+    "icb_ods_code": ["Q01", "Q01", "Q01", "Q02", "Q02"], "region_name": ["R1", "R1", "R1", "R1", "R2"],
+    "governance_model": ["joint_committee", "place_board", "joint_committee", "joint_committee", "system_wide"],
+    "sap_employer": ["council", "icb", "council", "joint", "icb"],
+    "population": [100_000, 200_000, 400_000, 100_000, 1_000_000],
+    "delegated_budget_gbp_m": [10.0, 60.0, 20.0, 30.0, 0.0], "pooled_budget_gbp_m": [1.0, 2.0, 4.0, 1.0, None],
+    **{c: v for c, v in zip([f"c{i}" for i in range(1, 9)], [["met"] * 5] * 8)},
+})
+
+
+def _with_criteria(frame):
+    from icsdash.governance import CRITERIA
+    out = frame.drop(columns=[f"c{i}" for i in range(1, 9)])
+    for i, c in enumerate(CRITERIA):
+        out[c.key] = ["met", "not_met", "partly", "met", "unknown"] if i == 0 else ["met"] * 5
+    return out
+
+
+def test_model_mix_nationally_and_by_region():
+    national = comparisons.model_mix(GOV).set_index("governance_model")
+    assert national.loc["joint_committee", ["places", "share"]].tolist() == [3, 0.6]
+    assert national.loc["lead_provider", "places"] == 0 and national["places"].sum() == 5
+    regions = comparisons.model_mix(GOV, by="region_name")
+    r1 = regions[regions.group == "R1"].set_index("governance_model")
+    assert r1.loc["joint_committee", ["places", "share", "group_total"]].tolist() == [3, 0.75, 4]
+
+
+def test_maturity_by_model_counts_and_flags_small_groups(latest, dims, mini_framework):
+    places = GOV.assign(governance_model=["joint_committee", "place_board", "joint_committee", "joint_committee",
+                                          "lead_provider"])
+    table = comparisons.maturity_by_model(places, comparisons.latest_per_place(dims), mini_framework, min_group=3)
+    jc = table[(table.governance_model == "joint_committee")].set_index("dimension_id")
+    # Joint committee = A (R2 medians 1, 2, 1), C (2, 0, -), D (R1: 3, 0, 3).
+    assert jc.loc[LEAD, ["n", "median", "min", "max", "too_small"]].tolist() == [3, 2.0, 1.0, 3.0, False]
+    assert jc.loc[OUT, ["n", "median", "too_small"]].tolist() == [2, 2.0, True]
+    assert table[table.governance_model == "place_board"]["too_small"].all()
+
+
+def test_criteria_employers_and_money_by_model():
+    places = _with_criteria(GOV)
+    crit = comparisons.criteria_by_model(places).set_index(["governance_model", "criterion"])
+    assert crit.loc[("joint_committee", "Shared plan"), ["places", "met", "share_met"]].tolist() == [3, 2, 0.6667]
+    employers = comparisons.employer_by_model(GOV).set_index(["governance_model", "employer"])["places"]
+    assert (employers[("joint_committee", "Council")], employers[("joint_committee", "Joint (ICB and council)")]) == (2, 1)
+    money = comparisons.money_by_model(GOV).set_index("governance_model")
+    # Joint committee per head: delegated 100, 50, 300 -> median 100; pooled 10, 10, 10 -> 10.
+    assert money.loc["joint_committee", ["places", "delegated_per_head", "pooled_per_head"]].tolist() == [3, 100, 10]
+    assert money.loc["system_wide", "delegated_per_head"] == 0 and pd.isna(money.loc["system_wide", "pooled_per_head"])
+
+
+def test_snapshot_beside_the_data(reference):
+    table = comparisons.snapshot_comparison(reference.places).set_index("Figure")
+    assert table.loc["Places"].tolist() == [175, len(reference.places)]
+    assert table.loc["ICSs"].tolist() == [42, 42]
+    assert table.loc["ICSs with places below the system"].tolist() == [39, 39]

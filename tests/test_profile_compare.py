@@ -107,3 +107,27 @@ def test_compare_mixes_places_and_icss(env):
     assert "Bexley" in at.dataframe[0].value.columns
     assert "South East London ICS (median of its places)" not in at.dataframe[0].value.columns
     assert "South East London ICS (median)" in at.dataframe[0].value.columns
+
+
+def test_governance_page_figures(env, reference):
+    at = page("pages/governance.py")
+    snapshot = next(d.value for d in at.dataframe if "June 2022" in d.value.columns).set_index("Figure")
+    assert snapshot.loc["Places"].tolist() == [175, len(reference.places)]
+    counts = reference.places["governance_model"].value_counts()
+    mix = next(d.value for d in at.dataframe if "Committee of the ICB" in getattr(d.value, "columns", []))
+    assert mix.loc["London", "Committee of the ICB"] == int(
+        ((reference.places.region_name == "London") & (reference.places.governance_model ==
+                                                       "committee_of_statutory_body")).sum())
+    assert int(mix.sum().sum()) == len(reference.places)
+    cards = " ".join(m.value for m in at.markdown)
+    assert "#### Lead provider" in cards and f"{counts['lead_provider']} place(s)" in " ".join(c.value for c in at.caption)
+    assert any("is not evidence that the model causes it" in c.value for c in at.caption)
+
+
+def test_governance_page_follows_the_filters(env, reference):
+    at = page("pages/governance.py")
+    at.sidebar.selectbox(key="filter_region").select("London").run()
+    assert not at.exception
+    assert at.title[0].value == "Governance models · London"
+    mix = next(d.value for d in at.dataframe if "Committee of the ICB" in getattr(d.value, "columns", []))
+    assert sorted(mix.index) == sorted(reference.icbs.loc[reference.icbs.region_name == "London", "icb_short_name"])

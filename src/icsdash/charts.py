@@ -190,3 +190,44 @@ def distribution_chart(all_scores: pd.DataFrame, chosen: pd.DataFrame, labels: d
         tooltip=[alt.Tooltip("series:N", title="Selection"), alt.Tooltip("dimension:N", title="Dimension"),
                  alt.Tooltip("score:Q", title="Score")])
     return alt.layer(box, marks).properties(height=alt.Step(30), width=560)
+
+
+def stacked_bars(frame: pd.DataFrame, group: str, category: str, value: str, title: str,
+                 colours: dict[str, str], share: str | None = None) -> alt.Chart:
+    """One horizontal bar per group, split by category (in the order of ``colours``), with counts (and shares)
+    in the tooltip."""
+    data = frame[frame[value] > 0]
+    order = list(colours)
+    tooltip = [alt.Tooltip(f"{group}:N", title="Group"), alt.Tooltip(f"{category}:N", title="Model"),
+               alt.Tooltip(f"{value}:Q", title="Places")]
+    if share:
+        tooltip.append(alt.Tooltip(f"{share}:Q", title="Share", format=".0%"))
+    return alt.Chart(data).mark_bar().encode(
+        y=alt.Y(f"{group}:N", title=None, axis=alt.Axis(labelFontSize=FONT_SIZE - 1, labelLimit=260)),
+        x=alt.X(f"{value}:Q", title="Places", axis=alt.Axis(tickMinStep=1)),
+        color=alt.Color(f"{category}:N", scale=alt.Scale(domain=order, range=[colours[k] for k in order]),
+                        legend=alt.Legend(title=None, orient="bottom", columns=3, labelFontSize=FONT_SIZE - 2,
+                                          labelLimit=260)),
+        order=alt.Order("sort_key:Q"), tooltip=tooltip,
+    ).transform_calculate(sort_key=f"indexof({order!r}, datum['{category}'])").properties(
+        height=alt.Step(26), title=alt.TitleParams(title, fontSize=FONT_SIZE + 1, anchor="start"))
+
+
+def heatmap(frame: pd.DataFrame, x: str, y: str, value: str, text: str, title: str,
+            domain: tuple[float, float], x_order: list[str], y_order: list[str],
+            tooltip: list[tuple[str, str]] | None = None, value_format: str = ".1f") -> alt.LayerChart:
+    """A grid of cells coloured by ``value`` (colour-blind safe 'viridis'), each labelled with ``text``."""
+    tip = [alt.Tooltip(f"{f}:N" if f in (x, y) else f"{f}", title=t) for f, t in (tooltip or [])]
+    base = alt.Chart(frame).encode(
+        x=alt.X(f"{x}:N", sort=x_order, title=None, axis=alt.Axis(labelAngle=-40, labelFontSize=FONT_SIZE - 2,
+                                                                  labelLimit=170, labelOverlap=False)),
+        y=alt.Y(f"{y}:N", sort=y_order, title=None, axis=alt.Axis(labelFontSize=FONT_SIZE - 1, labelLimit=260)))
+    cells = base.mark_rect(stroke="white").encode(
+        color=alt.Color(f"{value}:Q", scale=alt.Scale(scheme="viridis", domain=list(domain)),
+                        legend=alt.Legend(title=None, orient="right", format=value_format)),
+        **({"tooltip": tip} if tip else {}))
+    labels = base.mark_text(fontSize=FONT_SIZE - 3).encode(
+        text=f"{text}:N", color=alt.condition(f"datum['{value}'] > {(domain[0] + domain[1]) / 2}",
+                                              alt.value("black"), alt.value("white")))
+    return alt.layer(cells, labels).properties(height=alt.Step(30), width=alt.Step(62),
+                                               title=alt.TitleParams(title, fontSize=FONT_SIZE + 1, anchor="start"))

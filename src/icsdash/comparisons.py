@@ -188,3 +188,104 @@ def twins(latest: pd.DataFrame, place_code: str, framework: Framework, weakest_k
     result = pd.DataFrame(rows, columns=["place_code", "matches", "lead", "dimensions"])
     return result.sort_values(["matches", "lead", "place_code"], ascending=[False, False, True]).head(top) \
         .reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- governance models compared
+
+def model_mix(places: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """Places per governance model, nationally or per ``by`` (e.g. 'region_name'), with the share within
+    each group; every model of the registry appears (zeros kept) so groups line up."""
+    from .governance import MODELS
+    groups = [("England", places)] if by is None else list(places.groupby(by, sort=True))
+    rows = []
+    for group, part in groups:
+        counts = part["governance_model"].value_counts()
+        total = max(len(part), 1)
+        for m in MODELS:
+            n = int(counts.get(m.key, 0))
+            rows.append({"group": group, "governance_model": m.key, "label": m.label, "places": n,
+                         "share": round(n / total, 4), "group_total": len(part)})
+    return pd.DataFrame(rows)
+
+
+def maturity_by_model(places: pd.DataFrame, latest: pd.DataFrame, framework: Framework,
+                      min_group: int) -> pd.DataFrame:
+    """For each model and dimension: how many places have a score (n), the median, quartiles and range,
+    and whether the group is too small to compare (n below ``min_group``)."""
+    from .governance import MODELS
+    model_of = dict(zip(places["place_code"], places["governance_model"]))
+    data = latest[latest["place_code"].isin(model_of)].assign(model=lambda f: f["place_code"].map(model_of))
+    rows = []
+    for m in MODELS:
+        for d in framework.dimensions:
+            values = data.loc[(data["model"] == m.key) & (data["dimension_id"] == d.id), "score"].dropna().astype(float)
+            rows.append({"governance_model": m.key, "label": m.label, "dimension_id": d.id, "dimension": d.short,
+                         "n": len(values), "median": values.median() if len(values) else float("nan"),
+                         "q1": values.quantile(0.25) if len(values) else float("nan"),
+                         "q3": values.quantile(0.75) if len(values) else float("nan"),
+                         "min": values.min() if len(values) else float("nan"),
+                         "max": values.max() if len(values) else float("nan"),
+                         "too_small": len(values) < min_group})
+    return pd.DataFrame(rows)
+
+
+def criteria_by_model(places: pd.DataFrame) -> pd.DataFrame:
+    """For each model and White Paper criterion: the share of its places where the criterion is met."""
+    from .governance import CRITERIA, MODELS
+    rows = []
+    for m in MODELS:
+        part = places[places["governance_model"] == m.key]
+        for c in CRITERIA:
+            met = int((part[c.key] == "met").sum())
+            rows.append({"governance_model": m.key, "label": m.label, "criterion": c.label, "places": len(part),
+                         "met": met, "share_met": round(met / len(part), 4) if len(part) else float("nan")})
+    return pd.DataFrame(rows)
+
+
+def employer_by_model(places: pd.DataFrame) -> pd.DataFrame:
+    """Places per model by the body that employs the single accountable person."""
+    from .governance import EMPLOYERS, MODELS
+    counts = places.groupby(["governance_model", "sap_employer"]).size()
+    return pd.DataFrame([{"governance_model": m.key, "label": m.label, "employer": EMPLOYERS[e],
+                          "places": int(counts.get((m.key, e), 0))} for m in MODELS for e in EMPLOYERS])
+
+
+def money_by_model(places: pd.DataFrame) -> pd.DataFrame:
+    """Median delegated and pooled budget per head (estimated population) by model, with n."""
+    from .governance import MODELS
+    rows = []
+    for m in MODELS:
+        part = places[places["governance_model"] == m.key]
+        per_head = lambda col: (part[col] * 1e6 / part["population"]).dropna()  # noqa: E731
+        delegated, pooled = per_head("delegated_budget_gbp_m"), per_head("pooled_budget_gbp_m")
+        rows.append({"governance_model": m.key, "label": m.label, "places": len(part),
+                     "delegated_per_head": round(delegated.median(), 0) if len(delegated) else float("nan"),
+                     "pooled_per_head": round(pooled.median(), 0) if len(pooled) else float("nan")})
+    return pd.DataFrame(rows)
+
+
+# What HSJ found in June 2022, as reported by CIPFA (2022): the reference panel's figures.
+SNAPSHOT_2022 = {
+    "places": 175,
+    "icss": 42,
+    "icss_with_places": 39,
+    "icss_governance_decided": 21,
+    "lead_provider": 2,
+    "joint_committee": 1,
+    "summary": ("Most ICSs had named their place leaders (mostly ICB or council executives, a minority from NHS "
+                "trusts). Where governance was decided, most places were committees of the ICB, a few were "
+                "consultative forums, two used a lead provider and one a joint committee of ICB and council."),
+}
+
+
+def snapshot_comparison(places: pd.DataFrame) -> pd.DataFrame:
+    """The June 2022 snapshot beside the current data, figure by figure."""
+    icss_with_places = places.groupby("icb_ods_code")["governance_model"].apply(
+        lambda s: (s != "system_wide").any()).sum()
+    counts = places["governance_model"].value_counts()
+    rows = [("Places", SNAPSHOT_2022["places"], len(places)),
+            ("ICSs", SNAPSHOT_2022["icss"], places["icb_ods_code"].nunique()),
+            ("ICSs with places below the system", SNAPSHOT_2022["icss_with_places"], int(icss_with_places)),
+            ("Places using a lead provider", SNAPSHOT_2022["lead_provider"], int(counts.get("lead_provider", 0))),
+            ("Places with a joint committee", SNAPSHOT_2022["joint_committee"], int(counts.get("joint_committee", 0)))]
+    return pd.DataFrame(rows, columns=["Figure", "June 2022", "Now"])

@@ -116,7 +116,7 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("app.title", "icsdash: integrated care in England", _text,
             "Title shown in the browser tab and the sidebar."),
-    Setting("app.pages", ["overview", "map", "profile", "compare", "assessment", "admin"], _pages,
+    Setting("app.pages", ["overview", "map", "profile", "compare", "governance", "assessment", "admin"], _pages,
             "Pages shown in the navigation, in order."),
     Setting("data.dir", "data", _text,
             "Folder with the reference data (regions, ICBs, places, PCNs, geography), relative to config.yaml."),
@@ -146,6 +146,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Longest justification allowed for one dimension, in characters."),
     Setting("compare.neighbours", 5, _integer(1, 20),
             "How many nearest neighbours (by estimated population and density) the Compare page offers."),
+    Setting("governance.min_group_size", 5, _integer(1, 50),
+            "Governance models with fewer places than this are flagged as too small to compare."),
     Setting("theme.categorical_palette", "okabe_ito", _one_of("okabe_ito", "tableau10"),
             "Palette for categories (governance models, statuses); both are colour-blind safe."),
     Setting("theme.sequential_palette", "viridis", _one_of("viridis", "cividis", "blues"),
@@ -179,6 +181,7 @@ class Config:
     lockout_minutes: int = 15
     max_justification: int = 2000
     compare_neighbours: int = 5
+    min_group_size: int = 5
 
 
 def _flatten(doc: dict, prefix: str = "") -> dict[str, Any]:
@@ -265,6 +268,7 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None) -> Conf
         sequential_palette=values["theme.sequential_palette"], auth_users=values["auth.users"],
         max_failed_attempts=values["auth.max_failed_attempts"], lockout_minutes=values["auth.lockout_minutes"],
         max_justification=values["assessment.max_justification"], compare_neighbours=values["compare.neighbours"],
+        min_group_size=values["governance.min_group_size"],
     )
     if not config.data_dir.is_dir():
         raise ConfigError(f"folder {config.data_dir} does not exist", source=name, field="data.dir")

@@ -30,6 +30,10 @@ PAGES: tuple[PageSpec, ...] = (
              "Up to six places or ICSs: an overlaid radar, small multiples, a difference table with each one's gap "
              "to the median; ready-made peer groups (same ICS, region or governance model, nearest neighbours by "
              "population and density); twinning; where the selection sits among all places."),
+    PageSpec("governance", "pages/governance.py", "Governance", ":material/account_balance:",
+             "Which places chose which governance model (nationally, by region and ICS, on a map); maturity, White "
+             "Paper criteria, the single accountable person's employer and money by model, with n and small groups "
+             "flagged; a card per model; the June 2022 snapshot beside today's data."),
     PageSpec("assessment", "pages/assessment.py", "Self-assessment", ":material/edit_note:",
              "A place director scores their place on every dimension, with justifications; drafts save as they "
              "type; submitted versions are frozen and kept in a history."),
