@@ -60,6 +60,11 @@ with maturity_tab:
     st.caption(f"n is the number of places with scores. * marks models with fewer than {cfg.min_group_size} "
                "places: too few to compare. An association between a model and maturity is not evidence that the "
                "model causes it: places chose their model for local reasons, and the demo scores are illustrative.")
+    scored = places.dropna(subset=["overall_maturity"])
+    order = [m.label for m in MODELS if m.label in set(scored["governance_model_label"])]
+    st.altair_chart(charts.strip_by_group(scored, "governance_model_label", "overall_maturity", "place_name",
+                                          "Overall maturity of each place", (fw.scale_min, fw.scale_max), colours,
+                                          order), width="content")
     with st.expander("Medians, quartiles and n as a table"):
         st.dataframe(table.drop(columns=["governance_model", "dimension_id"]), hide_index=True, width="stretch")
 

@@ -144,6 +144,7 @@ def explorer(browser, server):
 
 def test_explorer_click_on_a_region_drills_down(explorer):
     canvas = explorer.locator("canvas").first
+    assert len(distinct_colours(canvas.screenshot())) >= 6, "the explorer's map should be drawn in colour"
     box = canvas.bounding_box()
     region = explorer.get_by_role("combobox", name="Region")
     for fx, fy in ((0.5, 0.5), (0.45, 0.55), (0.55, 0.45)):          # the Midlands, near the middle

@@ -100,3 +100,8 @@ def test_governance_charts_render(reference, framework):
     svg = compiles(charts.heatmap(crit, "criterion", "label", "share_met", "cell", "Criteria", (0, 1),
                                   sorted(crit.criterion.unique()), sorted(crit.label.unique())))
     assert "Shared plan" in svg and "%" in svg
+    frame = reference.places.assign(overall_maturity=[i % 6 for i in range(len(reference.places))])
+    order = list(frame["governance_model_label"].unique())
+    strip = charts.strip_by_group(frame, "governance_model_label", "overall_maturity", "place_name", "Maturity",
+                                  (0, 5), {g: "#0072B2" for g in order}, order)
+    assert "Lead provider" in compiles(strip)

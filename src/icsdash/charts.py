@@ -231,3 +231,19 @@ def heatmap(frame: pd.DataFrame, x: str, y: str, value: str, text: str, title: s
                                               alt.value("black"), alt.value("white")))
     return alt.layer(cells, labels).properties(height=alt.Step(30), width=alt.Step(62),
                                                title=alt.TitleParams(title, fontSize=FONT_SIZE + 1, anchor="start"))
+
+
+def strip_by_group(frame: pd.DataFrame, group: str, value: str, name: str, title: str, domain: tuple[float, float],
+                   colours: dict[str, str], order: list[str]) -> alt.LayerChart:
+    """Every place as a dot on one line per group (e.g. overall maturity by governance model), with the
+    group's median as a black tick: spread stays visible beside the heatmap's medians."""
+    y = alt.Y(f"{group}:N", sort=order, title=None, axis=alt.Axis(labelFontSize=FONT_SIZE - 1, labelLimit=300))
+    x = alt.X(f"{value}:Q", scale=alt.Scale(domain=list(domain)), title=title)
+    dots = alt.Chart(frame).mark_circle(size=70, opacity=0.75).encode(
+        x=x, y=y, color=alt.Color(f"{group}:N", scale=alt.Scale(domain=order, range=[colours[g] for g in order]),
+                                  legend=None),
+        tooltip=[alt.Tooltip(f"{name}:N", title="Place"), alt.Tooltip(f"{group}:N", title="Group"),
+                 alt.Tooltip(f"{value}:Q", title=title, format=".2f")])
+    medians = alt.Chart(frame).mark_tick(color="black", thickness=3, size=22).encode(
+        x=alt.X(f"median({value}):Q", scale=alt.Scale(domain=list(domain))), y=y)
+    return alt.layer(dots, medians).properties(height=alt.Step(34), width=560)
