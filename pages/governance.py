@@ -56,7 +56,7 @@ with maturity_tab:
                                    list(dict.fromkeys(shown["model"])),
                                    tooltip=[("model", "Model"), ("dimension", "Dimension"), ("median", "Median"),
                                             ("n", "Places"), ("q1", "Lower quartile"), ("q3", "Upper quartile")]),
-                    width="content")
+                    width="stretch")
     st.caption(f"n is the number of places with scores. * marks models with fewer than {cfg.min_group_size} "
                "places: too few to compare. An association between a model and maturity is not evidence that the "
                "model causes it: places chose their model for local reasons, and the demo scores are illustrative.")
@@ -75,7 +75,7 @@ with criteria_tab:
                                    "Share of places meeting each White Paper criterion", (0, 1),
                                    [c.label for c in CRITERIA], list(dict.fromkeys(crit["label"])),
                                    tooltip=[("label", "Model"), ("criterion", "Criterion"), ("met", "Places met"),
-                                            ("places", "Places")], value_format=".0%"), width="content")
+                                            ("places", "Places")], value_format=".0%"), width="stretch")
     employers = comparisons.employer_by_model(places)
     st.altair_chart(charts.stacked_bars(employers.rename(columns={"label": "model"}), "model", "employer", "places",
                                         "Who employs the single accountable person, by model",

@@ -229,7 +229,8 @@ def heatmap(frame: pd.DataFrame, x: str, y: str, value: str, text: str, title: s
     labels = base.mark_text(fontSize=FONT_SIZE - 3).encode(
         text=f"{text}:N", color=alt.condition(f"datum['{value}'] > {(domain[0] + domain[1]) / 2}",
                                               alt.value("black"), alt.value("white")))
-    return alt.layer(cells, labels).properties(height=alt.Step(30), width=alt.Step(62),
+    # Fills the container's width (a projector at 1280 px still shows every column).
+    return alt.layer(cells, labels).properties(height=alt.Step(30), width="container",
                                                title=alt.TitleParams(title, fontSize=FONT_SIZE + 1, anchor="start"))
 
 
