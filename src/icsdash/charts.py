@@ -40,6 +40,11 @@ def category_bars(frame: pd.DataFrame, category: str, label: str, value: str, ti
                                                                               anchor="start"))
 
 
+def _inline(frame: pd.DataFrame) -> alt.Data:
+    """Small frames as inline values: Altair's DataFrame conversion costs ~10 ms a layer, too much per rerun."""
+    return alt.Data(values=frame.to_dict("records"))
+
+
 def radar_points(frame: pd.DataFrame, scale_max: int) -> pd.DataFrame:
     """Cartesian points for a radar: one spoke per dimension (clockwise from the top), radius = score.
 
@@ -99,16 +104,16 @@ def radar(frame: pd.DataFrame, scale_max: int, title: str = "", size: int = 380,
     extent = scale_max + 2.2
     x = alt.X("x:Q", scale=alt.Scale(domain=[-extent, extent]), axis=None)
     y = alt.Y("y:Q", scale=alt.Scale(domain=[-extent, extent]), axis=None)
-    grid = alt.Chart(rings).mark_line(color="#CFCFCF", strokeWidth=1).encode(x=x, y=y, detail="ring:N",
+    grid = alt.Chart(_inline(rings)).mark_line(color="#CFCFCF", strokeWidth=1).encode(x=x, y=y, detail="ring:N",
                                                                                order="order:Q")
-    ring_labels = alt.Chart(pd.DataFrame({"r": range(1, scale_max + 1)})).mark_text(
+    ring_labels = alt.Chart(alt.Data(values=[{"r": r} for r in range(1, scale_max + 1)])).mark_text(
         dx=4, dy=-2, align="left", fontSize=11, color="#777").encode(x=alt.value(size / 2), y=alt.Y(
             "r:Q", scale=alt.Scale(domain=[-extent, extent]), axis=None), text="r:Q")
-    axes = alt.Chart(spokes).mark_rule(color="#CFCFCF").encode(
+    axes = alt.Chart(_inline(spokes)).mark_rule(color="#CFCFCF").encode(
         x=alt.X("x0:Q", scale=alt.Scale(domain=[-extent, extent]), axis=None),
         y=alt.Y("y0:Q", scale=alt.Scale(domain=[-extent, extent]), axis=None), x2="x:Q", y2="y:Q")
     # Text alignment is a mark property, not a channel: one text layer per side of the chart.
-    names = [alt.Chart(spokes[spokes["align"] == side]).mark_text(fontSize=FONT_SIZE - 2, align=side).encode(
+    names = [alt.Chart(_inline(spokes[spokes["align"] == side])).mark_text(fontSize=FONT_SIZE - 2, align=side).encode(
         x=alt.X("lx:Q", scale=alt.Scale(domain=[-extent, extent]), axis=None),
         y=alt.Y("ly:Q", scale=alt.Scale(domain=[-extent, extent]), axis=None), text="label:N")
         for side in ("left", "center", "right") if (spokes["align"] == side).any()]
@@ -120,6 +125,7 @@ def radar(frame: pd.DataFrame, scale_max: int, title: str = "", size: int = 380,
                        if len(series) > 1 else None)
     tooltip = [alt.Tooltip("label:N", title="Dimension"), alt.Tooltip("series:N", title="Series"),
                alt.Tooltip("score:Q", title="Score")]
+    points = _inline(points)
     outline = alt.Chart(points).mark_line(strokeWidth=2.5).encode(x=x, y=y, color=colour, detail="segment:N",
                                                                    order="order:Q")
     dots = alt.Chart(points).mark_circle(size=70, opacity=1).encode(x=x, y=y, color=colour, tooltip=tooltip)

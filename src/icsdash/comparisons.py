@@ -211,22 +211,23 @@ def model_mix(places: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
 def maturity_by_model(places: pd.DataFrame, latest: pd.DataFrame, framework: Framework,
                       min_group: int) -> pd.DataFrame:
     """For each model and dimension: how many places have a score (n), the median, quartiles and range,
-    and whether the group is too small to compare (n below ``min_group``)."""
+    and whether the group is too small to compare (n below ``min_group``). One groupby, not a loop."""
     from .governance import MODELS
     model_of = dict(zip(places["place_code"], places["governance_model"]))
-    data = latest[latest["place_code"].isin(model_of)].assign(model=lambda f: f["place_code"].map(model_of))
-    rows = []
-    for m in MODELS:
-        for d in framework.dimensions:
-            values = data.loc[(data["model"] == m.key) & (data["dimension_id"] == d.id), "score"].dropna().astype(float)
-            rows.append({"governance_model": m.key, "label": m.label, "dimension_id": d.id, "dimension": d.short,
-                         "n": len(values), "median": values.median() if len(values) else float("nan"),
-                         "q1": values.quantile(0.25) if len(values) else float("nan"),
-                         "q3": values.quantile(0.75) if len(values) else float("nan"),
-                         "min": values.min() if len(values) else float("nan"),
-                         "max": values.max() if len(values) else float("nan"),
-                         "too_small": len(values) < min_group})
-    return pd.DataFrame(rows)
+    data = latest[latest["place_code"].isin(model_of)].dropna(subset=["score"])
+    data = data.assign(model=data["place_code"].map(model_of), score=data["score"].astype(float))
+    grouped = data.groupby(["model", "dimension_id"])["score"]
+    stats = grouped.agg(["size", "median", "min", "max"]).rename(columns={"size": "n"})
+    stats["q1"], stats["q3"] = grouped.quantile(0.25), grouped.quantile(0.75)
+    index = pd.MultiIndex.from_product([[m.key for m in MODELS], framework.dimension_ids],
+                                       names=["governance_model", "dimension_id"])
+    table = stats.reindex(index).reset_index()
+    table["n"] = table["n"].fillna(0).astype(int)
+    table["label"] = table["governance_model"].map({m.key: m.label for m in MODELS})
+    table["dimension"] = table["dimension_id"].map({d.id: d.short for d in framework.dimensions})
+    table["too_small"] = table["n"] < min_group
+    return table[["governance_model", "label", "dimension_id", "dimension", "n", "median", "q1", "q3", "min", "max",
+                  "too_small"]]
 
 
 def criteria_by_model(places: pd.DataFrame) -> pd.DataFrame:
