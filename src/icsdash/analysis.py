@@ -131,7 +131,6 @@ class NationalFigures:
     pcns: int
     places_assessed: int
     current_round: str | None
-    illustrative_places: int
 
 
 def national_figures(reference: Reference, summary: pd.DataFrame) -> NationalFigures:
@@ -139,8 +138,7 @@ def national_figures(reference: Reference, summary: pd.DataFrame) -> NationalFig
     assessed = summary["assessment_status"].isin(["submitted", "consensus"]).sum()
     return NationalFigures(regions=len(reference.regions), icbs=len(reference.icbs), places=len(reference.places),
                            pcns=len(reference.pcns), places_assessed=int(assessed),
-                           current_round=summary["current_round"].iloc[0] if len(summary) else None,
-                           illustrative_places=int((reference.places["source"] == "illustrative").sum()))
+                           current_round=summary["current_round"].iloc[0] if len(summary) else None)
 
 
 def governance_mix(places: pd.DataFrame) -> pd.DataFrame:

@@ -30,9 +30,6 @@ class Geography:
 
     shapes: dict[str, dict[str, dict]]
 
-    def codes(self, layer: str) -> set[str]:
-        return set(self.shapes[layer])
-
 
 def load_geography(data_dir: str | Path, place_codes: set[str], icb_codes: set[str]) -> Geography:
     """Read data/geo/*.geojson and check that every place and ICB has a polygon."""

@@ -283,10 +283,15 @@ def view_for(ctx: Context, shown: pd.DataFrame) -> tuple[float, float, float]:
     return maps.view_of([ctx.geography.shapes["places"][c] for c in shown["place_code"]])
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _has_demo(_ctx: Context, store_version: int) -> bool:
+    return _ctx.store.has_demo_data()          # asked once per data version, not on every rerun
+
+
 def illustrative_notice(ctx: Context) -> None:
     ref = ctx.reference
     n = int((ref.places["source"] == "illustrative").sum())
-    demo = " Assessment scores are illustrative demo data." if ctx.store.has_demo_data() else ""
+    demo = " Assessment scores are illustrative demo data." if _has_demo(ctx, ctx.store.data_version()) else ""
     st.caption(
         f":material/info: **Illustrative data is labelled.** {n} of {len(ref.places)} place definitions and most "
         "governance details, all PCNs and every budget not cited from the source documents are illustrative, "
