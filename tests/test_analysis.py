@@ -41,6 +41,15 @@ def test_dimension_scores(tiny, mini_framework):
     assert table.loc[("B", "leadership"), "agreement"] == "Agreement"
 
 
+def test_a_consensus_of_not_assessed_stays_a_gap(tiny, mini_framework):
+    agreed = latest_rows([("B", "R2", 2, "consensus", "consensus", "outcomes", None)])
+    table = analysis.dimension_scores(pd.concat([tiny, agreed]), mini_framework).set_index(["place_code",
+                                                                                           "dimension_id"])
+    b_out = table.loc[("B", "outcomes")]
+    assert b_out["median"] == 1.5 and pd.isna(b_out["consensus"]) and pd.isna(b_out["score"])
+    assert table.loc[("B", "leadership"), "score"] == 1.0                     # no consensus there: the median
+
+
 def test_assessment_status():
     activity = pd.DataFrame([
         ("A", "R2", 2, "individual", "submitted", 3), ("A", "R2", 2, "consensus", "submitted", 1),

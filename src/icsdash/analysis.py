@@ -16,8 +16,9 @@ STATUS_ORDER = ("consensus", "submitted", "in_progress", "not_started")
 def dimension_scores(latest: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     """Per place, round and dimension: the consensus score, the individual median and spread.
 
-    ``score`` is the place-level score: the consensus where one was recorded,
-    otherwise the median of the individual scores ("not assessed" left out).
+    ``score`` is the place-level score: the consensus where one was recorded
+    (a consensus of "not assessed" stays a gap), otherwise the median of the
+    individual scores ("not assessed" left out).
     """
     columns = ["place_code", "round", "round_position", "dimension_id", "consensus", "median", "n", "min", "max",
                "agreement", "score"]
@@ -28,9 +29,11 @@ def dimension_scores(latest: pd.DataFrame, framework: Framework) -> pd.DataFrame
     stats = individual.groupby(keys)["score"].agg(["median", "size", "min", "max"]).rename(columns={"size": "n"})
     agreement = individual.groupby(keys)["score"].agg(
         lambda s: framework.agreement_status([int(v) for v in s])).rename("agreement")
-    consensus = (latest[latest["kind"] == "consensus"].groupby(keys)["score"].max().rename("consensus"))
-    table = pd.concat([consensus, stats, agreement], axis=1).reset_index()
-    table["score"] = table["consensus"].astype("Float64").fillna(table["median"].astype("Float64"))
+    agreed = latest[latest["kind"] == "consensus"].groupby(keys)["score"]
+    recorded = agreed.size().rename("recorded")
+    table = pd.concat([agreed.max().rename("consensus"), recorded, stats, agreement], axis=1).reset_index()
+    table["score"] = table["consensus"].astype("Float64").where(table["recorded"].notna(),
+                                                                table["median"].astype("Float64"))
     return table[columns].sort_values(keys).reset_index(drop=True)
 
 

@@ -161,6 +161,18 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _batch_links(rows: list[dict], ids: list[int]) -> list[dict]:
+    """Links from each submitted consensus in a batch of finished records to the submitted individual
+    records of the same place and round in that batch (as :meth:`Store.submit` links a new consensus)."""
+    inputs: dict[tuple, list[int]] = {}
+    for row, i in zip(rows, ids):
+        if row["kind"] == "individual" and row["status"] == "submitted":
+            inputs.setdefault((row["place_code"], row["round_id"]), []).append(i)
+    return [{"consensus_id": i, "input_id": j} for row, i in zip(rows, ids)
+            if row["kind"] == "consensus" and row["status"] == "submitted"
+            for j in inputs.get((row["place_code"], row["round_id"]), [])]
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -270,6 +282,9 @@ class Store:
                            rows).scalars().all()
         conn.execute(insert(scores), [{"assessment_id": i, "dimension_id": d, "score": s, "not_assessed": s is None,
                                        "justification": j} for i, per in zip(ids, score_rows) for d, s, j in per])
+        links = _batch_links(rows, ids)
+        if links:
+            conn.execute(insert(consensus_inputs), links)
         return len(ids)
 
     def add_assessments(self, records: Iterable[AssessmentRecord], framework: Framework, actor: str,
@@ -581,6 +596,30 @@ class Store:
             return list(conn.execute(select(consensus_inputs.c.input_id)
                                      .where(consensus_inputs.c.consensus_id == consensus_id)
                                      .order_by(consensus_inputs.c.input_id)).scalars())
+
+    def round_submissions(self, place_code: str, round_label: str) -> pd.DataFrame:
+        """Every submitted version of a place's assessments in a round, one row per dimension: what the
+        consensus workshop sets side by side.
+
+        Public, like :meth:`latest_scores`: submitted scores by stakeholder group only, never drafts,
+        participants' names or justifications. ``first_id`` (the id of an assessment's first version)
+        is the same for all its versions; ``score`` is missing where a dimension was not assessed.
+        """
+        first = (select(assessments.c.assessment_key, func.min(assessments.c.id).label("first_id"))
+                 .where(assessments.c.place_code == place_code).group_by(assessments.c.assessment_key).subquery())
+        query = (select(assessments.c.id.label("assessment_id"), first.c.first_id, assessments.c.version,
+                        assessments.c.kind, assessments.c.stakeholder_group, assessments.c.submitted_at,
+                        scores.c.dimension_id, scores.c.score)
+                 .join(first, first.c.assessment_key == assessments.c.assessment_key)
+                 .join(rounds, rounds.c.id == assessments.c.round_id)
+                 .join(scores, scores.c.assessment_id == assessments.c.id)
+                 .where(assessments.c.place_code == place_code, rounds.c.label == round_label,
+                        assessments.c.status == "submitted")
+                 .order_by(assessments.c.id, scores.c.dimension_id))
+        with self.engine.connect() as conn:
+            frame = pd.read_sql(query, conn)
+        frame["score"] = frame["score"].astype("Float64")
+        return frame
 
     def edit(self, principal: Principal, assessment_id: int) -> Assessment:
         """Start the next version of a submitted assessment as a draft (or reopen that draft)."""
