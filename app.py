@@ -1,4 +1,4 @@
-"""icsdash: the frame. Page config, configuration, sign-in, shared filters, navigation."""
+"""icsdash: the frame. Page config, configuration, presenter mode, sign-in, shared filters, navigation."""
 
 from pathlib import Path
 
@@ -10,13 +10,16 @@ from icsdash.pages import PAGES_BY_KEY
 
 ROOT = Path(__file__).parent
 
-ctx, who = ui.frame(ROOT)
+ctx = ui.start(ROOT)
+who = ui.principal(ctx)
 shown = [k for k in ctx.config.pages if not PAGES_BY_KEY[k].admin_only or who.role_spec.admin]
-pages = [st.Page(str(ROOT / PAGES_BY_KEY[key].path), title=PAGES_BY_KEY[key].title, icon=PAGES_BY_KEY[key].icon,
-                 url_path=key, default=(i == 0))
-         for i, key in enumerate(shown)]
-page = st.navigation(pages)
+pages = {key: st.Page(str(ROOT / PAGES_BY_KEY[key].path), title=PAGES_BY_KEY[key].title,
+                      icon=PAGES_BY_KEY[key].icon, url_path=key, default=(i == 0))
+         for i, key in enumerate(shown)}
+page = st.navigation(list(pages.values()), position="hidden" if ui.presenting() else "sidebar")
 try:
+    ui.presenter_bar(ctx, page, pages)
+    ui.sidebar(ctx, who)
     page.run()
 except IcsdashError as error:
     ui.show_error(error)

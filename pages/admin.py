@@ -58,8 +58,8 @@ with codes_tab:
         st.code(code, language=None)
     codes = store.access_codes()
     codes["place"] = codes["place_code"].map(place_label)
-    st.dataframe(codes[["lookup_id", "role", "place", "label", "created_at", "created_by", "revoked_at"]],
-                 hide_index=True, width="stretch")
+    st.dataframe(ui.people(ctx, codes[["lookup_id", "role", "place", "label", "created_at", "created_by",
+                                       "revoked_at"]], "label", "created_by"), hide_index=True, width="stretch")
     active = codes.loc[codes["revoked_at"].isna(), "lookup_id"].tolist()
     if active:
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
@@ -78,4 +78,4 @@ with rounds_tab:
 with audit_tab:
     audit = store.audit_entries().tail(500).iloc[::-1]
     st.caption(f"The newest {len(audit)} entries. Every write is recorded with who did it and when.")
-    st.dataframe(audit, hide_index=True, width="stretch")
+    st.dataframe(ui.people(ctx, audit, "actor"), hide_index=True, width="stretch")

@@ -51,16 +51,17 @@ frame = series.assign(label=series["dimension_id"].map(short))
 frame = frame.set_index(["series", "dimension_id"]).reindex(
     [(s, d) for s in dict.fromkeys(series["series"]) for d in fw.dimension_ids]).reset_index()
 frame["label"] = frame["dimension_id"].map(short)
-missing = [s for s, part in frame.groupby("series", sort=False) if part["score"].isna().all()]
+scored = set(series.loc[series["score"].notna(), "key"])
+missing = [labels[k].split(" · ")[0] for k in selection if k not in scored]
 if missing:
     st.warning(f"No submitted scores yet for: {', '.join(missing)}.", icon=":material/warning:")
 
-radar_col, table_col = st.columns([2, 3], gap="large")
+radar_col, table_col = st.columns([1, 1] if ui.presenting() else [2, 3], gap="large")
 with radar_col:
-    st.altair_chart(charts.radar(frame, fw.scale_max, size=380), width=480)
+    ui.chart(charts.radar(frame, fw.scale_max, size=380), width=480)
 with table_col:
     table = comparisons.difference_table(series, fw)
-    st.dataframe(table, hide_index=True, width="stretch", height=470)
+    ui.table(table, hide_index=True, width="stretch", height=470)
     st.caption("Scores are each place's latest (consensus, else median of individual scores); an ICS is the "
                "median of its places. A gap is the distance to the median of the selection.")
 
@@ -71,10 +72,10 @@ for start in range(0, len(names), 3):
     for column, name in zip(columns, names[start:start + 3]):
         with column:
             one = frame[frame["series"] == name]
-            st.altair_chart(charts.radar(one, fw.scale_max, title=name, size=260), width=360)
+            ui.chart(charts.radar(one, fw.scale_max, title=name, size=260), width=360)
 
 st.header("Where the selection sits among all places", anchor=False)
-st.altair_chart(charts.distribution_chart(scores[["dimension_id", "score"]], series, short, fw.scale_max),
+ui.chart(charts.distribution_chart(scores[["dimension_id", "score"]], series, short, fw.scale_max),
                 width="content")
 
 st.header("Twinning", anchor=False)
@@ -84,6 +85,6 @@ if anchor:
     twins["place"] = twins["place_code"].map(dict(zip(ref.places["place_code"], ref.places["place_name"])))
     st.caption(f"Places strongest where {labels[f'place:{anchor}'].split(' · ')[0]} is weakest (two points or "
                "more ahead on its three lowest dimensions): candidates to learn from.")
-    st.dataframe(twins[["place", "matches", "lead", "dimensions"]].rename(columns={
+    ui.table(twins[["place", "matches", "lead", "dimensions"]].rename(columns={
         "place": "Place", "matches": "Matching dimensions", "lead": "Total lead", "dimensions": "Where"}),
         hide_index=True, width="stretch")

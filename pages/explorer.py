@@ -59,7 +59,7 @@ top[0].markdown(" › ".join(c for c in crumbs if c) + ("" if level == "icb" els
 top[1].button("Up one level", on_click=up, disabled=level == "england", icon=":material/zoom_out:")
 c1, c2, c3 = st.columns([3, 2, 1], vertical_alignment="bottom")
 c1.selectbox("Find a place, ICS or PCN (name or code)", list(options), index=None, key="explorer_search",
-             format_func=options.get, on_change=on_search, placeholder="Type to search, e.g. Bolton or U12345")
+             format_func=options.get, on_change=on_search, placeholder="Type a name or code to search")
 st.session_state.setdefault("explorer_measure", ctx.config.map_default_measure)
 key = c2.selectbox("Colour places by", list(measures), key="explorer_measure", format_func=lambda k: measures[k].label)
 show_pcns = c3.toggle("Show PCNs", value=True, help="Points sized by list size, when an ICS is open.")
@@ -77,7 +77,7 @@ if place:
 map_col, side = st.columns([3, 1.3], gap="medium")
 legend = maps.focus_legend(legends[key], shown, measure)
 with map_col:
-    st.pydeck_chart(deck, height=640, width="stretch", on_select=on_click, selection_mode="single-object",
+    ui.deck(deck, height=640, on_select=on_click, selection_mode="single-object",
                     key=map_key(), alt=maps.alt_text(legend, len(shown), chosen.describe()))
 with side:
     ui.legend(legend)
@@ -89,14 +89,14 @@ with side:
                      query_params={"place": place})
         ui.facts(explorer.place_facts(row, ctx.framework))
         with st.expander("White Paper criteria"):
-            st.dataframe(explorer.criteria_table(row), hide_index=True, width="stretch")
+            ui.table(explorer.criteria_table(row), hide_index=True, width="stretch")
         pcns = ref.pcns[ref.pcns["place_code"] == place][["pcn_name", "pcn_code", "list_size", "gp_practices"]]
         with st.expander(f"Primary care networks ({len(pcns)}, illustrative)"):
-            st.dataframe(pcns.rename(columns={"pcn_name": "PCN", "pcn_code": "Code", "list_size": "List size",
+            ui.table(pcns.rename(columns={"pcn_name": "PCN", "pcn_code": "Code", "list_size": "List size",
                                               "gp_practices": "Practices"}), hide_index=True, width="stretch")
     elif level == "icb":
         st.caption("Click a place on the map, or search, to see its details.")
 
 with st.expander(f"The map's data as a table ({len(shown)} places, sortable)", icon=":material/table:"):
-    st.dataframe(maps.place_table(shown, measure), hide_index=True, width="stretch",
+    ui.table(maps.place_table(shown, measure), hide_index=True, width="stretch",
                  column_config={"Population": st.column_config.NumberColumn(format="localized")})

@@ -24,34 +24,34 @@ with mix_tab:
     national = comparisons.model_mix(places)
     left, right = st.columns([2, 3], gap="large")
     with left:
-        st.altair_chart(charts.category_bars(national[national["places"] > 0], "governance_model", "label", "places",
+        ui.chart(charts.category_bars(national[national["places"] > 0], "governance_model", "label", "places",
                                              "Places by governance model", share="share",
                                              colours={m.key: colours[m.label] for m in MODELS}), width="stretch")
         st.markdown("**Then and now**")
         st.caption("June 2022: HSJ's survey as reported by CIPFA (2022). " + comparisons.SNAPSHOT_2022["summary"])
-        st.dataframe(comparisons.snapshot_comparison(places), hide_index=True, width="stretch")
+        ui.table(comparisons.snapshot_comparison(places), hide_index=True, width="stretch")
     with right:
         urls, legends = ui.served_layers(ctx, summary)
         deck = maps.place_deck(urls["places"], urls["icbs"], urls["england"], urls["regions"],
                                MEASURES_BY_KEY["governance_model"], *ui.view_for(ctx, places),
                                basemap=cfg.map_basemap, filters=chosen)
         legend = maps.focus_legend(legends["governance_model"], places, MEASURES_BY_KEY["governance_model"])
-        st.pydeck_chart(deck, height=520, width="stretch", alt=maps.alt_text(legend, len(places), chosen.describe()))
+        ui.deck(deck, height=520, alt=maps.alt_text(legend, len(places), chosen.describe()))
         ui.legend(legend)
     by = "icb_short_name" if chosen.region else "region_name"
     mix = comparisons.model_mix(places, by=by)
-    st.altair_chart(charts.stacked_bars(mix, "group", "label", "places",
+    ui.chart(charts.stacked_bars(mix, "group", "label", "places",
                                         f"Models by {'ICS' if chosen.region else 'region'}", colours, share="share"),
                     width="stretch")
     with st.expander("The mix as a table"):
-        st.dataframe(mix.pivot_table(index="group", columns="label", values="places", aggfunc="sum"), width="stretch")
+        ui.table(mix.pivot_table(index="group", columns="label", values="places", aggfunc="sum"), width="stretch")
 
 with maturity_tab:
     table = comparisons.maturity_by_model(places, latest, fw, cfg.min_group_size)
     table = table[table["n"] > 0]
     shown = table.assign(cell=table.apply(lambda r: f"{r['median']:.1f}" + (" *" if r["too_small"] else ""), axis=1),
                          model=table["label"] + " (n=" + table.groupby("label")["n"].transform("max").astype(str) + ")")
-    st.altair_chart(charts.heatmap(shown, "dimension", "model", "median", "cell", "Median score by model",
+    ui.chart(charts.heatmap(shown, "dimension", "model", "median", "cell", "Median score by model",
                                    (fw.scale_min, fw.scale_max), [d.short for d in fw.dimensions],
                                    list(dict.fromkeys(shown["model"])),
                                    tooltip=[("model", "Model"), ("dimension", "Dimension"), ("median", "Median"),
@@ -62,40 +62,40 @@ with maturity_tab:
                "model causes it: places chose their model for local reasons, and the demo scores are illustrative.")
     scored = places.dropna(subset=["overall_maturity"])
     order = [m.label for m in MODELS if m.label in set(scored["governance_model_label"])]
-    st.altair_chart(charts.strip_by_group(scored, "governance_model_label", "overall_maturity", "place_name",
+    ui.chart(charts.strip_by_group(scored, "governance_model_label", "overall_maturity", "place_name",
                                           "Overall maturity of each place", (fw.scale_min, fw.scale_max), colours,
                                           order), width="content")
     with st.expander("Medians, quartiles and n as a table"):
-        st.dataframe(table.drop(columns=["governance_model", "dimension_id"]), hide_index=True, width="stretch")
+        ui.table(table.drop(columns=["governance_model", "dimension_id"]), hide_index=True, width="stretch")
 
 with criteria_tab:
     crit = comparisons.criteria_by_model(places)
     crit = crit[crit["places"] > 0].assign(cell=lambda f: (f["share_met"] * 100).round().astype(int).astype(str) + "%")
-    st.altair_chart(charts.heatmap(crit, "criterion", "label", "share_met", "cell",
+    ui.chart(charts.heatmap(crit, "criterion", "label", "share_met", "cell",
                                    "Share of places meeting each White Paper criterion", (0, 1),
                                    [c.label for c in CRITERIA], list(dict.fromkeys(crit["label"])),
                                    tooltip=[("label", "Model"), ("criterion", "Criterion"), ("met", "Places met"),
                                             ("places", "Places")], value_format=".0%"), width="stretch")
     employers = comparisons.employer_by_model(places)
-    st.altair_chart(charts.stacked_bars(employers.rename(columns={"label": "model"}), "model", "employer", "places",
+    ui.chart(charts.stacked_bars(employers.rename(columns={"label": "model"}), "model", "employer", "places",
                                         "Who employs the single accountable person, by model",
                                         {e: palette[i] for i, e in enumerate(employers["employer"].unique())}),
                     width="stretch")
     with st.expander("Criteria and employers as tables"):
-        st.dataframe(crit.drop(columns=["governance_model", "cell"]), hide_index=True, width="stretch")
-        st.dataframe(employers.pivot_table(index="label", columns="employer", values="places"), width="stretch")
+        ui.table(crit.drop(columns=["governance_model", "cell"]), hide_index=True, width="stretch")
+        ui.table(employers.pivot_table(index="label", columns="employer", values="places"), width="stretch")
 
 with money_tab:
     money = comparisons.money_by_model(places)
     money = money[money["places"] > 0]
     for column, title in (("delegated_per_head", "Median delegated budget per head (£)"),
                           ("pooled_per_head", "Median pooled budget per head (£)")):
-        st.altair_chart(charts.category_bars(money.assign(value=money[column].fillna(0).astype(int)),
+        ui.chart(charts.category_bars(money.assign(value=money[column].fillna(0).astype(int)),
                                              "governance_model", "label", "value", title,
                                              colours={m.key: colours[m.label] for m in MODELS}), width="stretch")
     st.caption("Per head uses the estimated population. Budgets are illustrative except where a case study "
                "documents them (Oxfordshire, Tameside).")
-    st.dataframe(money.drop(columns=["governance_model"]), hide_index=True, width="stretch")
+    ui.table(money.drop(columns=["governance_model"]), hide_index=True, width="stretch")
 
 with cards_tab:
     for m in MODELS:

@@ -39,28 +39,28 @@ with map_col:
     view = ui.view_for(ctx, shown)
     deck = maps.place_deck(urls["places"], urls["icbs"], urls["england"], urls["regions"], measure, *view,
                            basemap=ctx.config.map_basemap, filters=chosen)
-    st.pydeck_chart(deck, height=620, width="stretch", alt=maps.alt_text(legend, len(shown), chosen.describe()))
+    ui.deck(deck, height=620, alt=maps.alt_text(legend, len(shown), chosen.describe()))
     st.caption("Thin dark lines: ICS borders; thick: NHS England regions. Hover over a place for details. "
                "Boundaries: ONS, OGL v3; contains OS data © Crown copyright and database right.")
 
 mix_col, status_col = st.columns(2, gap="large")
 with mix_col:
     mix = analysis.governance_mix(shown)
-    st.altair_chart(charts.category_bars(mix[mix["places"] > 0], "governance_model", "label", "places",
+    ui.chart(charts.category_bars(mix[mix["places"] > 0], "governance_model", "label", "places",
                                          "Governance model chosen by each place",
                                          colours=legends["governance_model"].colours, share="share"),
                     width="stretch")
 with status_col:
     status = analysis.status_counts(shown)
     status["label"] = status["assessment_status"].map(STATUSES)
-    st.altair_chart(charts.category_bars(status, "assessment_status", "label", "places",
+    ui.chart(charts.category_bars(status, "assessment_status", "label", "places",
                                          f"Self-assessment in {figures.current_round or 'the latest round'}",
                                          colours=legends["assessment_status"].colours),
                     width="stretch")
 
 with st.expander("The map's data as a table (sortable)", icon=":material/table:"):
     table = maps.place_table(shown, measure)
-    st.dataframe(table, hide_index=True, width="stretch",
+    ui.table(table, hide_index=True, width="stretch",
                  column_config={"Population": st.column_config.NumberColumn(format="localized")})
     st.caption(f"{len(table)} places; {int(table[measure.label].eq('No data').sum())} with no data for "
                f"'{measure.label}'.")

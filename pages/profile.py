@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from icsdash import analysis, auth, charts, comparisons, explorer, ui
+from icsdash import analysis, auth, charts, comparisons, explorer, ui, workshop
 from icsdash.assessments import STAKEHOLDER_GROUPS
 
 ctx = ui.current()
@@ -39,37 +39,40 @@ st.header(f"Maturity ({round_label})", anchor=False)
 series = pd.concat([profile.assign(series=row.place_name, score=profile["score"]),
                     profile.assign(series=f"{row.icb_short_name} ICS median", score=profile["icb_median"]),
                     profile.assign(series="England median", score=profile["england_median"])])
-radar_col, table_col = st.columns([2, 3], gap="large")
+radar_col, table_col = st.columns([1, 1] if ui.presenting() else [2, 3], gap="large")
 with radar_col:
-    st.altair_chart(charts.radar(series.rename(columns={"short": "label"}), fw.scale_max, size=360), width=470)
+    ui.chart(charts.radar(series.rename(columns={"short": "label"}), fw.scale_max, size=360), width=470)
     strongest, weakest = comparisons.strongest_and_weakest(profile)
     st.markdown(f"**Strongest:** {', '.join(strongest)}  \n**Weakest:** {', '.join(weakest)}")
 with table_col:
-    st.dataframe(profile[["dimension", "score", "band", "agreement", "n", "icb_median", "england_median"]].rename(
+    ui.table(profile[["dimension", "score", "band", "agreement", "n", "icb_median", "england_median"]].rename(
         columns={"dimension": "Dimension", "score": "Score", "band": "Band", "agreement": "Agreement",
                  "n": "Individual scores", "icb_median": "ICS median", "england_median": "England median"}),
         hide_index=True, width="stretch", height=470)
     st.caption("Score: the consensus where one was recorded, else the median of the individual scores. "
                "Medians for the ICS and England are over places (each place's latest scores).")
+    if "workshop" in ctx.config.pages and (note := workshop.consensus_note(ctx.store, latest, code, round_label)):
+        st.page_link("pages/workshop.py", label=note, icon=":material/groups:",
+                     query_params={"place": code, "round": round_label})
 
 st.header("Where stakeholders agree and differ", anchor=False)
 points = comparisons.spread(latest, code, round_label)
 if points.empty:
     st.caption("Only a consensus was recorded for this round, so there is no spread to show.")
 else:
-    st.altair_chart(charts.spread_chart(points, profile, fw.scale_max, STAKEHOLDER_GROUPS), width="content")
+    ui.chart(charts.spread_chart(points, profile, fw.scale_max, STAKEHOLDER_GROUPS), width="content")
     st.caption("Each dot is one stakeholder's score (names hidden); the black bar is the median; 'Split' in a "
                "label marks a dimension without agreement under the framework's rule.")
 
 trend = comparisons.trend(dims, code)
 if trend["round"].nunique() > 1:
     st.header("Trend across rounds", anchor=False)
-    st.altair_chart(charts.trend_chart(trend, {d.id: d.short for d in fw.dimensions}, fw.scale_max),
+    ui.chart(charts.trend_chart(trend, {d.id: d.short for d in fw.dimensions}, fw.scale_max),
                     width="content")
 
 with st.expander(f"Primary care networks ({int(row.pcn_count)}, illustrative)", icon=":material/groups:"):
     pcns = ref.pcns[ref.pcns["place_code"] == code]
-    st.dataframe(pcns[["pcn_name", "pcn_code", "list_size", "gp_practices"]].rename(columns={
+    ui.table(pcns[["pcn_name", "pcn_code", "list_size", "gp_practices"]].rename(columns={
         "pcn_name": "PCN", "pcn_code": "Code", "list_size": "List size", "gp_practices": "Practices"}),
         hide_index=True, width="stretch")
 with st.expander("Justifications by dimension", icon=":material/notes:"):
@@ -83,4 +86,4 @@ with st.expander("Justifications by dimension", icon=":material/notes:"):
             for n in mine.itertuples():
                 group = "Consensus" if n.kind == "consensus" else STAKEHOLDER_GROUPS.get(n.stakeholder_group, "")
                 st.caption(f"{group} · score {'not assessed' if pd.isna(n.score) else int(n.score)}")
-                st.text(n.justification)
+                st.text(ctx.redact(n.justification))

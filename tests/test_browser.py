@@ -8,6 +8,7 @@ when the browser or Playwright is not installed; CI installs both.
 from __future__ import annotations
 
 import io
+import re
 import os
 import subprocess
 import sys
@@ -170,3 +171,59 @@ def test_explorer_search_opens_a_place(explorer, tmp_path):
     explorer.wait_for_timeout(2000)
     explorer.screenshot(path=str(tmp_path / "explorer.png"))
     assert [u for u in explorer.requests if not u.startswith(LOCAL)] == []
+
+
+# --------------------------------------------------------------------------- presenter mode on a projector
+
+MIN_OPACITY_JS = """() => { window.__minOpacity = 1; const start = performance.now();
+  const sample = () => { document.querySelectorAll('[data-testid=stElementContainer]').forEach(e => {
+      const o = parseFloat(getComputedStyle(e).opacity); if (o < window.__minOpacity) window.__minOpacity = o; });
+    if (performance.now() - start < 4000) requestAnimationFrame(sample); };
+  sample(); }"""
+
+
+def test_presenter_mode_on_a_projector(browser, server, tmp_path):
+    from icsdash.config import load_config
+    titles = [v.title for v in load_config(ROOT / "config.yaml", environ={}).presenter_views]
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    pg = context.new_page()
+    requests: list[str] = []
+    pg.on("request", lambda r: requests.append(r.url))
+    pg.goto(server + "/?present=1")
+    pg.wait_for_selector("canvas", timeout=30_000)
+    bar = pg.locator(".st-key-present_bar")
+    assert bar.locator("h2").inner_text() == titles[0] and "1 / 7" in bar.inner_text()
+    # Projector legibility: body text at least 20 px, black on white; no sidebar or toolbar.
+    style = pg.evaluate("""() => { const p = document.querySelector('[data-testid=stMarkdownContainer] p');
+        const s = getComputedStyle(p); return [parseFloat(s.fontSize), s.color,
+        getComputedStyle(document.querySelector('.stApp')).backgroundColor]; }""")
+    assert style[0] >= 20 and style[1] == "rgb(0, 0, 0)" and style[2] == "rgb(255, 255, 255)", style
+    assert not pg.locator('[data-testid="stSidebar"]').is_visible()
+    assert not pg.locator('[data-testid="stHeader"]').is_visible()
+    pg.screenshot(path=str(tmp_path / "present-1.png"))
+    # The keyboard steps through the running order; the address follows.
+    for step in range(2, len(titles) + 1):
+        pg.locator("body").press("ArrowRight")
+        pg.wait_for_function(f"() => location.search.includes('step={step}')", timeout=20_000)
+        pg.wait_for_function(f"() => (document.querySelector('.st-key-present_bar h2') || {{}}).innerText "
+                             f"=== {titles[step - 1]!r}", timeout=20_000)
+        bar.get_by_text(f"{step} / {len(titles)}", exact=True).wait_for(timeout=20_000)
+    assert "/workshop" in pg.url
+    pg.locator("body").press("PageUp")                 # a presentation clicker's 'back' key
+    pg.wait_for_function("() => location.search.includes('step=6')", timeout=20_000)
+    pg.get_by_role("tab", name="Who chose which model").wait_for(timeout=20_000)
+    # Anonymising reruns the page without dimming it (no flicker), and names become labels.
+    pg.locator("body").press("PageUp")
+    pg.locator("body").press("PageUp")
+    pg.wait_for_function("() => location.search.includes('step=4')", timeout=20_000)
+    pg.get_by_role("heading", name="Bolton · Greater Manchester ICS · North West").wait_for(timeout=20_000)
+    pg.evaluate(MIN_OPACITY_JS)
+    pg.get_by_role("button", name="Anonymise").click()
+    pg.get_by_role("heading", name=re.compile(r"^Place [A-Z]+ · Greater Manchester ICS")).wait_for(timeout=20_000)
+    pg.wait_for_timeout(4200)
+    assert pg.evaluate("window.__minOpacity") >= 0.99
+    assert "Bolton" not in pg.locator("[data-testid=stMain]").inner_text()
+    pg.screenshot(path=str(tmp_path / "present-anonymised.png"))
+    outside = [u for u in requests if not u.startswith(LOCAL)]
+    assert outside == [], "presenter mode must not fetch anything from the internet (fonts, tiles, images)"
+    context.close()

@@ -106,8 +106,8 @@ def radar(frame: pd.DataFrame, scale_max: int, title: str = "", size: int = 380,
     y = alt.Y("y:Q", scale=alt.Scale(domain=[-extent, extent]), axis=None)
     grid = alt.Chart(_inline(rings)).mark_line(color="#CFCFCF", strokeWidth=1).encode(x=x, y=y, detail="ring:N",
                                                                                order="order:Q")
-    ring_labels = alt.Chart(alt.Data(values=[{"r": r} for r in range(1, scale_max + 1)])).mark_text(
-        dx=4, dy=-2, align="left", fontSize=11, color="#777").encode(x=alt.value(size / 2), y=alt.Y(
+    ring_labels = alt.Chart(alt.Data(values=[{"r": r, "x": 0} for r in range(1, scale_max + 1)])).mark_text(
+        dx=4, dy=-2, align="left", fontSize=11, color="#777").encode(x=x, y=alt.Y(
             "r:Q", scale=alt.Scale(domain=[-extent, extent]), axis=None), text="r:Q")
     axes = alt.Chart(_inline(spokes)).mark_rule(color="#CFCFCF").encode(
         x=alt.X("x0:Q", scale=alt.Scale(domain=[-extent, extent]), axis=None),

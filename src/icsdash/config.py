@@ -96,6 +96,23 @@ def _users(value: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()}
 
 
+def _views(value: Any):
+    from .presenter import parse_views
+    return parse_views(value)
+
+
+DEFAULT_RUNNING_ORDER = [
+    {"page": "overview", "title": "Which governance model each place chose", "measure": "governance_model"},
+    {"page": "overview", "title": "Who has assessed in the latest round", "measure": "assessment_status"},
+    {"page": "map", "title": "Greater Manchester: overall maturity", "icb": "QOP", "measure": "overall_maturity"},
+    {"page": "profile", "title": "One place against its ICS and England", "place": "QOP-bolton"},
+    {"page": "compare", "title": "South East London's six places",
+     "places": ["QKK-bexley", "QKK-bromley", "QKK-greenwich", "QKK-lambeth", "QKK-lewisham", "QKK-southwark"]},
+    {"page": "governance", "title": "Governance models and maturity"},
+    {"page": "workshop", "title": "Consensus workshop", "place": "QOP-bolton"},
+]
+
+
 def _measure(value: Any) -> str:
     from .measures import MEASURES_BY_KEY
     if value not in MEASURES_BY_KEY:
@@ -116,7 +133,7 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("app.title", "icsdash: integrated care in England", _text,
             "Title shown in the browser tab and the sidebar."),
-    Setting("app.pages", ["overview", "map", "profile", "compare", "governance", "assessment", "admin"], _pages,
+    Setting("app.pages", ["overview", "map", "profile", "compare", "governance", "assessment", "workshop", "admin"], _pages,
             "Pages shown in the navigation, in order."),
     Setting("data.dir", "data", _text,
             "Folder with the reference data (regions, ICBs, places, PCNs, geography), relative to config.yaml."),
@@ -148,6 +165,11 @@ SETTINGS: tuple[Setting, ...] = (
             "How many nearest neighbours (by estimated population and density) the Compare page offers."),
     Setting("governance.min_group_size", 5, _integer(1, 50),
             "Governance models with fewer places than this are flagged as too small to compare."),
+    Setting("presenter.views", DEFAULT_RUNNING_ORDER, _views,
+            "Presenter mode's running order: a list of views, each a 'page' (overview, map, profile, compare, "
+            "governance, workshop) with an optional 'title' and what it shows: 'measure', 'region' (name), 'icb' "
+            "(ODS code), 'models', 'place' (place code) or 'places' (up to six place codes or 'icb:<code>'), as "
+            "each page allows."),
     Setting("theme.categorical_palette", "okabe_ito", _one_of("okabe_ito", "tableau10"),
             "Palette for categories (governance models, statuses); both are colour-blind safe."),
     Setting("theme.sequential_palette", "viridis", _one_of("viridis", "cividis", "blues"),
@@ -182,6 +204,7 @@ class Config:
     max_justification: int = 2000
     compare_neighbours: int = 5
     min_group_size: int = 5
+    presenter_views: tuple = ()
 
 
 def _flatten(doc: dict, prefix: str = "") -> dict[str, Any]:
@@ -234,8 +257,8 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None) -> Conf
     if doc is None:
         doc = {}
     if not isinstance(doc, dict):
-        raise ConfigError("must be a mapping of sections (app, data, database, map, auth, assessment, theme)",
-                          source=name)
+        raise ConfigError("must be a mapping of sections (app, data, database, map, auth, assessment, compare, "
+                          "governance, presenter, theme)", source=name)
     flat = _flatten(doc)
     for key in flat:
         if key not in SETTINGS_BY_KEY:
@@ -247,7 +270,11 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None) -> Conf
         try:
             values[setting.key] = setting.check(raw)
         except ValueError as exc:
-            raise ConfigError(str(exc), source=name, field=setting.key) from None
+            text, where = str(exc), setting.key
+            if text.startswith("["):               # a list item: name it, e.g. presenter.views[3].place
+                item, _, text = text.partition(": ")
+                where += item
+            raise ConfigError(text, source=name, field=where) from None
     if environ.get("DATABASE_URL"):
         try:
             values["database.url"] = _database_url(environ["DATABASE_URL"])
@@ -268,7 +295,7 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None) -> Conf
         sequential_palette=values["theme.sequential_palette"], auth_users=values["auth.users"],
         max_failed_attempts=values["auth.max_failed_attempts"], lockout_minutes=values["auth.lockout_minutes"],
         max_justification=values["assessment.max_justification"], compare_neighbours=values["compare.neighbours"],
-        min_group_size=values["governance.min_group_size"],
+        min_group_size=values["governance.min_group_size"], presenter_views=values["presenter.views"],
     )
     if not config.data_dir.is_dir():
         raise ConfigError(f"folder {config.data_dir} does not exist", source=name, field="data.dir")

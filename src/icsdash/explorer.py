@@ -81,7 +81,8 @@ def place_facts(row: pd.Series, framework) -> pd.DataFrame:
     round_label = row.get("maturity_round")
     maturity = row.get("overall_maturity")
     facts = [
-        ("Place", f"{row.place_name} ({row.place_code})", row.source),
+        ("Place", row.place_name if row.get("anonymised") is True else f"{row.place_name} ({row.place_code})",
+         row.source),
         ("ICS and region", f"{row.icb_short_name} · {row.region_name}", "documented"),
         ("Councils", row.council_names, row.source),
         ("Population", f"{int(row.population):,} ({row.population_source})",

@@ -1,4 +1,5 @@
-"""The self-assessment form's Streamlit widgets: every change is saved to the database at once.
+"""The Streamlit widgets of the self-assessment and the consensus workshop: every change is saved to the
+database at once.
 
 Widget values are seeded from the database whenever a widget is (re)created,
 so leaving the page, reloading the browser or reconnecting loses nothing
@@ -14,13 +15,14 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import charts
-from .assessments import STAKEHOLDER_GROUPS
+from . import charts, ui
+from .assessments import CONSENSUS_GROUP, MAX_PARTICIPANT, STAKEHOLDER_GROUPS
 from .auth import Principal
 from .errors import IcsdashError
 from .framework import Dimension, Framework
 from .store import Assessment, Incomplete
-from .ui import Context, escape_markdown, place_name, show_error
+from .ui import Context, escape_markdown, people, person, place_name, show_error
+from .workshop import Workshop
 
 LOG = logging.getLogger("icsdash")
 NA = "Not assessed"
@@ -70,12 +72,15 @@ def _save(ctx: Context, who: Principal, a: Assessment, dim: str, what: str) -> N
 
 
 def dimension_card(ctx: Context, who: Principal, a: Assessment, number: int, dim: Dimension, editable: bool,
-                   gap: str | None) -> None:
-    """One dimension: what it means, all level descriptors beside the choice, the justification."""
+                   gap: str | None, hint: str = "") -> None:
+    """One dimension: what it means, all level descriptors beside the choice, the justification; ``hint``
+    (plain text, e.g. what the individual inputs said) is shown under the description."""
     fw = ctx.framework
     with st.container(border=True):
         st.subheader(f"{number}. {dim.name}", anchor=False)
         st.caption(dim.description)
+        if hint:
+            st.info(escape_markdown(hint), icon=":material/groups:")
         left, right = st.columns([3, 2], gap="medium")
         levels = list(range(fw.scale_min, fw.scale_max + 1))
         left.radio("Score", [*levels, NA], key=_key(a, "score", dim.id), disabled=not editable,
@@ -133,16 +138,21 @@ def summary_panel(ctx: Context, who: Principal, a: Assessment) -> dict[str, str]
             st.error(f"**Not saved:** {st.session_state[_key(a, 'save_error')]}", icon=":material/error:")
         if notice := st.session_state.pop("assessment_notice", None):
             st.success(notice, icon=":material/task_alt:")
-        if gaps:
-            names = {d.id: d.name for d in fw.dimensions}
-            st.error(f"**{len(gaps)} dimension(s) need attention before submitting:**\n\n"
-                     + "\n".join(f"- {names[d]}: {g}" for d, g in gaps.items()), icon=":material/list_alt:")
+        _show_gaps(fw, gaps)
     with right:
         frame = pd.DataFrame({"series": "Scores so far", "dimension_id": fw.dimension_ids,
                               "label": [d.short for d in fw.dimensions],
                               "score": [scores.get(d) for d in fw.dimension_ids]})
         st.altair_chart(charts.radar(frame, fw.scale_max, size=330), width=440)
     return gaps
+
+
+def _show_gaps(fw: Framework, gaps: dict[str, str]) -> None:
+    """Every gap that stops a submission, named by dimension."""
+    if gaps:
+        names = {d.id: d.name for d in fw.dimensions}
+        st.error(f"**{len(gaps)} dimension(s) need attention before submitting:**\n\n"
+                 + "\n".join(f"- {names[d]}: {g}" for d, g in gaps.items()), icon=":material/list_alt:")
 
 
 def _start(ctx: Context, who: Principal, place: str) -> None:
@@ -187,7 +197,7 @@ def start_panel(ctx: Context, who: Principal, place: str) -> None:
     if not existing.empty:
         st.markdown(f"**This place's assessments** ({len(existing)})")
         labels = {row.id: f"{row.round} · {STAKEHOLDER_GROUPS.get(row.stakeholder_group, 'Consensus')} · "
-                          f"{row.participant} · version {row.version} ({row.status})"
+                          f"{person(ctx, row.participant)} · version {row.version} ({row.status})"
                   for row in existing.itertuples()}
         st.selectbox("Open an existing assessment", list(labels), format_func=labels.get, key="open_existing")
         st.button("Open", on_click=_open, args=("open_existing",), key="open_existing_button")
@@ -196,11 +206,151 @@ def start_panel(ctx: Context, who: Principal, place: str) -> None:
 def header(ctx: Context, a: Assessment) -> None:
     group = STAKEHOLDER_GROUPS.get(a.stakeholder_group, "Workshop consensus")
     st.markdown(f"**{escape_markdown(place_name(ctx, a.place_code))}** · round {escape_markdown(a.round)} · {group} · "
-                f"{escape_markdown(a.participant)} · version {a.version} · **{a.status}**")
+                f"{escape_markdown(person(ctx, a.participant))} · version {a.version} · **{a.status}**")
 
 
 def history_table(ctx: Context, who: Principal, a: Assessment) -> None:
-    history = ctx.store.history(who, a.assessment_key)
+    history = people(ctx, ctx.store.history(who, a.assessment_key), "participant", "author")
     st.dataframe(history.rename(columns={"version": "Version", "status": "Status", "participant": "Participant",
                                          "author": "Saved by", "created_at": "Started", "submitted_at": "Submitted"})
                  .drop(columns=["id"]), hide_index=True, width="stretch")
+
+
+# --------------------------------------------------------------------------- the consensus workshop
+
+WORKSHOP_ERROR = "workshop_error"
+WORKSHOP_NOTICE = "workshop_notice"
+
+
+def database_down(doing: str) -> None:
+    """Say plainly that the database did not answer (the details go to the server's log)."""
+    LOG.exception("The database did not answer while %s", doing)
+    st.error(f"**The database did not answer** while {doing}. Nothing you entered has been lost; reload the page "
+             "in a minute, and if it keeps happening tell your administrator the time it happened.",
+             icon=":material/cloud_off:")
+
+
+def _echo(param: str, key: str) -> bool:
+    """Whether ?param= only repeats what the picker ``key`` wrote on its last run on this page, so that a
+    user's new choice wins over it (a link that names something else still wins over the picker)."""
+    return key in st.session_state and st.query_params.get(param) == st.session_state.get(f"{key}_link")
+
+
+def round_choice(rounds: list[str], key: str, preferred: str | None = None) -> str | None:
+    """A round picker that starts from ?round=, then the round last chosen here, then ``preferred`` (e.g. the
+    sidebar's round), then the latest round; a link naming no known round is explained, not obeyed."""
+    if not rounds:
+        st.info("No assessment round is open yet. An administrator adds rounds on the Admin page.",
+                icon=":material/info:")
+        return None
+    wanted = None if _echo("round", key) else st.query_params.get("round")
+    if wanted and wanted not in rounds:
+        show_error(IcsdashError(f"{wanted!r} is not an assessment round; choose one of {', '.join(rounds)} below",
+                                source="link", field="round"))
+    for candidate in (wanted, st.session_state.get(key), preferred, rounds[-1]):
+        if candidate in rounds:
+            st.session_state[key] = candidate
+            break
+    chosen = st.selectbox("Round", rounds[::-1], key=key)
+    st.query_params["round"] = st.session_state[f"{key}_link"] = chosen
+    return chosen
+
+
+def _guarded(action, *args) -> None:
+    """Run a workshop action (a callback) and keep any error for the page to show: nothing is half done."""
+    try:
+        action(*args)
+        st.session_state.pop(WORKSHOP_ERROR, None)
+    except IcsdashError as error:
+        st.session_state[WORKSHOP_ERROR] = error
+    except (SQLAlchemyError, OSError):
+        LOG.exception("A consensus workshop action failed")
+        st.session_state[WORKSHOP_ERROR] = IcsdashError(
+            "the database did not answer, so nothing was changed; try again in a minute", source="database")
+
+
+def _start_consensus(ctx: Context, who: Principal, place: str, round_label: str) -> None:
+    ctx.store.start(who, place, round_label, CONSENSUS_GROUP, st.session_state.get("workshop_facilitator", ""),
+                    ctx.framework, kind="consensus")
+
+
+def _submit_consensus(ctx: Context, who: Principal, a: Assessment) -> None:
+    try:
+        done = ctx.store.submit(who, a.id, ctx.framework)
+    except Incomplete as error:
+        st.session_state[_key(a, "gaps")] = error.gaps
+        return
+    st.session_state[_key(a, "gaps")] = {}
+    n = len(ctx.store.consensus_inputs(done.id))
+    st.session_state[WORKSHOP_NOTICE] = (f"Consensus recorded (version {done.version}), linked to {n} individual "
+                                         "assessment(s). It is now the place's score for this round.")
+
+
+def _revise_consensus(ctx: Context, who: Principal, consensus_id: int) -> None:
+    ctx.store.edit(who, consensus_id)
+
+
+def workshop_messages() -> None:
+    """The outcome of the last workshop action: an error, or a notice shown once."""
+    if WORKSHOP_ERROR in st.session_state:
+        show_error(st.session_state.pop(WORKSHOP_ERROR))
+    if notice := st.session_state.pop(WORKSHOP_NOTICE, None):
+        st.success(notice, icon=":material/task_alt:")
+
+
+def consensus_start(ctx: Context, who: Principal, place: str, round_label: str) -> None:
+    """The facilitator names themselves and opens the consensus draft for the place and round."""
+    with st.form("workshop_start_form", border=True):
+        st.markdown("**Record the workshop's consensus**")
+        st.text_input("Facilitator (name or role)", value=who.name[:MAX_PARTICIPANT], max_chars=MAX_PARTICIPANT,
+                      key="workshop_facilitator", help="Kept in the assessment's history; this page shows no names.")
+        st.form_submit_button("Start recording", type="primary", key="workshop_start", icon=":material/edit_note:",
+                              on_click=_guarded, args=(_start_consensus, ctx, who, place, round_label))
+
+
+def consensus_draft(ctx: Context, who: Principal, a: Assessment, hints: dict[str, str]) -> None:
+    """The facilitator's form: per dimension what the inputs said, the agreed score and its justification.
+    Every change is saved at once; submitting names every gap."""
+    fw = ctx.framework
+    seed(a, fw)
+    answered = len(entries(a, fw)[0])
+    gaps = st.session_state.get(_key(a, "gaps"), {})
+    saved = st.session_state.get(_key(a, "saved"))
+    st.progress(answered / len(fw.dimensions), text=f"{answered} of {len(fw.dimensions)} dimensions agreed")
+    st.caption(f":material/cloud_done: Draft version {a.version}, saved {'at ' + saved if saved else 'automatically'}"
+               ": every change is stored at once.")
+    for number, dim in enumerate(fw.dimensions, start=1):
+        dimension_card(ctx, who, a, number, dim, editable=True, gap=gaps.get(dim.id), hint=hints.get(dim.id, ""))
+    if st.session_state.get(_key(a, "save_error")):
+        st.error(f"**Not saved:** {st.session_state[_key(a, 'save_error')]}", icon=":material/error:")
+    _show_gaps(fw, gaps)
+    st.button("Submit consensus", type="primary", key="submit_consensus", icon=":material/send:",
+              on_click=_guarded, args=(_submit_consensus, ctx, who, a))
+
+
+def consensus_recorded(ctx: Context, who: Principal, view: Workshop, agreed: Assessment | None,
+                       can_revise: bool) -> None:
+    """The recorded consensus of a workshop view: when, from which inputs (groups, versions, dates; no names),
+    what was submitted since; with ``agreed`` (the consensus, for those who may read the place) its
+    justifications; and "Revise" for its facilitator."""
+    c = view.consensus
+    st.success(f"Consensus version {c.version} recorded on {c.submitted_at:%d %b %Y}, from {len(c.linked)} "
+               "individual assessment(s). It is the place's score for this round on every page; the "
+               "Consensus column above shows it.", icon=":material/verified:")
+    if view.changes:
+        st.warning("**Submitted since the consensus was recorded:**\n\n" + "\n".join(f"- {x}" for x in view.changes),
+                   icon=":material/update:")
+    if view.linked.empty:
+        st.caption("No record was kept of the individual assessments this consensus came from.")
+    else:
+        st.markdown("**The individual assessments it was made from**")
+        st.dataframe(view.linked, hide_index=True, width="stretch")
+    if agreed is not None:
+        with st.expander("Agreed scores and justifications", icon=":material/notes:"):
+            for d in ctx.framework.dimensions:
+                score = agreed.scores.get(d.id)
+                st.markdown(f"**{d.name}:** {'not assessed' if score is None else score}")
+                st.text(ctx.redact(agreed.justifications.get(d.id, "")))
+    if can_revise:
+        st.button(f"Revise (creates version {c.version + 1})", key="revise_consensus", icon=":material/edit:",
+                  on_click=_guarded, args=(_revise_consensus, ctx, who, c.assessment_id))

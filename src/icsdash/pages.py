@@ -37,6 +37,10 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("assessment", "pages/assessment.py", "Self-assessment", ":material/edit_note:",
              "A place director scores their place on every dimension, with justifications; drafts save as they "
              "type; submitted versions are frozen and kept in a history."),
+    PageSpec("workshop", "pages/workshop.py", "Consensus workshop", ":material/groups:",
+             "For a place and round, every stakeholder's scores side by side (names hidden) with the spread, median "
+             "and agreement; the facilitator records the agreed score and reasoning for each dimension as a "
+             "consensus assessment linked to the individual ones."),
     PageSpec("admin", "pages/admin.py", "Admin", ":material/admin_panel_settings:",
              "Administrators create and revoke access codes, open assessment rounds and read the audit log.",
              admin_only=True),

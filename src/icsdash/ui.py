@@ -7,20 +7,24 @@ shows at the next rerun on every page and every server.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import logging
 import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
+import altair as alt
 import pandas as pd
+import pydeck as pdk
 import streamlit as st
 
-from . import analysis, auth, geography, maps
+from . import analysis, anonymise, auth, geography, maps, presenter
 from .auth import Principal
 from .config import Config, load_config
-from .errors import IcsdashError
+from .errors import ConfigError, IcsdashError
 from .framework import Framework, load_framework
 from .geography import Geography
 from .governance import MODELS
@@ -40,6 +44,10 @@ FILTER_ROUND = "filter_round"
 ALL = "All regions"
 ALL_ICBS = "All ICSs"
 LATEST = "Latest"
+PRESENT = "_present"              # presenter mode on (kept apart from its switch: a page switch may run
+ANONYMISE = "_anonymise"          # without the sidebar, and Streamlit forgets unrendered widgets' values)
+STEP = "present_step"             # position in the running order, from 1
+APPLIED = "_present_applied"      # the step whose settings were last applied
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,8 @@ class Context:
     geography: Geography
     store: Store
     static_dir: Path
+    anonymised: bool = False
+    redact: Callable[[str], str] = str       # free text as shown: place names replaced when anonymised
 
 
 def _signature(*paths: Path) -> tuple:
@@ -66,6 +76,11 @@ def _load_context(config_path: str, static_dir: str, _signature_key: tuple, envi
     framework = load_framework(config.framework_path)
     geo = geography.load_geography(config.data_dir, set(reference.places["place_code"]),
                                    set(reference.icbs["icb_ods_code"]))
+    try:
+        presenter.check_views(config.presenter_views, config.pages, reference, framework)
+    except ValueError as exc:
+        item, _, text = str(exc).partition(": ")
+        raise ConfigError(text, source=config.source.name, field="presenter.views" + item) from None
     store = Store.open(config.database_url)
     if config.seed_demo:
         store.seed_demo(reference.places["place_code"].tolist(), framework)
@@ -90,8 +105,8 @@ def boot(root: Path) -> Context:
 _RUN = threading.local()          # per script thread: did app.py's frame run in this run?
 
 
-def frame(root: Path) -> tuple[Context, Principal]:
-    """The app's frame: page config, configuration, sign-in and shared filters. Stops with a clear message
+def start(root: Path) -> Context:
+    """Page config, configuration and data, presenter mode and anonymising. Stops with a clear message
     (and writes nothing) when the configuration or data is bad."""
     st.set_page_config(page_title="icsdash", page_icon=str(root / "static" / "icsdash.png"), layout="wide")
     try:
@@ -101,11 +116,39 @@ def frame(root: Path) -> tuple[Context, Principal]:
         show_error(error)
         st.caption("Fix the file named above and reload the page. Nothing has been written.")
         st.stop()
-    st.sidebar.markdown(f"### {ctx.config.title}")
-    who = sign_in_panel(ctx)
-    shared_filters(ctx)
+    _read_mode()
+    if anonymised():
+        ctx = _anonymised(ctx, id(ctx), ctx.reference.version)
+        st.session_state[CONTEXT_KEY] = ctx
+    if presenting():
+        st.html(f"<style>{PROJECTOR_CSS}</style>")
     st.session_state["_icsdash_reroutes"] = 0
     _RUN.framed = True
+    return ctx
+
+
+def sidebar(ctx: Context, who: Principal) -> None:
+    """The sidebar: title, sign-in, shared filters and the presenting switches (hidden when presenting)."""
+    st.sidebar.markdown(f"### {ctx.config.title}")
+    sign_in_panel(ctx, who)
+    shared_filters(ctx)
+    with st.sidebar.expander("Presenting", icon=":material/co_present:", expanded=presenting() or anonymised()):
+        st.session_state["present_switch"] = presenting()
+        st.session_state["anonymise_switch"] = anonymised()
+        st.toggle("Presenter mode", key="present_switch", on_change=_presenting_changed,
+                  help="Large type and high contrast for a projector, no sidebar, and the running order from "
+                       "config.yaml stepped through with Next and Previous (keys: right and left arrows). "
+                       "The same as adding ?present=1 to the address.")
+        st.toggle("Anonymise places and people", key="anonymise_switch", on_change=_anonymise_changed,
+                  help="Replaces every place, PCN and person name with a stable label (Place A, Place B ...) "
+                       "on every page, tooltip and table. ICS and region names are kept.")
+
+
+def frame(root: Path) -> tuple[Context, Principal]:
+    """The whole frame for a page run on its own: :func:`start`, who is signed in, :func:`sidebar`."""
+    ctx = start(root)
+    who = principal(ctx)
+    sidebar(ctx, who)
     return ctx, who
 
 
@@ -183,6 +226,8 @@ def place_choice(ctx: Context, key: str, places: pd.DataFrame, who: Principal) -
     options = places.sort_values("place_name")
     labels = dict(zip(options["place_code"], options["place_name"] + " · " + options["icb_short_name"]))
     wanted = st.query_params.get("place")
+    if key in st.session_state and wanted == st.session_state.get(f"{key}_link"):
+        wanted = None            # only the picker's own last choice, echoed by the address: the user's new one wins
     if wanted and wanted not in labels:
         show_error(IcsdashError(f"{wanted!r} is not a place in the current filters; choose one below",
                                 source="link", field="place"))
@@ -194,7 +239,11 @@ def place_choice(ctx: Context, key: str, places: pd.DataFrame, who: Principal) -
         st.info("No place matches the filters in the sidebar.")
         return None
     code = st.selectbox("Place", list(labels), key=key, format_func=labels.get)
-    st.query_params["place"] = code
+    st.session_state[f"{key}_link"] = code
+    if ctx.anonymised:
+        st.query_params.pop("place", None)      # the code names the place: keep it out of the address
+    else:
+        st.query_params["place"] = code
     return code
 
 
@@ -370,13 +419,12 @@ def _sign_out() -> None:
         del st.session_state[key]
 
 
-def sign_in_panel(ctx: Context) -> Principal:
+def sign_in_panel(ctx: Context, who: Principal) -> Principal:
     """The sidebar's sign-in box (access code, or single sign-on when configured), or who is signed in."""
-    who = principal(ctx)
     with st.sidebar:
         if who.signed_in:
             place = place_name(ctx, who.place_code) if who.place_code else ""
-            st.caption(f":material/person: Signed in as **{escape_markdown(who.name)}**  \n"
+            st.caption(f":material/person: Signed in as **{escape_markdown(person(ctx, who.name))}**  \n"
                        f"{who.role_spec.label}{' for ' + escape_markdown(place) if place else ''}")
             if who.via == "sso":
                 st.button("Sign out", on_click=st.logout, icon=":material/logout:")
@@ -409,3 +457,205 @@ def escape_markdown(text: str) -> str:
     """
     text = html.escape(str(text), quote=False)
     return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|~>$:" else ch for ch in text)
+
+
+# --------------------------------------------------------------------------- presenting and anonymising
+
+PROJECTOR_CSS = """
+section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
+header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stStatusWidget"],
+[data-testid="stDecoration"], footer, .st-key-present_clicker { display: none !important; }
+html { font-size: 21px; }
+.stApp { background: #FFFFFF; color: #000000; }
+[data-testid="stMainBlockContainer"] { padding: 1rem 2rem 2rem; max-width: 100%; }
+.stApp p, .stApp li, .stApp label, [data-testid="stMetricLabel"] { color: #000000; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #1A1A1A !important; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1rem; line-height: 1.45; }
+[data-testid="stCaptionContainer"] p { font-size: 0.95rem; }
+h1, h2, h3 { color: #000000 !important; font-weight: 700 !important; }
+[data-stale="true"], .stale-element { opacity: 1 !important; transition: none !important; }
+.st-key-present_bar { border-bottom: 3px solid #000000; padding-bottom: 0.5rem; }
+.st-key-present_bar h2 { font-size: 1.6rem; padding: 0 !important; margin: 0 !important; line-height: 1.25; }
+.st-key-present_bar [data-testid="stMarkdownContainer"] { margin-bottom: 0 !important; }
+.st-key-present_bar button { min-height: 2.1rem; padding: 0.1rem 0.7rem; }
+[data-testid="stHeading"]:has(h1) { display: none; }   /* the bar's title leads instead */
+"""
+
+
+def _flag(value: str | None) -> bool | None:
+    return {"1": True, "true": True, "on": True, "0": False, "false": False, "off": False}.get(
+        (value or "").strip().lower())
+
+
+def _read_mode() -> None:
+    """Presenter mode and anonymising from the address (?present=1&step=3&anon=1), read once per browser
+    session; from then on the switches decide and the address follows them, so a reload keeps the view."""
+    state, params = st.session_state, st.query_params
+    if "_mode_read" not in state:
+        state["_mode_read"] = True
+        state[PRESENT] = bool(_flag(params.get("present")))
+        state[ANONYMISE] = bool(_flag(params.get("anon")))
+        step = params.get("step", "1")
+        state[STEP] = int(step) if step.isdigit() and int(step) >= 1 else 1
+        state[APPLIED] = None
+    state.setdefault(PRESENT, False)
+    state.setdefault(ANONYMISE, False)
+    for key, on, value in (("present", state[PRESENT], "1"), ("step", state[PRESENT], str(state.get(STEP, 1))),
+                           ("anon", state[ANONYMISE], "1")):
+        if on and params.get(key) != value:
+            params[key] = value
+        elif not on and key in params:
+            del params[key]
+
+
+def presenting() -> bool:
+    return bool(st.session_state.get(PRESENT))
+
+
+def anonymised() -> bool:
+    return bool(st.session_state.get(ANONYMISE))
+
+
+def _presenting_changed() -> None:
+    """Presenter mode switched on: the running order starts from its first view."""
+    st.session_state[PRESENT] = bool(st.session_state.get("present_switch"))
+    st.session_state[STEP] = 1
+    st.session_state[APPLIED] = None
+
+
+def _anonymise_changed() -> None:
+    st.session_state[ANONYMISE] = bool(st.session_state.get("anonymise_switch"))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _anonymised(_ctx: Context, context_id: int, reference_version: str) -> Context:
+    return dataclasses.replace(_ctx, reference=anonymise.anonymise_reference(_ctx.reference),
+                               redact=anonymise.redactor(_ctx.reference), anonymised=True)
+
+
+def person(ctx: Context, name: str) -> str:
+    """A person's name as shown: a stable label when anonymised."""
+    return anonymise.person_label(name) if ctx.anonymised and name else name
+
+
+def people(ctx: Context, frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """A table with the named columns' person names replaced by labels when anonymised."""
+    return anonymise.relabel_people(frame, columns) if ctx.anonymised else frame
+
+
+def _go(step: int) -> None:
+    st.session_state[STEP] = step
+
+
+def _stop_presenting() -> None:
+    st.session_state[PRESENT] = False
+
+
+def _flip_anonymise() -> None:
+    st.session_state[ANONYMISE] = not st.session_state.get(ANONYMISE)
+
+
+def _apply_view(ctx: Context, view: presenter.View) -> None:
+    """Put a running-order view's settings into the shared filters and the page's own choices."""
+    state, params = st.session_state, st.query_params
+    chosen = presenter.filters_of(view, ctx.reference)
+    state[FILTER_REGION] = chosen["region"] or ALL
+    state[FILTER_ICB] = chosen["icb"] or ALL_ICBS
+    state[FILTER_MODELS] = chosen["models"]
+    state[FILTER_ROUND] = LATEST
+    measure = view.measure or ctx.config.map_default_measure
+    if view.page == "overview":
+        state["overview_measure"] = measure
+    elif view.page == "map":
+        state["explorer_measure"] = measure
+        state["explorer_place"] = state["explorer_zoom_place"] = view.place
+    elif view.page == "compare":
+        state["compare_selection"] = [p if p.startswith("icb:") else f"place:{p}" for p in view.places]
+    if view.place and view.page in ("profile", "workshop"):
+        params["place"] = view.place
+    elif "place" in params:
+        del params["place"]
+
+
+def presenter_bar(ctx: Context, page: Any, pages: dict[str, Any]) -> None:
+    """In presenter mode: go to the running order's current view (once per step) and draw the bar with the
+    view's title, its position ('3 / 7'), Previous and Next (arrow keys; Page Up and Page Down for a
+    clicker), Anonymise and Exit."""
+    if not presenting():
+        return
+    views = ctx.config.presenter_views
+    state = st.session_state
+    if views:
+        step = min(max(state.get(STEP, 1), 1), len(views))
+        state[STEP] = step
+        view = views[step - 1]
+        if state.get(APPLIED) != step:
+            target = pages[view.page]
+            if target._script_hash != page._script_hash:
+                params = {"present": "1", "step": str(step), **({"anon": "1"} if anonymised() else {})}
+                st.switch_page(target, query_params=params)
+            _apply_view(ctx, view)
+            state[APPLIED] = step
+    with st.container(key="present_bar"):
+        title_col, controls = st.columns([5, 6], vertical_alignment="center")
+        if views:
+            title = ctx.redact(view.title) or presenter.default_title(view, lambda c: place_name(ctx, c))
+            title_col.markdown(f"## {escape_markdown(title)}")
+        else:
+            title_col.markdown("## Presenter mode")
+        with controls.container(horizontal=True, horizontal_alignment="right", vertical_alignment="center"):
+            if views:
+                st.button("Back", icon=":material/arrow_back:", on_click=_go, args=(step - 1,),
+                          disabled=step == 1, shortcut="Left", key="present_previous",
+                          help="The previous view of the running order (left arrow or Page Up).")
+                st.markdown(f"**{step} / {len(views)}**", width="content")
+                st.button("Next", icon=":material/arrow_forward:", on_click=_go, args=(step + 1,),
+                          disabled=step == len(views), shortcut="Right", key="present_next", type="primary",
+                          help="The next view of the running order (right arrow or Page Down).")
+            st.button("Names" if anonymised() else "Anonymise",
+                      icon=":material/visibility:" if anonymised() else ":material/visibility_off:",
+                      on_click=_flip_anonymise, key="present_anonymise",
+                      help="Show the real names again." if anonymised() else
+                      "Replace place, PCN and person names with labels (Place A, Place B ...).")
+            st.button("Exit", icon=":material/close:", on_click=_stop_presenting, key="present_exit",
+                      help="Leave presenter mode: the sidebar and normal type come back.")
+    if views:
+        with st.container(key="present_clicker"):          # hidden: a presentation clicker's keys
+            st.button("Previous view", on_click=_go, args=(max(step - 1, 1),), shortcut="PageUp",
+                      key="present_page_up")
+            st.button("Next view", on_click=_go, args=(min(step + 1, len(views)),), shortcut="PageDown",
+                      key="present_page_down")
+
+
+def scaled(pixels: int) -> int:
+    """A fixed size in pixels, larger in presenter mode."""
+    return round(pixels * presenter.SIZE_SCALE) if presenting() else pixels
+
+
+def chart(item: alt.TopLevelMixin, width: str | int = "stretch", **kwargs) -> None:
+    """Show an Altair chart; in presenter mode with projector-sized type, lines and points."""
+    if presenting():
+        st.vega_lite_chart(presenter.projector_spec(item.to_dict()),
+                           width=scaled(width) if isinstance(width, int) else width, **kwargs)
+    else:
+        st.altair_chart(item, width=width, **kwargs)
+
+
+def deck(item: pdk.Deck, height: int, **kwargs):
+    """Show a pydeck map; with larger tooltips in presenter mode (the same height: it must fit a 720 px
+    projector under the bar)."""
+    if presenting():
+        tooltip = getattr(item, "_tooltip", None)
+        if isinstance(tooltip, dict):
+            item._tooltip = {**tooltip, "style": {**tooltip.get("style", {}), "fontSize": "20px"}}
+    return st.pydeck_chart(item, height=height, width="stretch", **kwargs)
+
+
+def table(frame: pd.DataFrame, **kwargs) -> None:
+    """Show a table: sortable normally; in presenter mode, short tables as large plain text."""
+    hide_index = kwargs.pop("hide_index", None)
+    if presenting() and len(frame) <= 40:
+        styled = frame.style.format(thousands=",", precision=1, na_rep="—")
+        st.table(styled, hide_index=bool(hide_index))
+    else:
+        st.dataframe(frame, hide_index=hide_index, **{"width": "stretch", **kwargs})

@@ -1,0 +1,65 @@
+"""Consensus workshop: a place's individual assessments side by side; the facilitator records the agreed scores."""
+
+import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
+
+from icsdash import analysis, auth, charts, forms, ui, workshop
+from icsdash.assessments import STAKEHOLDER_GROUPS
+
+ctx = ui.current()
+who = ui.principal(ctx)
+fw = ctx.framework
+st.title("Consensus workshop")
+st.caption("Every stakeholder's latest submitted scores for a place and round, side by side by stakeholder group "
+           "(names hidden), with the spread, median and agreement; the facilitator records the agreed score and "
+           "reasoning for each dimension. The consensus then stands as the place's score on every page.")
+
+pick_place, pick_round = st.columns([2, 1])
+with pick_place:
+    code = ui.place_choice(ctx, "workshop_place", analysis.apply_filters(ui.place_summary(ctx), ui.filters()), who)
+with pick_round:
+    round_label = forms.round_choice(ctx.store.round_labels(), "workshop_round", ui.filters().round)
+if code is None or round_label is None:
+    st.stop()
+place, shown_round = ui.escape_markdown(ui.place_name(ctx, code)), ui.escape_markdown(round_label)
+may_write = auth.can_write_place(who, code)
+try:
+    view = workshop.load(ctx.store, fw, code, round_label)
+    draft = workshop.open_draft(ctx.store.place_assessments(who, code), round_label) if may_write else None
+    a = ctx.store.get(who, draft) if draft is not None else None
+    readable = view.consensus is not None and auth.can_read_place(who, code)
+    agreed = ctx.store.get(who, view.consensus.assessment_id) if readable else None
+except SQLAlchemyError:
+    forms.database_down("reading this place's assessments")
+    st.stop()
+
+st.header(f"{place} · round {shown_round}", anchor=False)
+if not view.inputs:
+    st.info(f"No individual self-assessment of {place} has been submitted for round {shown_round}, so there is "
+            "nothing to set side by side yet. Each stakeholder submits their own on the Self-assessment page.",
+            icon=":material/info:")
+else:
+    ui.table(view.table.drop(columns="dimension_id"), hide_index=True, width="stretch",
+             column_config={"Median": st.column_config.NumberColumn(format="%.1f")})
+    st.caption(f"{len(view.inputs)} individual assessment(s), each its latest submitted version, shown by "
+               "stakeholder group (numbered when a group answered more than once; names are never shown). An "
+               "empty cell is 'not assessed': a gap, left out of n, the spread, median and agreement, never a zero.")
+    with st.expander("Each stakeholder's score per dimension (chart)", icon=":material/scatter_plot:"):
+        points, summary = workshop.chart_data(view, fw)
+        ui.chart(charts.spread_chart(points, summary, fw.scale_max, STAKEHOLDER_GROUPS), width="content")
+
+st.subheader("Consensus", anchor=False)
+forms.workshop_messages()
+if view.consensus:
+    forms.consensus_recorded(ctx, who, view, agreed, can_revise=may_write and a is None)
+if not may_write:
+    own = f" for {ui.escape_markdown(ui.place_name(ctx, who.place_code))}" if who.place_code else ""
+    role = f"signed in as {who.role_spec.label.lower()}{own}" if who.signed_in else "not signed in"
+    st.info(f"You are {role}, so this page is read-only. Only the place director of {place} records the "
+            "workshop's consensus: sign in with that place's access code in the sidebar.", icon=":material/lock:")
+elif a is not None:
+    forms.consensus_draft(ctx, who, a, workshop.hints(view))
+elif view.consensus is None and view.inputs:
+    forms.consensus_start(ctx, who, code, round_label)
+elif view.consensus is None:
+    st.caption("A consensus can be recorded once individual assessments have been submitted.")
