@@ -153,3 +153,14 @@ def test_measures_follow_the_framework(framework, mini_framework):
     keys = [m.key for m in measures_for(mini_framework)]
     assert keys[:5] == ["governance_model", "overall_maturity", "dim_leadership", "dim_data_sharing", "dim_outcomes"]
     assert len(measures_for(framework)) == len(measures_for(mini_framework)) + 9
+
+
+def test_the_newest_of_two_consensus_assessments_stands(tiny, mini_framework):
+    first = latest_rows([("B", "R2", 2, "consensus", "consensus", d, 3) for d in mini_framework.dimension_ids])
+    second = latest_rows([("B", "R2", 2, "consensus", "consensus", d, 1) for d in mini_framework.dimension_ids])
+    frame = pd.concat([tiny.assign(assessment_id=1), first.assign(assessment_id=7), second.assign(assessment_id=9)])
+    table = analysis.dimension_scores(frame, mini_framework).set_index(["place_code", "dimension_id"])
+    assert table.loc[("B", "outcomes"), "score"] == 1 and table.loc[("B", "leadership"), "consensus"] == 1
+    swapped = pd.concat([tiny.assign(assessment_id=1), first.assign(assessment_id=9), second.assign(assessment_id=7)])
+    table = analysis.dimension_scores(swapped, mini_framework).set_index(["place_code", "dimension_id"])
+    assert table.loc[("B", "outcomes"), "score"] == 3

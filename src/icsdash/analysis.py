@@ -29,9 +29,14 @@ def dimension_scores(latest: pd.DataFrame, framework: Framework) -> pd.DataFrame
     stats = individual.groupby(keys)["score"].agg(["median", "size", "min", "max"]).rename(columns={"size": "n"})
     agreement = individual.groupby(keys)["score"].agg(
         lambda s: framework.agreement_status([int(v) for v in s])).rename("agreement")
-    agreed = latest[latest["kind"] == "consensus"].groupby(keys)["score"]
+    agreed_rows = latest[latest["kind"] == "consensus"]
+    if "assessment_id" in agreed_rows and not agreed_rows.empty:
+        # Two consensus assessments for one place and round (two facilitators): the newest stands.
+        newest = agreed_rows.groupby(["place_code", "round"])["assessment_id"].transform("max")
+        agreed_rows = agreed_rows[agreed_rows["assessment_id"] == newest]
+    agreed = agreed_rows.groupby(keys)["score"]
     recorded = agreed.size().rename("recorded")
-    table = pd.concat([agreed.max().rename("consensus"), recorded, stats, agreement], axis=1).reset_index()
+    table = pd.concat([agreed.first().rename("consensus"), recorded, stats, agreement], axis=1).reset_index()
     table["score"] = table["consensus"].astype("Float64").where(table["recorded"].notna(),
                                                                 table["median"].astype("Float64"))
     return table[columns].sort_values(keys).reset_index(drop=True)
