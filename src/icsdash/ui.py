@@ -543,8 +543,9 @@ def people(ctx: Context, frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     return anonymise.relabel_people(frame, columns) if ctx.anonymised else frame
 
 
-def _go(step: int) -> None:
-    st.session_state[STEP] = step
+def _move(by: int, count: int) -> None:
+    """Step relative to where the session is now, so quick presses during a rerun each count."""
+    st.session_state[STEP] = min(max(st.session_state.get(STEP, 1) + by, 1), count)
 
 
 def _stop_presenting() -> None:
@@ -605,11 +606,11 @@ def presenter_bar(ctx: Context, page: Any, pages: dict[str, Any]) -> None:
             title_col.markdown("## Presenter mode")
         with controls.container(horizontal=True, horizontal_alignment="right", vertical_alignment="center"):
             if views:
-                st.button("Back", icon=":material/arrow_back:", on_click=_go, args=(step - 1,),
+                st.button("Back", icon=":material/arrow_back:", on_click=_move, args=(-1, len(views)),
                           disabled=step == 1, shortcut="Left", key="present_previous",
                           help="The previous view of the running order (left arrow or Page Up).")
                 st.markdown(f"**{step} / {len(views)}**", width="content")
-                st.button("Next", icon=":material/arrow_forward:", on_click=_go, args=(step + 1,),
+                st.button("Next", icon=":material/arrow_forward:", on_click=_move, args=(1, len(views)),
                           disabled=step == len(views), shortcut="Right", key="present_next", type="primary",
                           help="The next view of the running order (right arrow or Page Down).")
             st.button("Names" if anonymised() else "Anonymise",
@@ -621,9 +622,9 @@ def presenter_bar(ctx: Context, page: Any, pages: dict[str, Any]) -> None:
                       help="Leave presenter mode: the sidebar and normal type come back.")
     if views:
         with st.container(key="present_clicker"):          # hidden: a presentation clicker's keys
-            st.button("Previous view", on_click=_go, args=(max(step - 1, 1),), shortcut="PageUp",
+            st.button("Previous view", on_click=_move, args=(-1, len(views)), shortcut="PageUp",
                       key="present_page_up")
-            st.button("Next view", on_click=_go, args=(min(step + 1, len(views)),), shortcut="PageDown",
+            st.button("Next view", on_click=_move, args=(1, len(views)), shortcut="PageDown",
                       key="present_page_down")
 
 
