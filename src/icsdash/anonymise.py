@@ -67,8 +67,8 @@ def person_label(name: str) -> str:
 def anonymise_reference(reference: Reference) -> Reference:
     """The reference data with place and PCN names (and anything naming them) replaced by labels.
 
-    Place codes stay (the database keys scores by them); pages that would show a
-    code check :func:`is_anonymised` first.
+    Place codes stay (the database keys scores by them); every place row says
+    ``anonymised``, so a page that would show a code leaves it out.
     """
     labels = place_labels(reference.places["place_code"])
     places = reference.places.copy()
@@ -92,10 +92,6 @@ def anonymise_reference(reference: Reference) -> Reference:
             groups[column] = ""
     return dataclasses.replace(reference, places=places, pcns=pcns.sort_index(), groups=groups,
                                version=reference.version + "+anonymised")
-
-
-def is_anonymised(reference: Reference) -> bool:
-    return reference.version.endswith("+anonymised")
 
 
 def redactor(original: Reference) -> "Redactor":

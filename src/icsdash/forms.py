@@ -21,7 +21,7 @@ from .auth import Principal
 from .errors import IcsdashError
 from .framework import Dimension, Framework
 from .store import Assessment, Incomplete
-from .ui import Context, escape_markdown, people, person, place_name, show_error
+from .ui import Context, escape_markdown, link_echo, people, person, place_name, show_error
 from .workshop import Workshop
 
 LOG = logging.getLogger("icsdash")
@@ -230,12 +230,6 @@ def database_down(doing: str) -> None:
              icon=":material/cloud_off:")
 
 
-def _echo(param: str, key: str) -> bool:
-    """Whether ?param= only repeats what the picker ``key`` wrote on its last run on this page, so that a
-    user's new choice wins over it (a link that names something else still wins over the picker)."""
-    return key in st.session_state and st.query_params.get(param) == st.session_state.get(f"{key}_link")
-
-
 def round_choice(rounds: list[str], key: str, preferred: str | None = None) -> str | None:
     """A round picker that starts from ?round=, then the round last chosen here, then ``preferred`` (e.g. the
     sidebar's round), then the latest round; a link naming no known round is explained, not obeyed."""
@@ -243,7 +237,7 @@ def round_choice(rounds: list[str], key: str, preferred: str | None = None) -> s
         st.info("No assessment round is open yet. An administrator adds rounds on the Admin page.",
                 icon=":material/info:")
         return None
-    wanted = None if _echo("round", key) else st.query_params.get("round")
+    wanted = None if link_echo("round", key) else st.query_params.get("round")
     if wanted and wanted not in rounds:
         show_error(IcsdashError(f"{wanted!r} is not an assessment round; choose one of {', '.join(rounds)} below",
                                 source="link", field="round"))

@@ -153,10 +153,13 @@ def filters_of(view: View, reference) -> dict[str, Any]:
 
 
 def default_title(view: View, place_name) -> str:
-    """A heading for a view that has no title of its own (place names through ``place_name``)."""
-    page_titles = {"overview": "England at a glance", "map": "Map", "profile": "Place profile",
-                   "compare": "Comparison", "governance": "Governance models", "workshop": "Consensus workshop"}
-    title = page_titles[view.page]
+    """A heading for a view that has no title of its own (place names through ``place_name``).
+
+    >>> default_title(View("profile", place="QOP-bolton"), lambda code: "Bolton")
+    'Place profile: Bolton'
+    """
+    from .pages import PAGES_BY_KEY
+    title = PAGES_BY_KEY[view.page].title
     if view.place:
         title += f": {place_name(view.place)}"
     elif view.icb or view.region:
@@ -167,7 +170,7 @@ def default_title(view: View, place_name) -> str:
 # --------------------------------------------------------------------------- charts on a projector
 
 FONT_SCALE = 1.5          # type and row heights on a projector
-SIZE_SCALE = 1.35         # fixed-size charts (radars) and maps
+SIZE_SCALE = 1.35         # fixed-size charts (radars)
 PROJECTOR_CONFIG = {
     "axis": {"labelFontSize": 18, "titleFontSize": 20, "labelColor": "#000000", "titleColor": "#000000",
              "domainColor": "#000000", "tickColor": "#000000", "gridColor": "#9E9E9E", "labelLimit": 360},

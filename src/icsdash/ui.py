@@ -221,13 +221,17 @@ def scores(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
     return _scores(ctx, ctx.reference.version, ctx.store.data_version())
 
 
+def link_echo(param: str, key: str) -> bool:
+    """Whether ?param= only repeats what the picker ``key`` wrote on its last run, so that a user's new
+    choice wins over it (a link that names something else still wins over the picker)."""
+    return key in st.session_state and st.query_params.get(param) == st.session_state.get(f"{key}_link")
+
+
 def place_choice(ctx: Context, key: str, places: pd.DataFrame, who: Principal) -> str | None:
     """A place picker that starts from ?place=, then the place last looked at, then the user's own place."""
     options = places.sort_values("place_name")
     labels = dict(zip(options["place_code"], options["place_name"] + " · " + options["icb_short_name"]))
-    wanted = st.query_params.get("place")
-    if key in st.session_state and wanted == st.session_state.get(f"{key}_link"):
-        wanted = None            # only the picker's own last choice, echoed by the address: the user's new one wins
+    wanted = None if link_echo("place", key) else st.query_params.get("place")
     if wanted and wanted not in labels:
         show_error(IcsdashError(f"{wanted!r} is not a place in the current filters; choose one below",
                                 source="link", field="place"))
@@ -592,7 +596,7 @@ def presenter_bar(ctx: Context, page: Any, pages: dict[str, Any]) -> None:
         view = views[step - 1]
         if state.get(APPLIED) != step:
             target = pages[view.page]
-            if target._script_hash != page._script_hash:
+            if target.url_path != page.url_path:
                 params = {"present": "1", "step": str(step), **({"anon": "1"} if anonymised() else {})}
                 st.switch_page(target, query_params=params)
             _apply_view(ctx, view)
