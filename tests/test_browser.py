@@ -198,6 +198,9 @@ def test_presenter_mode_on_a_projector(browser, server, tmp_path):
         const s = getComputedStyle(p); return [parseFloat(s.fontSize), s.color,
         getComputedStyle(document.querySelector('.stApp')).backgroundColor]; }""")
     assert style[0] >= 20 and style[1] == "rgb(0, 0, 0)" and style[2] == "rgb(255, 255, 255)", style
+    captions = pg.evaluate("""() => [...document.querySelectorAll('[data-testid=stCaptionContainer]')]
+        .map(e => getComputedStyle(e).opacity)""")
+    assert captions and set(captions) == {"1"}, captions    # notes are not faded to grey on a projector
     assert not pg.locator('[data-testid="stSidebar"]').is_visible()
     assert not pg.locator('[data-testid="stHeader"]').is_visible()
     pg.screenshot(path=str(tmp_path / "present-1.png"))

@@ -473,7 +473,8 @@ html { font-size: 21px; }
 .stApp { background: #FFFFFF; color: #000000; }
 [data-testid="stMainBlockContainer"] { padding: 1rem 2rem 2rem; max-width: 100%; }
 .stApp p, .stApp li, .stApp label, [data-testid="stMetricLabel"] { color: #000000; }
-[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #1A1A1A !important; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #1A1A1A !important;
+  opacity: 1 !important; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1rem; line-height: 1.45; }
 [data-testid="stCaptionContainer"] p { font-size: 0.95rem; }
 h1, h2, h3 { color: #000000 !important; font-weight: 700 !important; }
