@@ -182,6 +182,18 @@ MIN_OPACITY_JS = """() => { window.__minOpacity = 1; const start = performance.n
   sample(); }"""
 
 
+def idle(pg) -> None:
+    """Wait until the script run has finished (Streamlit marks the app element with its run state), so a
+    key press lands on a settled page rather than in the middle of a page switch."""
+    pg.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=30_000)
+
+
+def step_to(pg, key: str, step: int) -> None:
+    idle(pg)
+    pg.locator("body").press(key)
+    pg.wait_for_function(f"() => location.search.includes('step={step}')", timeout=30_000)
+
+
 def test_presenter_mode_on_a_projector(browser, server, tmp_path):
     from icsdash.config import load_config
     titles = [v.title for v in load_config(ROOT / "config.yaml", environ={}).presenter_views]
@@ -206,20 +218,18 @@ def test_presenter_mode_on_a_projector(browser, server, tmp_path):
     pg.screenshot(path=str(tmp_path / "present-1.png"))
     # The keyboard steps through the running order; the address follows.
     for step in range(2, len(titles) + 1):
-        pg.locator("body").press("ArrowRight")
-        pg.wait_for_function(f"() => location.search.includes('step={step}')", timeout=20_000)
+        step_to(pg, "ArrowRight", step)
         pg.wait_for_function(f"() => (document.querySelector('.st-key-present_bar h2') || {{}}).innerText "
                              f"=== {titles[step - 1]!r}", timeout=20_000)
         bar.get_by_text(f"{step} / {len(titles)}", exact=True).wait_for(timeout=20_000)
     assert "/workshop" in pg.url
-    pg.locator("body").press("PageUp")                 # a presentation clicker's 'back' key
-    pg.wait_for_function("() => location.search.includes('step=6')", timeout=20_000)
+    step_to(pg, "PageUp", 6)                           # a presentation clicker's 'back' key
     pg.get_by_role("tab", name="Who chose which model").wait_for(timeout=20_000)
     # Anonymising reruns the page without dimming it (no flicker), and names become labels.
     for step in (5, 4):
-        pg.locator("body").press("PageUp")
-        pg.wait_for_function(f"() => location.search.includes('step={step}')", timeout=20_000)
+        step_to(pg, "PageUp", step)
     pg.get_by_role("heading", name="Bolton · Greater Manchester ICS · North West").wait_for(timeout=20_000)
+    idle(pg)
     pg.evaluate(MIN_OPACITY_JS)
     pg.get_by_role("button", name="Anonymise").click()
     pg.get_by_role("heading", name=re.compile(r"^Place [A-Z]+ · Greater Manchester ICS")).wait_for(timeout=20_000)
