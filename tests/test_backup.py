@@ -231,9 +231,12 @@ def test_restore_over_other_content_replaces_it_and_records_itself(any_store, ne
     assert done.describe() == f"restored the {backup.summary.describe()}, replacing {sum(before.values())} rows"
     assert done.data_version == any_store.data_version() == 14
     restored, original = contents(any_store), contents(source)
-    assert {name: rows for name, rows in restored.items() if name != "audit_log"} == \
-           {name: rows for name, rows in original.items() if name != "audit_log"}
+    assert {name: rows for name, rows in restored.items() if name not in ("audit_log", "meta")} == \
+           {name: rows for name, rows in original.items() if name not in ("audit_log", "meta")}
     assert restored["audit_log"][:-1] == original["audit_log"]
+    # The reference version moves on to the restore's entry, so servers reload imported places and PCNs.
+    assert restored["meta"] == original["meta"] + [{"key": "reference_import", "value": "14"}]
+    assert any_store.reference_version() == 14
     entry = restored["audit_log"][-1]
     assert (entry["id"], entry["actor"], entry["action"], entry["place_code"]) == (14, "Ada Admin", "restore_backup",
                                                                                    None)

@@ -100,6 +100,7 @@ def test_missing_polygon_is_reported(tmp_path, reference):
 def test_regenerating_gives_the_committed_files(tmp_path):
     subprocess.run([sys.executable, str(ROOT / "scripts" / "build_data.py"), "--out", str(tmp_path)], check=True,
                    capture_output=True)
-    for name in ("places.csv", "place_groups.csv", "place_governance.csv", "pcns.csv", "geo/places.geojson",
+    for name in ("places.csv", "place_groups.csv", "place_governance.csv", "pcns.csv", "sub_icb_locations.csv",
+                 "geo/places.geojson",
                  "geo/icbs.geojson", "geo/regions.geojson", "geo/england.geojson"):
         assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name

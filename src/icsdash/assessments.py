@@ -52,6 +52,7 @@ class AssessmentRecord:
     justifications: dict[str, str] = field(default_factory=dict)
     author: str = DEMO_AUTHOR
     is_demo: bool = True
+    version: int = 1
 
 
 def _rng(*keys: str) -> random.Random:

@@ -56,7 +56,7 @@ from sqlalchemy.engine import Connection, Engine
 from . import __version__
 from .auth import Principal
 from .errors import DataError, IcsdashError
-from .store import Store, audit_log, metadata
+from .store import IMPORTED, Store, audit_log, meta, metadata
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "CODECS", "Backup", "BackupSummary", "RestoreSummary", "write_backup",
            "backup_bytes", "read_backup", "restore"]
@@ -524,9 +524,12 @@ def _record(conn: Connection, actor: str, backup: Backup, before: int) -> None:
     detail = {"backup": backup.source, "created_at": backup.summary.created_at.isoformat(),
               "app_version": backup.summary.app_version, "database": backup.summary.database,
               "rows": backup.summary.rows}
-    conn.execute(insert(audit_log).values(id=max(before, _newest_audit_id(conn)) + 1,
-                                          at=datetime.now(timezone.utc), actor=actor, action="restore_backup",
-                                          detail=json.dumps(detail, sort_keys=True)))
+    entry = max(before, _newest_audit_id(conn)) + 1
+    conn.execute(insert(audit_log).values(id=entry, at=datetime.now(timezone.utc), actor=actor,
+                                          action="restore_backup", detail=json.dumps(detail, sort_keys=True)))
+    # The reference version moves on too, so servers reload places and PCNs (imported rows may differ).
+    conn.execute(delete(meta).where(meta.c.key == IMPORTED))
+    conn.execute(insert(meta).values(key=IMPORTED, value=str(entry)))
 
 
 def restore(store: Store, backup: Backup, actor: Principal | str, *, record: bool = True) -> RestoreSummary:

@@ -5,6 +5,11 @@
     icsdash access revoke K7Q2XH
     icsdash round add 2026/27
     icsdash round list
+    icsdash backup icsdash-backup.zip
+    icsdash restore icsdash-backup.zip --yes
+    icsdash template pcns --format xlsx --output pcns.xlsx
+    icsdash import gp_practices gp-reg-pat-prac-map.csv --counts gp-reg-pat-prac-all.csv          (a preview)
+    icsdash import gp_practices gp-reg-pat-prac-map.csv --counts gp-reg-pat-prac-all.csv --apply  (writes)
 
 Every command reads ``config.yaml`` (``--config`` or ``ICSDASH_CONFIG``) and
 the database it names (or ``DATABASE_URL``). Errors are one line on standard
@@ -19,8 +24,11 @@ import os
 import sys
 from pathlib import Path
 
+from . import backup, imports
 from .config import load_config
 from .errors import IcsdashError
+from .framework import load_framework
+from .geography import load_geography
 from .reference import load_reference
 from .store import Store
 
@@ -49,6 +57,20 @@ def main(argv: list[str] | None = None) -> int:
     add = rounds.add_parser("add", help="open a new round")
     add.add_argument("label")
     rounds.add_parser("list", help="list rounds, oldest first")
+    dump = commands.add_parser("backup", help="write everything the database holds to one file")
+    dump.add_argument("file")
+    back = commands.add_parser("restore", help="replace the whole database with a backup (all or nothing)")
+    back.add_argument("file")
+    back.add_argument("--yes", action="store_true", help="confirm: the database's contents are replaced")
+    template = commands.add_parser("template", help="write an import template with an example row")
+    template.add_argument("kind", choices=list(imports.TEMPLATE_KINDS))
+    template.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    template.add_argument("--output", "-o", help="file to write (default: icsdash-KIND.FORMAT)")
+    load = commands.add_parser("import", help="check a file and show what importing it would do; --apply writes it")
+    load.add_argument("kind", choices=list(imports.KINDS), help="; ".join(f"{k}: {v}" for k, v in imports.KINDS.items()))
+    load.add_argument("file")
+    load.add_argument("--counts", help="gp-reg-pat-prac-all.csv, for PCN list sizes (gp_practices and epcn)")
+    load.add_argument("--apply", action="store_true", help="write the accepted rows (one transaction)")
     args = parser.parse_args(argv)
 
     try:
@@ -62,6 +84,21 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "access" and args.action == "revoke":
             store.revoke_access_code(_actor(), args.lookup_id)
             print(f"revoked {args.lookup_id}")
+        elif args.command == "backup":
+            print(f"wrote {args.file}: {backup.write_backup(store, args.file).describe()}")
+        elif args.command == "restore":
+            saved = backup.read_backup(args.file)
+            if not args.yes:
+                print(f"{args.file}: {saved.summary.describe()}. Nothing written: run again with --yes to replace "
+                      "the database's whole contents with it.")
+                return 0
+            print(backup.restore(store, saved, _actor()).describe())
+        elif args.command == "template":
+            output = Path(args.output or f"icsdash-{args.kind}.{args.format}")
+            output.write_bytes(imports.template(args.kind, load_framework(config.framework_path), args.format))
+            print(f"wrote {output}")
+        elif args.command == "import":
+            return _import(config, store, args)
         elif args.command == "round" and args.action == "add":
             store.add_round(_actor(), args.label)
             print(f"opened round {args.label}")
@@ -70,6 +107,34 @@ def main(argv: list[str] | None = None) -> int:
     except IcsdashError as error:
         print(f"icsdash: {error}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise IcsdashError(f"cannot be read ({exc.strerror})", source=path) from None
+
+
+def _import(config, store: Store, args) -> int:
+    framework = load_framework(config.framework_path)
+    reference = load_reference(config.data_dir)
+    geography = load_geography(config.data_dir, set(reference.places["place_code"]),
+                               set(reference.icbs["icb_ods_code"]))
+    target = imports.target_for(config, framework, geography, store)
+    preview = imports.prepare(args.kind, _read(args.file), args.file, target,
+                              _read(args.counts) if args.counts else None, args.counts, _actor())
+    print(f"{preview.file_name} ({preview.encoding}): {preview.summary()}")
+    for note in preview.notes:
+        print(f"  note: {note}")
+    for reject in preview.rejected:
+        print(f"  rejected: line {reject.line}" + (f", {reject.column}" if reject.column else "") + f": {reject.reason}")
+    if not args.apply:
+        print("Nothing written (a preview). Run again with --apply to import.")
+        return 0
+    imports.apply(store, preview, _actor(), framework)
+    print(f"imported: {preview.changes} row(s) written")
     return 0
 
 

@@ -99,7 +99,7 @@ def place_facts(row: pd.Series, framework) -> pd.DataFrame:
          else STATUSES[row.assessment_status], "demo data" if row.assessment_status != "not_started" else "—"),
         ("Overall maturity", "No data" if pd.isna(maturity) else f"{maturity:.1f} of {framework.scale_max} "
                                                                   f"({round_label})", "assessments"),
-        ("PCNs", f"{int(row.pcn_count)}", "illustrative"),
+        ("PCNs", f"{int(row.pcn_count)}", row.pcn_source),
     ]
     if isinstance(row.get("governance_note"), str) and row.get("governance_note"):
         facts.insert(5, ("Note", row.governance_note, source("governance_note", "governance_model")))

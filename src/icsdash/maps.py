@@ -270,8 +270,12 @@ def pcn_points(reference) -> list[dict]:
     names = dict(zip(reference.places["place_code"], reference.places["place_name"]))
     return [{"position": [row.longitude, row.latitude], "name": row.pcn_name, "code": row.pcn_code,
              "place": names[row.place_code], "place_code": row.place_code, "icb_code": row.icb_ods_code,
-             "list_size": int(row.list_size), "radius": round(math.sqrt(row.list_size) * 6)}
+             "list_size": int(row.list_size) if pd.notna(row.list_size) else None,
+             "radius": round(math.sqrt(row.list_size if pd.notna(row.list_size) else TYPICAL_LIST_SIZE) * 6)}
             for row in reference.pcns.itertuples()]
+
+
+TYPICAL_LIST_SIZE = 50_000        # the size of a PCN's dot when its list size is not known
 
 
 LEVELS = ("england", "region", "icb")

@@ -21,6 +21,7 @@ from .governance import BCF_ARRANGEMENTS, CRITERIA, CRITERION_STATUSES, EMPLOYER
 # England's extent, with a margin: every point must fall inside it.
 ENGLAND_BOUNDS = {"latitude": (49.8, 55.9), "longitude": (-6.5, 1.8)}
 SOURCES = ("documented", "illustrative")
+PCN_SOURCES = ("documented", "illustrative", "imported")
 
 
 @dataclass(frozen=True)
@@ -162,28 +163,64 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         Column("icb_ods_code", code(ICB_ODS, "QOP")),
         Column("latitude", decimal(*ENGLAND_BOUNDS["latitude"])),
         Column("longitude", decimal(*ENGLAND_BOUNDS["longitude"])),
-        Column("list_size", integer(1, 1_000_000)),
+        Column("list_size", integer(1, 1_000_000), optional=True),      # unknown when imported without counts
         Column("gp_practices", integer(1, 200)),
-        Column("source", choice(SOURCES)),
+        Column("source", choice(PCN_SOURCES)),
     ),
 }
 GEO_FILES = ("geo/places.geojson", "geo/icbs.geojson", "geo/regions.geojson", "geo/england.geojson")
 
 
-def read_table(path: Path, schema: tuple[Column, ...]) -> pd.DataFrame:
-    """Read one CSV file and check every cell against ``schema``.
+# The tables an import may change, and the column that identifies a row of each.
+IMPORTABLE = {"places.csv": "place_code", "place_governance.csv": "place_code", "pcns.csv": "pcn_code"}
 
-    Errors name the file, the line (the header is line 1) and the column.
-    """
+# Imported rows, as kept in the database: table -> row key -> the row's cells as text (None: row removed).
+Overlay = dict[str, dict[str, "dict[str, str] | None"]]
+
+
+def read_text_table(path: Path) -> pd.DataFrame:
+    """Read one CSV file as text cells (no checks yet)."""
     name = f"{path.parent.name}/{path.name}"
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except FileNotFoundError:
         raise DataError("file not found", source=name) from None
     except UnicodeDecodeError:
         raise DataError("is not UTF-8 text", source=name) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"is not a readable CSV file ({str(exc).strip()})", source=name) from None
+
+
+def with_overlay(frame: pd.DataFrame, key: str, rows: dict[str, dict[str, str] | None]) -> pd.DataFrame:
+    """The file's rows with imported ones applied: a row with a known key is replaced where it stands, a new
+    key is added at the end (in key order), a key mapped to None is removed."""
+    if not rows:
+        return frame
+    frame = frame.copy()
+    replaced = frame[key].map(lambda k: k in rows)
+    kept = frame[~replaced | frame[key].map(lambda k: rows.get(k) is not None)].copy()
+    for i, k in zip(kept.index, kept[key]):
+        if k in rows:
+            kept.loc[i, list(frame.columns)] = [str(rows[k].get(c, "") or "") for c in frame.columns]
+    known = set(frame[key])
+    extra = [{c: str(rows[k].get(c, "") or "") for c in frame.columns}
+             for k in sorted(rows) if k not in known and rows[k] is not None]
+    return pd.concat([kept, pd.DataFrame(extra, columns=frame.columns)], ignore_index=True) if extra else \
+        kept.reset_index(drop=True)
+
+
+def read_table(path: Path, schema: tuple[Column, ...], overlay: dict[str, dict[str, str] | None] | None = None
+               ) -> pd.DataFrame:
+    """Read one CSV file and check every cell against ``schema``; imported rows (``overlay``) are applied
+    before the checks, so they pass the same ones.
+
+    Errors name the file, the line (the header is line 1) and the column.
+    """
+    name = f"{path.parent.name}/{path.name}"
+    frame = read_text_table(path)
+    if overlay and path.name in IMPORTABLE and IMPORTABLE[path.name] in frame.columns:
+        frame = with_overlay(frame, IMPORTABLE[path.name], overlay)
+        name += " (with imported rows)"
     expected = [c.name for c in schema]
     missing = [c for c in expected if c not in frame.columns]
     if missing:
@@ -245,20 +282,23 @@ def data_files(data_dir: Path) -> list[Path]:
     return [data_dir / n for n in SCHEMAS] + [data_dir / g for g in GEO_FILES]
 
 
-def data_version(data_dir: str | Path) -> str:
-    """A short hash of every reference file, so caches follow edits to the data."""
+def data_version(data_dir: str | Path, imported: int = 0) -> str:
+    """A short hash of every reference file (and the number of the newest import applied over them), so
+    caches follow edits to the data."""
     digest = hashlib.sha256()
     for path in data_files(Path(data_dir)):
         digest.update(path.name.encode())
         if path.exists():
             digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    return digest.hexdigest()[:16] + (f"-i{imported}" if imported else "")
 
 
-def load_reference(data_dir: str | Path) -> Reference:
-    """Load and cross-check every reference table in ``data_dir``."""
+def load_reference(data_dir: str | Path, overlay: Overlay | None = None, imported: int = 0) -> Reference:
+    """Load and cross-check every reference table in ``data_dir``, with imported rows (``overlay``, as the
+    database keeps them; ``imported`` numbers that state) applied over the files."""
     data_dir = Path(data_dir)
-    t = {name: read_table(data_dir / name, schema) for name, schema in SCHEMAS.items()}
+    overlay = overlay or {}
+    t = {name: read_table(data_dir / name, schema, overlay.get(name)) for name, schema in SCHEMAS.items()}
     regions, icbs, places = t["regions.csv"], t["icbs.csv"], t["places.csv"]
     groups, governance, pcns = t["place_groups.csv"], t["place_governance.csv"], t["pcns.csv"]
     for frame, column, name in ((regions, "region_ons_code", "regions.csv"), (icbs, "icb_ods_code", "icbs.csv"),
@@ -296,8 +336,12 @@ def load_reference(data_dir: str | Path) -> Reference:
     places["density"] = (places["population"] / places["area_km2"]).round(1)
     places["governance_model_label"] = places["governance_model"].map({m.key: m.label for m in MODELS})
     places["sap_employer_label"] = places["sap_employer"].map(EMPLOYERS)
-    pcn_stats = pcns.groupby("place_code").agg(pcn_count=("pcn_code", "size"), pcn_list_size=("list_size", "sum"))
+    pcn_stats = pcns.assign(illustrative=pcns["source"] == "illustrative").groupby("place_code").agg(
+        pcn_count=("pcn_code", "size"), pcn_list_size=("list_size", lambda s: s.sum() if s.notna().all() else None),
+        pcn_illustrative=("illustrative", "sum"))
     places = places.merge(pcn_stats, left_on="place_code", right_index=True, how="left")
+    places[["pcn_count", "pcn_illustrative"]] = places[["pcn_count", "pcn_illustrative"]].fillna(0).astype(int)
+    places["pcn_source"] = [pcn_source(n, i) for n, i in zip(places["pcn_count"], places["pcn_illustrative"])]
     per_icb = places.groupby("icb_ods_code").agg(population=("population", "sum"), place_count=("place_code", "size"),
                                                  pcn_count=("pcn_count", "sum"))
     icbs = icbs.merge(per_icb, left_on="icb_ods_code", right_index=True, how="left")
@@ -307,7 +351,18 @@ def load_reference(data_dir: str | Path) -> Reference:
         raise DataError(f"ICB {icbs.icb_ods_code[empty].iloc[0]} has no places", source="data/places.csv")
     icbs[["place_count", "pcn_count", "population"]] = icbs[["place_count", "pcn_count", "population"]].astype(int)
     return Reference(regions=regions, icbs=icbs, places=places.sort_values("place_name").reset_index(drop=True),
-                     pcns=pcns, groups=groups, version=data_version(data_dir))
+                     pcns=pcns, groups=groups, version=data_version(data_dir, imported))
+
+
+def pcn_source(count: int, illustrative: int) -> str:
+    """Where a place's PCNs come from, as labelled on screen.
+
+    >>> pcn_source(5, 5), pcn_source(5, 0), pcn_source(5, 2), pcn_source(0, 0)
+    ('illustrative', 'imported', 'illustrative in part', '—')
+    """
+    if not count:
+        return "—"
+    return "imported" if not illustrative else "illustrative" if illustrative == count else "illustrative in part"
 
 
 def short_icb_name(name: str) -> str:

@@ -156,6 +156,17 @@ meta = Table(
     Column("value", Text, nullable=False),
 )
 
+# Places, governance and PCNs imported over the shipped data files: one row per table and code, holding the
+# row's cells as JSON text (NULL: the row is removed). The reference data is the files with these applied.
+reference_rows = Table(
+    "reference_rows", metadata,
+    Column("table_name", String(40), primary_key=True),
+    Column("row_key", String(80), primary_key=True),
+    Column("data", Text),
+    Column("import_id", Integer, nullable=False),        # the audit entry of the import that wrote it
+)
+IMPORTED = "reference_import"          # meta key: the audit id of the newest import of reference rows
+
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
@@ -171,6 +182,12 @@ def _batch_links(rows: list[dict], ids: list[int]) -> list[dict]:
     return [{"consensus_id": i, "input_id": j} for row, i in zip(rows, ids)
             if row["kind"] == "consensus" and row["status"] == "submitted"
             for j in inputs.get((row["place_code"], row["round_id"]), [])]
+
+
+def record_key(rec: AssessmentRecord) -> str:
+    """The assessment key of a record written in bulk (demo data, imports): the same for the same place,
+    round, kind and participant, so importing a newer file adds versions instead of duplicates."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{rec.place_code}/{rec.round_label}/{rec.kind}/{rec.participant}"))
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -243,6 +260,83 @@ class Store:
         with self.engine.connect() as conn:
             return pd.read_sql(select(audit_log).order_by(audit_log.c.id), conn)
 
+    # ------------------------------------------------------------------ imported reference rows
+
+    def reference_version(self) -> int:
+        """The audit id of the newest import of places, governance or PCNs (0: none): a cheap lookup."""
+        with self.engine.connect() as conn:
+            value = conn.execute(select(meta.c.value).where(meta.c.key == IMPORTED)).scalar_one_or_none()
+        return int(value) if value else 0
+
+    def reference_overlay(self) -> dict[str, dict[str, dict[str, str] | None]]:
+        """Every imported reference row: table -> code -> cells (None: removed)."""
+        overlay: dict[str, dict[str, dict[str, str] | None]] = {}
+        with self.engine.connect() as conn:
+            for row in conn.execute(select(reference_rows).order_by(reference_rows.c.table_name,
+                                                                    reference_rows.c.row_key)):
+                overlay.setdefault(row.table_name, {})[row.row_key] = \
+                    None if row.data is None else json.loads(row.data)
+        return overlay
+
+    def assessment_keys(self) -> dict[str, tuple[int, dict[str, tuple[int | None, str]]]]:
+        """For every assessment: its newest version and that version's (score, justification) by dimension."""
+        newest = (select(assessments.c.assessment_key, func.max(assessments.c.version).label("version"))
+                  .group_by(assessments.c.assessment_key).subquery())
+        query = (select(assessments.c.assessment_key, assessments.c.version, scores.c.dimension_id,
+                        scores.c.score, scores.c.justification)
+                 .join(newest, (assessments.c.assessment_key == newest.c.assessment_key)
+                       & (assessments.c.version == newest.c.version))
+                 .join(scores, scores.c.assessment_id == assessments.c.id, isouter=True))
+        found: dict[str, tuple[int, dict[str, tuple[int | None, str]]]] = {}
+        with self.engine.connect() as conn:
+            for row in conn.execute(query):
+                version, dims = found.setdefault(row.assessment_key, (row.version, {}))
+                if row.dimension_id is not None:
+                    dims[row.dimension_id] = (row.score, row.justification)
+        return found
+
+    def apply_import(self, actor: Principal | str, kind: str, file_name: str, based_on: int,
+                     rows: dict[str, dict[str, dict[str, str] | None]], records: list[AssessmentRecord],
+                     framework: Framework, counts: dict[str, int]) -> int:
+        """Write one checked import in one transaction: reference rows and assessments, with one audit entry.
+
+        ``based_on`` is the reference version the preview was made against: if another import landed in
+        between, nothing is written and the user is asked to check the file again. Returns the audit id.
+        """
+        actor = self._admin_name(actor)
+        try:
+            return self._apply_import(actor, kind, file_name, based_on, rows, records, framework, counts)
+        except IntegrityError:
+            raise IcsdashError("another import or submission changed the same rows at the same moment; nothing "
+                               "was written: check the file again", source=file_name) from None
+
+    def _apply_import(self, actor: str, kind: str, file_name: str, based_on: int,
+                      rows: dict[str, dict[str, dict[str, str] | None]], records: list[AssessmentRecord],
+                      framework: Framework, counts: dict[str, int]) -> int:
+        with self.engine.begin() as conn:
+            current = conn.execute(select(meta.c.value).where(meta.c.key == IMPORTED)
+                                   .with_for_update()).scalar_one_or_none()
+            if int(current or 0) != based_on:
+                raise IcsdashError("the data changed since this preview was made (another import landed); "
+                                   "check the file again", source=file_name)
+            self._audit(conn, actor, "import", kind=kind, file=file_name, **counts)
+            audit_id = conn.execute(select(func.max(audit_log.c.id))).scalar_one()
+            if records:
+                self._write_assessments(conn, records, framework)
+            if rows:
+                for table, keyed in rows.items():
+                    conn.execute(delete(reference_rows).where((reference_rows.c.table_name == table)
+                                                              & reference_rows.c.row_key.in_(list(keyed))))
+                    conn.execute(insert(reference_rows), [
+                        {"table_name": table, "row_key": key, "import_id": audit_id,
+                         "data": None if data is None else json.dumps(data, sort_keys=True, ensure_ascii=False)}
+                        for key, data in keyed.items()])
+                if current is None:
+                    conn.execute(insert(meta).values(key=IMPORTED, value=str(audit_id)))
+                else:
+                    conn.execute(update(meta).where(meta.c.key == IMPORTED).values(value=str(audit_id)))
+        return audit_id
+
     # ------------------------------------------------------------------ rounds
 
     def ensure_round(self, conn, label: str, opened_at: datetime) -> int:
@@ -267,9 +361,7 @@ class Store:
             if rec.round_label not in round_ids:
                 round_ids[rec.round_label] = self.ensure_round(conn, rec.round_label,
                                                                opened.get(rec.round_label, rec.created_at))
-            rows.append({"assessment_key": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{rec.place_code}/{rec.round_label}/"
-                                                                         f"{rec.kind}/{rec.participant}")),
-                         "version": 1, "place_code": rec.place_code, "round_id": round_ids[rec.round_label],
+            rows.append({"assessment_key": record_key(rec), "version": rec.version, "place_code": rec.place_code, "round_id": round_ids[rec.round_label],
                          "kind": rec.kind, "stakeholder_group": rec.stakeholder_group,
                          "participant": rec.participant, "author": rec.author, "status": rec.status,
                          "framework_id": framework.id, "framework_version": framework.version,

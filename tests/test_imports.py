@@ -1,0 +1,461 @@
+"""Imports: templates, NHS practice files and ePCN, each previewed and then written in one transaction."""
+
+import csv
+import io
+import re
+from datetime import date
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+from openpyxl import Workbook, load_workbook
+from shapely.geometry import Point, shape
+from streamlit.testing.v1 import AppTest
+
+from icsdash import cli, imports
+from icsdash.config import load_config
+from icsdash.errors import DataError, IcsdashError
+from icsdash.framework import load_framework
+from icsdash.geography import load_geography
+from icsdash.reference import load_reference
+from icsdash.store import Store, audit_log, reference_rows
+
+from conftest import DATA, ROOT, settled, write_config
+
+FIXTURES = ROOT / "tests" / "data" / "imports"
+MAP_2022 = (FIXTURES / "gp-reg-pat-prac-map-2022.csv").read_bytes()
+MAP_2024 = (FIXTURES / "gp-reg-pat-prac-map-2024.csv").read_bytes()
+COUNTS_2024 = (FIXTURES / "gp-reg-pat-prac-all-2024.csv").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def geography(reference):
+    return load_geography(DATA, set(reference.places["place_code"]), set(reference.icbs["icb_ods_code"]))
+
+
+def target(store, framework, geography, today=date(2026, 11, 23)):
+    imported = store.reference_version()
+    overlay = store.reference_overlay()
+    return imports.Target(data_dir=DATA, reference=load_reference(DATA, overlay, imported), overlay=overlay,
+                          imported=imported, framework=framework, place_shapes=geography.shapes["places"],
+                          max_justification=2000, assessment_keys=store.assessment_keys, today=today)
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store.open(f"sqlite:///{tmp_path / 'imports.sqlite3'}")
+    yield s
+    s.engine.dispose()
+
+
+def csv_bytes(*lines: str, encoding: str = "utf-8") -> bytes:
+    return ("\n".join(lines) + "\n").encode(encoding)
+
+
+def reloaded(store):
+    return load_reference(DATA, store.reference_overlay(), store.reference_version())
+
+
+# --------------------------------------------------------------------------- NHS practice mapping file
+
+def test_practice_map_2024_layout_with_counts_replaces_the_icbs_pcns(store, framework, geography, reference):
+    p = imports.prepare("gp_practices", MAP_2024, "gp-reg-pat-prac-map.csv", target(store, framework, geography),
+                        COUNTS_2024, "gp-reg-pat-prac-all.csv")
+    manchester = reference.pcns[reference.pcns["icb_ods_code"] == "QOP"]
+    assert [(a["code"], a["name"], a["place"], a["practices"], a["list size"]) for a in p.added] == [
+        ("U92001", "Bolton Test North PCN", "Bolton", "3", "28500"),       # 9,000 + 7,500 + 12,000
+        ("U92002", "Bolton Test South PCN", "Bolton", "2", "14900")]
+    assert {r["code"] for r in p.removed} == set(manchester["pcn_code"])   # the practice in no PCN is ignored
+    assert p.rejected == [] and p.counts()["removed"] == len(manchester) == 64
+    imports.apply(store, p, "tester", framework)
+    after = reloaded(store)
+    mine = after.pcns[after.pcns["icb_ods_code"] == "QOP"].set_index("pcn_code")
+    assert sorted(mine.index) == ["U92001", "U92002"]
+    assert mine.loc["U92001", "list_size"] == 28500 and mine.loc["U92001", "source"] == "imported"
+    bolton_shape = shape(geography.shapes["places"]["QOP-bolton"])
+    assert all(bolton_shape.contains(Point(r.longitude, r.latitude)) for r in mine.itertuples())
+    bolton = after.place("QOP-bolton")
+    assert (bolton.pcn_count, bolton.pcn_source, bolton.pcn_list_size) == (2, "imported", 43400)
+    assert after.place("QOP-wigan").pcn_count == 0
+    assert len(after.pcns) == len(reference.pcns) - 64 + 2
+    # The same file again changes nothing.
+    again = imports.prepare("gp_practices", MAP_2024, "gp-reg-pat-prac-map.csv", target(store, framework, geography),
+                            COUNTS_2024, "gp-reg-pat-prac-all.csv")
+    assert (again.changes, again.unchanged) == (0, 2)
+
+
+def test_practice_map_2022_layout_maps_old_icb_codes_and_places_by_name(store, framework, geography, reference):
+    p = imports.prepare("gp_practices", MAP_2022, "map.csv", target(store, framework, geography))
+    places = {a["code"]: a["place"] for a in p.added}
+    places.update({c["code"]: c["new"] for c in p.changed if c["column"] == "place_code"})
+    assert places == {"U91001": "Guildford and Waverley",             # 'Guildford' in its name
+                      "U91002": "QXU-north-west-surrey",              # 'Woking' is a district of North West Surrey
+                      "U91003": "North West Surrey"}                  # no name: the largest place of sub-ICB 92A
+    assert any("put in the largest of those places" in n for n in p.notes)
+    assert any("list sizes are left blank" in n for n in p.notes)
+    surrey = reference.pcns[reference.pcns["icb_ods_code"] == "QXU"]
+    assert {r["code"] for r in p.removed} == set(surrey["pcn_code"])   # E54000052 is Surrey Heartlands (QXU)
+    imports.apply(store, p, "tester", framework)
+    after = reloaded(store)
+    new = after.pcns.set_index("pcn_code").loc[["U91001", "U91002", "U91003"]]
+    assert set(new["icb_ods_code"]) == {"QXU"} and new["list_size"].isna().all()
+    assert pd.isna(after.place("QXU-guildford-and-waverley").pcn_list_size)        # not known, not 0
+
+
+def test_practice_map_rejects_bad_rows_with_line_column_and_reason(store, framework, geography):
+    lines = MAP_2024.decode().splitlines()
+    lines[2] = lines[2].replace("P82002", "BAD")
+    lines[3] = lines[3].replace("U92001", "X1")
+    lines.append(lines[1])                                            # a duplicate practice
+    p = imports.prepare("gp_practices", "\n".join(lines).encode(), "map.csv", target(store, framework, geography))
+    assert [(r.line, r.column) for r in p.rejected] == [(3, "PRACTICE_CODE"), (4, "PCN_CODE"), (8, "PRACTICE_CODE")]
+    assert "must be a code like P82001; got 'BAD'" in p.rejected[0].reason
+    assert "appears again (first on line 2)" in p.rejected[2].reason
+    assert [a["practices"] for a in p.added] == ["1", "2"]
+
+
+# --------------------------------------------------------------------------- ePCN workbook
+
+def epcn_workbook(details_sheet="PCN Details", title_rows=1) -> bytes:
+    book = Workbook()
+    details = book.active
+    details.title = details_sheet
+    for _ in range(title_rows):
+        details.append(["ePCN - test extract, not real data"])
+    details.append(["PCN Code", "PCN Name", "Current Sub ICB Loc Code", "Sub ICB Location", "Open Date", "Close Date"])
+    details.append(["U93001", "Bury Test East PCN", "00V", "NHS Greater Manchester ICB - 00V", "2019-07-01", None])
+    details.append(["U93002", "Bury Test West PCN", "00V", "NHS Greater Manchester ICB - 00V", "2019-07-01", None])
+    details.append(["U93003", "Bury Closed PCN", "00V", "NHS Greater Manchester ICB - 00V", "2019-07-01", "2023-03-31"])
+    partners = book.create_sheet("PCN Core Partner Details")
+    partners.append(["PCN Code", "PCN Name", "Partner Organisation Code", "Partner Name",
+                     "Practice Parent Sub ICB Loc Code", "Practice Join Date", "Practice Leave Date"])
+    for pcn, practice, leave in (("U93001", "P83001", None), ("U93001", "P83002", None), ("U93001", "P83003", "2022-01-01"),
+                                 ("U93002", "P83004", None), ("U93003", "P83005", None)):
+        partners.append([pcn, "", practice, "Test practice", "00V", "2019-07-01", leave])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("sheet", ["PCN Details", "PCNDetails"])
+def test_epcn_workbook(store, framework, geography, sheet):
+    p = imports.prepare("epcn", epcn_workbook(sheet), "ePCN.xlsx", target(store, framework, geography))
+    assert [(a["code"], a["place"], a["practices"]) for a in p.added] == [
+        ("U93001", "Bury", "2"), ("U93002", "Bury", "1")]             # the closed PCN and the practice that left: out
+    assert any("1 row(s) above the header were skipped" in n for n in p.notes)
+    assert p.rejected == []
+
+
+def test_epcn_must_be_a_workbook_with_its_sheets(store, framework, geography):
+    t = target(store, framework, geography)
+    with pytest.raises(DataError, match="ePCN.xlsx: is not an Excel workbook"):
+        imports.prepare("epcn", MAP_2024, "ePCN.xlsx", t)
+    book = Workbook()
+    book.active.title = "Something else"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(DataError, match="has no sheet called 'PCNDetails' or 'PCN Details'; its sheets are "
+                                        "'Something else'"):
+        imports.prepare("epcn", buffer.getvalue(), "ePCN.xlsx", t)
+
+
+# --------------------------------------------------------------------------- templates
+
+@pytest.mark.parametrize("kind", imports.TEMPLATE_KINDS)
+def test_templates_have_an_example_row_and_describe_every_column(kind, framework):
+    columns = imports.template_columns(kind, framework)
+    rows = list(csv.reader(io.StringIO(imports.template(kind, framework, "csv").decode("utf-8-sig"))))
+    assert rows == [[c.name for c in columns], [c.example for c in columns]]
+    assert all(c.example for c in columns)
+    book = load_workbook(io.BytesIO(imports.template(kind, framework, "xlsx")))
+    assert book.sheetnames == [kind, "Columns"]
+    assert [c.value for c in book[kind][1]] == [c.name for c in columns]
+    described = {row[0]: row[2] for row in book["Columns"].iter_rows(min_row=2, values_only=True) if row and row[2]}
+    assert set(described) == {c.name for c in columns} and all(described.values())
+
+
+@pytest.mark.parametrize("kind", imports.TEMPLATE_KINDS)
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_an_untouched_template_imports_nothing(kind, fmt, store, framework, geography):
+    p = imports.prepare(kind, imports.template(kind, framework, fmt), f"t.{fmt}", target(store, framework, geography))
+    assert p.changes == 0 and p.rejected == [] and "example row" in p.notes[0]
+
+
+def test_places_template_changes_governance_and_labels_it_documented(store, framework, geography, reference):
+    data = csv_bytes("place_code,governance_model,delegated_budget_gbp_m,population,source_ref",
+                     "QOP-bolton,place_board,250,,Bolton locality plan 2025",
+                     "QOP-wigan,,,,",                                   # nothing to change
+                     "QOP-nowhere,place_board,,,",
+                     "QOP-bury,committees,,,",
+                     "QOP-bolton,joint_committee,,,")
+    p = imports.prepare("places", data, "places.csv", target(store, framework, geography))
+    bolton = reference.place("QOP-bolton")
+    assert p.changed == [
+        {"code": "QOP-bolton", "column": "governance_model", "now": bolton.governance_model, "new": "place_board"},
+        {"code": "QOP-bolton", "column": "delegated_budget_gbp_m", "now": f"{bolton.delegated_budget_gbp_m}",
+         "new": "250"}]
+    assert [(r.line, r.column) for r in p.rejected] == [(4, "place_code"), (5, "governance_model"), (6, "place_code")]
+    assert "is not a known place" in p.rejected[0].reason and "appears again (first on line 2)" in p.rejected[2].reason
+    assert p.unchanged == 1
+    imports.apply(store, p, "tester", framework)
+    after = reloaded(store).place("QOP-bolton")
+    assert (after.governance_model, after.delegated_budget_gbp_m) == ("place_board", 250.0)
+    assert {"governance_model", "delegated_budget_gbp_m"} <= set(after.documented_fields.split(";"))
+    assert (after.governance_source, after.governance_source_ref) == ("documented in part", "Bolton locality plan 2025")
+    audit = store.audit_entries().iloc[-1]
+    assert (audit.actor, audit.action) == ("tester", "import") and '"changed": 1' in audit.detail
+
+
+def test_pcn_template_adds_with_a_point_inside_the_place(store, framework, geography):
+    data = csv_bytes("pcn_code,pcn_name,place_code,list_size,gp_practices,latitude,longitude",
+                     "U99001,Bolton Imported PCN,QOP-bolton,41000,6,,",
+                     "U99002,No Place PCN,,5000,2,,",
+                     "U99003,Half Point,QOP-bolton,5000,2,53.5,")
+    p = imports.prepare("pcns", data, "pcns.xlsx", target(store, framework, geography))
+    assert [a["code"] for a in p.added] == ["U99001"]
+    assert [(r.line, r.column) for r in p.rejected] == [(3, "place_code"), (4, "longitude")]
+    row = p.rows["pcns.csv"]["U99001"]
+    assert shape(geography.shapes["places"]["QOP-bolton"]).contains(Point(float(row["longitude"]),
+                                                                         float(row["latitude"])))
+    assert imports.point_inside(geography.shapes["places"]["QOP-bolton"], "U99001") == \
+        (float(row["latitude"]), float(row["longitude"]))            # the same point every time
+
+
+def test_assessments_template_adds_then_versions(store, framework, geography):
+    dims = framework.dimension_ids
+    header = "place_code,round,kind,stakeholder_group,participant,submitted_on," + ",".join(
+        f"{d},{d}_justification" for d in dims)
+
+    def row(place, participant, score, group="icb", kind="individual", justification="Because"):
+        return f"{place},2025/26,{kind},{group},{participant},2026-03-10," + ",".join(
+            f"{score},{justification}" for _ in dims)
+
+    data = csv_bytes(header, row("QOP-bolton", "P1", 3), row("QOP-bolton", "P2", "n/a", group="nhs_provider"),
+                     row("QOP-bolton", "P3", 7), row("QOP-bolton", "P4", 2, justification=""),
+                     row("QOP-bolton", "P5", 2, group="martians"))
+    p = imports.prepare("assessments", data, "a.csv", target(store, framework, geography))
+    assert [(a["participant"], a["group"]) for a in p.added] == [("P1", "icb"), ("P2", "nhs_provider")]
+    rejected = {(r.line, r.column) for r in p.rejected}
+    assert (4, dims[0]) in rejected and (5, f"{dims[0]}_justification") in rejected and (6, "stakeholder_group") in rejected
+    assert "must be from 0 to 5, or 'n/a'; got 7" in next(r.reason for r in p.rejected if r.line == 4)
+    imports.apply(store, p, "tester", framework)
+    latest = store.latest_scores()
+    assert len(latest[latest["place_code"] == "QOP-bolton"]) == 2 * len(dims)
+    assert sorted(latest["score"].dropna().unique()) == [3]
+    same = imports.prepare("assessments", csv_bytes(header, row("QOP-bolton", "P1", 3)), "a.csv",
+                           target(store, framework, geography))
+    assert (same.changes, same.unchanged) == (0, 1)
+    newer = imports.prepare("assessments", csv_bytes(header, row("QOP-bolton", "P1", 4)), "a.csv",
+                            target(store, framework, geography))
+    assert newer.counts()["changed"] == 1 and newer.records[0].version == 2
+    imports.apply(store, newer, "tester", framework)
+    latest = store.latest_scores()
+    assert sorted(latest["score"].dropna().unique()) == [4]
+
+
+# --------------------------------------------------------------------------- reading files
+
+@pytest.mark.parametrize("encoding,expected", [("utf-8", "UTF-8"), ("utf-8-sig", "UTF-8 with byte order mark"),
+                                               ("cp1252", "Windows-1252")])
+def test_encodings(encoding, expected, store, framework, geography):
+    data = csv_bytes("place_code,governance_note", "QOP-bolton,Partnership board – café meeting", encoding=encoding)
+    p = imports.prepare("places", data, "p.csv", target(store, framework, geography))
+    assert p.encoding == expected and p.changed[0]["new"] == "Partnership board – café meeting"
+
+
+@pytest.mark.parametrize("data,message", [
+    (b"", "p.csv: is empty"),
+    (b"   \n\n", "p.csv: is empty"),
+    (b"\xff\xfep\x00l\x00", "is UTF-16 text"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "is not a text (CSV) file or an Excel workbook"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "old-style Excel workbook (.xls)"),
+    (b"PK\x03\x04broken", "is not a readable Excel workbook"),
+    (b"a,b\n1,2\n", "has no header row with the column(s) place_code in its first 20 rows (the first row holds: a, b)"),
+    (b"place_code,governance_modle\nQOP-bolton,x\n", "unknown column(s) 'governance_modle' (did you mean "
+                                                     "'governance_model'?)"),
+    (b"place_code,place_code\nQOP-bolton,x\n", "has the column 'place_code' twice"),
+    (b"place_code\n\x81\x8d\x8f\n", "is neither UTF-8 nor Windows-1252 text"),
+])
+def test_unreadable_files_name_the_file_and_the_problem(data, message, store, framework, geography):
+    with pytest.raises(DataError, match=re.escape(message)):
+        imports.prepare("places", data, "p.csv", target(store, framework, geography))
+
+
+def test_title_rows_above_the_header_are_skipped_in_csv_and_excel(store, framework, geography):
+    data = csv_bytes("Bolton governance update", "Prepared 2026-11-01", "", "Place_Code,Governance Model",
+                     "QOP-bolton,place_board")
+    p = imports.prepare("places", data, "p.csv", target(store, framework, geography))
+    assert p.changed[0]["column"] == "governance_model" and "2 row(s) above the header" in p.notes[0]
+    book = Workbook()
+    book.active.append(["A title"])
+    book.active.append(["place_code", "sap_dual_role"])
+    book.active.append(["QOP-bolton", "maybe"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    p = imports.prepare("places", buffer.getvalue(), "p.xlsx", target(store, framework, geography))
+    assert [(r.line, r.column) for r in p.rejected] == [(3, "sap_dual_role")]
+
+
+# --------------------------------------------------------------------------- one transaction or nothing
+
+def test_apply_is_all_or_nothing(any_store, framework, geography):
+    t = target(any_store, framework, geography)
+    p = imports.prepare("gp_practices", MAP_2024, "map.csv", t, COUNTS_2024, "counts.csv")
+    before = any_store.data_version()
+    p.rows["pcns.csv"]["U92999"] = {"broken": object()}              # cannot be stored: fails mid-transaction
+    with pytest.raises(TypeError):
+        imports.apply(any_store, p, "tester", framework)
+    with any_store.engine.connect() as conn:
+        assert conn.execute(reference_rows.select()).all() == []
+        assert len(conn.execute(audit_log.select()).all()) == before
+    assert any_store.reference_version() == 0
+    del p.rows["pcns.csv"]["U92999"]
+    imports.apply(any_store, p, "tester", framework)
+    assert len(any_store.reference_overlay()["pcns.csv"]) == 66
+
+
+def test_a_stale_preview_writes_nothing(any_store, framework, geography):
+    first = imports.prepare("gp_practices", MAP_2024, "map.csv", target(any_store, framework, geography))
+    second = imports.prepare("gp_practices", MAP_2022, "map.csv", target(any_store, framework, geography))
+    imports.apply(any_store, first, "tester", framework)
+    with pytest.raises(IcsdashError, match="the data changed since this preview was made"):
+        imports.apply(any_store, second, "tester", framework)
+    assert set(reloaded(any_store).pcns.query("icb_ods_code == 'QXU'")["source"]) == {"illustrative"}
+
+
+def test_nothing_to_import_is_refused(store, framework, geography):
+    p = imports.prepare("places", csv_bytes("place_code", "QOP-bolton"), "p.csv", target(store, framework, geography))
+    with pytest.raises(IcsdashError, match="there is nothing to import"):
+        imports.apply(store, p, "tester", framework)
+
+
+# --------------------------------------------------------------------------- the command line
+
+def test_command_line_previews_then_applies(tmp_path, capsys):
+    config = write_config(tmp_path)
+    path = tmp_path / "gp-reg-pat-prac-map.csv"
+    path.write_bytes(MAP_2024)
+    assert cli.main(["--config", str(config), "import", "gp_practices", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "2 to add, 0 to change, 64 to remove" in out and "Nothing written" in out
+    store = Store.open(load_config(config).database_url)
+    assert store.reference_version() == 0
+    assert cli.main(["--config", str(config), "import", "gp_practices", str(path), "--apply"]) == 0
+    assert "imported: 66 row(s) written" in capsys.readouterr().out
+    assert store.reference_version() > 0
+    assert cli.main(["--config", str(config), "import", "pcns", str(tmp_path / "missing.csv")]) == 2
+    assert "missing.csv: cannot be read" in capsys.readouterr().err
+    assert cli.main(["--config", str(config), "template", "pcns", "--format", "xlsx", "-o",
+                     str(tmp_path / "t.xlsx")]) == 0
+    assert load_workbook(tmp_path / "t.xlsx").sheetnames == ["pcns", "Columns"]
+
+
+# --------------------------------------------------------------------------- random and mutated files
+
+FRAMEWORK = load_framework(DATA / "frameworks" / "scirocco_style.yaml")
+SEEDS = {
+    "places": csv_bytes("place_code,governance_model,delegated_budget_gbp_m,population",
+                        "QOP-bolton,place_board,250,296000", "QOP-bury,joint_committee,,"),
+    "pcns": csv_bytes("pcn_code,pcn_name,place_code,list_size,gp_practices,latitude,longitude",
+                      "U99001,Bolton Imported PCN,QOP-bolton,41000,6,,", "U99004,Wigan PCN,QOP-wigan,,3,53.54,-2.63"),
+    "assessments": csv_bytes("place_code,round,kind,stakeholder_group,participant,submitted_on," + ",".join(
+        f"{d},{d}_justification" for d in FRAMEWORK.dimension_ids),
+        "QOP-bolton,2025/26,individual,icb,P1,2026-03-10," + ",".join("3,Because" for _ in FRAMEWORK.dimension_ids)),
+    "gp_practices": MAP_2024,
+    "epcn": epcn_workbook(),
+}
+
+
+def mutate(data: bytes, draw) -> bytes:
+    kind = draw(st.sampled_from(["truncate", "flip", "insert", "lines", "encode", "cells"]))
+    if kind == "truncate":
+        return data[:draw(st.integers(0, len(data)))]
+    if kind == "flip":
+        i = draw(st.integers(0, max(0, len(data) - 1)))
+        return data[:i] + bytes([draw(st.integers(0, 255))]) + data[i + 1:]
+    if kind == "insert":
+        i = draw(st.integers(0, len(data)))
+        return data[:i] + draw(st.binary(max_size=40)) + data[i:]
+    if kind == "lines":
+        lines = data.split(b"\n")
+        return b"\n".join(draw(st.permutations(lines))[:draw(st.integers(0, len(lines)))])
+    if kind == "encode":
+        try:
+            return data.decode("utf-8").encode(draw(st.sampled_from(["utf-16", "cp1252", "latin-1", "utf-8-sig"])),
+                                                 errors="replace")
+        except UnicodeDecodeError:
+            return data
+    text = draw(st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=30))
+    return data.replace(b",", ("," + text + ",").encode("utf-8"), 1)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(data=st.data())
+def test_random_and_mutated_files_give_only_clear_errors(store, framework, geography, data):
+    kind = data.draw(st.sampled_from(list(imports.KINDS)))
+    seed = SEEDS[kind]
+    content = data.draw(st.binary(max_size=300)) if data.draw(st.booleans()) else mutate(seed, data.draw)
+    try:
+        preview = imports.prepare(kind, content, "random.csv", target(store, framework, geography))
+    except IcsdashError as error:
+        assert error.source and error.message and "Traceback" not in str(error)
+    else:
+        for reject in preview.rejected:
+            assert reject.line >= 1 and reject.reason
+
+
+# --------------------------------------------------------------------------- the Admin page
+
+def test_admin_previews_then_imports_and_every_page_follows(tmp_path, monkeypatch, reference):
+    config = write_config(tmp_path)
+    monkeypatch.setenv("ICSDASH_CONFIG", str(config))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    at = settled(AppTest.from_file(str(ROOT / "app.py"), default_timeout=60))
+    store = Store.open(load_config(config).database_url)
+    at.sidebar.text_input(key="access_code").input(store.create_access_code("test", "admin", None, "Admin")).run()
+    at.switch_page("pages/admin.py").run()
+    at.selectbox(key="import_kind").select("gp_practices").run()
+    at.file_uploader(key="import_file_gp_practices_0").set_value(
+        ("gp-reg-pat-prac-map.csv", MAP_2024, "text/csv")).run()
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "gp-reg-pat-prac-map.csv** (UTF-8): 2 to add, 0 to change, 64 to remove, 0 rejected row(s)" in text
+    assert {"To add (2)", "To change (0)", "To remove (64)", "Rejected (0)"} <= {t.label for t in at.tabs}
+    assert store.reference_version() == 0                               # nothing written by the preview
+    at.button(key="import_confirm").click().run()
+    assert not at.exception and not at.error
+    assert "Imported gp-reg-pat-prac-map.csv: 2 to add" in at.success[0].value
+    assert store.reference_version() > 0
+    at.switch_page("pages/overview.py").run()
+    figures = {m.label: m.value for m in at.metric}
+    assert figures["Primary care networks"] == f"{len(reference.pcns) - 64 + 2:,}"
+    # A bad file: a clear message, nothing written.
+    at.switch_page("pages/admin.py").run()
+    at.selectbox(key="import_kind").select("places").run()
+    at.file_uploader(key="import_file_places_1").set_value(("places.csv", b"\x00\x01binary", "text/csv")).run()
+    assert "places.csv" in at.error[0].value and "is not a text (CSV) file" in at.error[0].value
+    assert not at.exception
+
+
+def test_admin_backs_up_and_restores(tmp_path, monkeypatch):
+    config = write_config(tmp_path)
+    monkeypatch.setenv("ICSDASH_CONFIG", str(config))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    at = settled(AppTest.from_file(str(ROOT / "app.py"), default_timeout=60))
+    store = Store.open(load_config(config).database_url)
+    at.sidebar.text_input(key="access_code").input(store.create_access_code("test", "admin", None, "Admin")).run()
+    at.switch_page("pages/admin.py").run()
+    at.button(key="backup_make").click().run()
+    saved = at.session_state["backup_file"][0]
+    assessments = len(store.latest_scores())
+    store.add_round("test", "2031/32")
+    at.file_uploader(key="restore_file_0").set_value(("monday.zip", saved, "application/zip")).run()
+    assert "monday.zip: backup of" in at.info[-1].value
+    assert at.button(key="restore_confirm").disabled                  # not until the box is ticked
+    at.checkbox(key="restore_sure").check().run()
+    at.button(key="restore_confirm").click().run()
+    assert not at.exception and at.success[0].value.startswith("Restored the backup of")
+    assert "2031/32" not in store.round_labels() and len(store.latest_scores()) == assessments
+    at.file_uploader(key="restore_file_1").set_value(("junk.zip", b"not a zip", "application/zip")).run()
+    assert "junk.zip" in at.error[0].value and "is not an icsdash backup" in at.error[0].value
