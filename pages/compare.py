@@ -58,10 +58,10 @@ if missing:
 
 radar_col, table_col = st.columns([1, 1] if ui.presenting() else [2, 3], gap="large")
 with radar_col:
-    ui.chart(charts.radar(frame, fw.scale_max, size=380), width=480)
+    ui.chart(charts.radar(frame, fw.scale_max, size=380), width=480, name="Radar of the selection")
 with table_col:
     table = comparisons.difference_table(series, fw)
-    ui.table(table, hide_index=True, width="stretch", height=470)
+    ui.table(table, hide_index=True, width="stretch", height=470, name="Scores compared")
     st.caption("Scores are each place's latest (consensus, else median of individual scores); an ICS is the "
                "median of its places. A gap is the distance to the median of the selection.")
 
@@ -72,11 +72,12 @@ for start in range(0, len(names), 3):
     for column, name in zip(columns, names[start:start + 3]):
         with column:
             one = frame[frame["series"] == name]
-            ui.chart(charts.radar(one, fw.scale_max, title=name, size=260), width=360)
+            ui.chart(charts.radar(one, fw.scale_max, title=name, size=260), width=360,
+                     name=f"Radar {names.index(name) + 1}")
 
 st.header("Where the selection sits among all places", anchor=False)
 ui.chart(charts.distribution_chart(scores[["dimension_id", "score"]], series, short, fw.scale_max),
-                width="content")
+                width="content", name="Where the selection sits")
 
 st.header("Twinning", anchor=False)
 anchor = next((k.split(":", 1)[1] for k in selection if k.startswith("place:")), None)
@@ -87,4 +88,4 @@ if anchor:
                "more ahead on its three lowest dimensions): candidates to learn from.")
     ui.table(twins[["place", "matches", "lead", "dimensions"]].rename(columns={
         "place": "Place", "matches": "Matching dimensions", "lead": "Total lead", "dimensions": "Where"}),
-        hide_index=True, width="stretch")
+        hide_index=True, width="stretch", name="Twinning")

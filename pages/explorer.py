@@ -78,7 +78,9 @@ map_col, side = st.columns([3, 1.3], gap="medium")
 legend = maps.focus_legend(legends[key], shown, measure)
 with map_col:
     ui.deck(deck, height=640, on_select=on_click, selection_mode="single-object",
-                    key=map_key(), alt=maps.alt_text(legend, len(shown), chosen.describe()))
+                    key=map_key(), alt=maps.alt_text(legend, len(shown), chosen.describe()), name="Map",
+                    static=ui.static_map(ctx, summary, measure, legend, shown, highlight=place,
+                                         title=f"{measure.label} · {' › '.join(c for c in crumbs if c)}"))
 with side:
     ui.legend(legend)
     if place:
@@ -89,14 +91,16 @@ with side:
                      query_params={"place": place})
         ui.facts(explorer.place_facts(row, ctx.framework))
         with st.expander("White Paper criteria"):
-            ui.table(explorer.criteria_table(row), hide_index=True, width="stretch")
+            ui.table(explorer.criteria_table(row), hide_index=True, width="stretch", name="White Paper criteria")
         pcns = ref.pcns[ref.pcns["place_code"] == place][["pcn_name", "pcn_code", "list_size", "gp_practices"]]
         with st.expander(f"Primary care networks ({len(pcns)}, illustrative)"):
             ui.table(pcns.rename(columns={"pcn_name": "PCN", "pcn_code": "Code", "list_size": "List size",
-                                              "gp_practices": "Practices"}), hide_index=True, width="stretch")
+                                              "gp_practices": "Practices"}), hide_index=True, width="stretch",
+                     name="Primary care networks", note=ui.illustrative_note(ctx))
     elif level == "icb":
         st.caption("Click a place on the map, or search, to see its details.")
 
 with st.expander(f"The map's data as a table ({len(shown)} places, sortable)", icon=":material/table:"):
-    ui.table(maps.place_table(shown, measure), hide_index=True, width="stretch",
-                 column_config={"Population": st.column_config.NumberColumn(format="localized")})
+    ui.table(maps.place_table(shown, measure), hide_index=True, width="stretch", name="Places",
+             note=ui.illustrative_note(ctx),
+             column_config={"Population": st.column_config.NumberColumn(format="localized")})

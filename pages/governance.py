@@ -26,25 +26,29 @@ with mix_tab:
     with left:
         ui.chart(charts.category_bars(national[national["places"] > 0], "governance_model", "label", "places",
                                              "Places by governance model", share="share",
-                                             colours={m.key: colours[m.label] for m in MODELS}), width="stretch")
+                                             colours={m.key: colours[m.label] for m in MODELS}), width="stretch",
+                 name="Places by governance model")
         st.markdown("**Then and now**")
         st.caption("June 2022: HSJ's survey as reported by CIPFA (2022). " + comparisons.SNAPSHOT_2022["summary"])
-        ui.table(comparisons.snapshot_comparison(places), hide_index=True, width="stretch")
+        ui.table(comparisons.snapshot_comparison(places), hide_index=True, width="stretch", name="Then and now")
     with right:
         urls, legends = ui.served_layers(ctx, summary)
         deck = maps.place_deck(urls["places"], urls["icbs"], urls["england"], urls["regions"],
                                MEASURES_BY_KEY["governance_model"], *ui.view_for(ctx, places),
                                basemap=cfg.map_basemap, filters=chosen)
         legend = maps.focus_legend(legends["governance_model"], places, MEASURES_BY_KEY["governance_model"])
-        ui.deck(deck, height=520, alt=maps.alt_text(legend, len(places), chosen.describe()))
+        ui.deck(deck, height=520, alt=maps.alt_text(legend, len(places), chosen.describe()), name="Map",
+                static=ui.static_map(ctx, summary, MEASURES_BY_KEY["governance_model"], legend, places,
+                                     title=f"Governance models · {chosen.describe()}"))
         ui.legend(legend)
     by = "icb_short_name" if chosen.region else "region_name"
     mix = comparisons.model_mix(places, by=by)
     ui.chart(charts.stacked_bars(mix, "group", "label", "places",
                                         f"Models by {'ICS' if chosen.region else 'region'}", colours, share="share"),
-                    width="stretch")
+                    width="stretch", name="Models by area")
     with st.expander("The mix as a table"):
-        ui.table(mix.pivot_table(index="group", columns="label", values="places", aggfunc="sum"), width="stretch")
+        ui.table(mix.pivot_table(index="group", columns="label", values="places", aggfunc="sum"), width="stretch",
+                 name="Models by area")
 
 with maturity_tab:
     table = comparisons.maturity_by_model(places, latest, fw, cfg.min_group_size)
@@ -56,7 +60,7 @@ with maturity_tab:
                                    list(dict.fromkeys(shown["model"])),
                                    tooltip=[("model", "Model"), ("dimension", "Dimension"), ("median", "Median"),
                                             ("n", "Places"), ("q1", "Lower quartile"), ("q3", "Upper quartile")]),
-                    width="stretch")
+                    width="stretch", name="Median score by model")
     st.caption(f"n is the number of places with scores. * marks models with fewer than {cfg.min_group_size} "
                "places: too few to compare. An association between a model and maturity is not evidence that the "
                "model causes it: places chose their model for local reasons, and the demo scores are illustrative.")
@@ -64,9 +68,10 @@ with maturity_tab:
     order = [m.label for m in MODELS if m.label in set(scored["governance_model_label"])]
     ui.chart(charts.strip_by_group(scored, "governance_model_label", "overall_maturity", "place_name",
                                           "Overall maturity of each place", (fw.scale_min, fw.scale_max), colours,
-                                          order), width="content")
+                                          order), width="content", name="Overall maturity of each place")
     with st.expander("Medians, quartiles and n as a table"):
-        ui.table(table.drop(columns=["governance_model", "dimension_id"]), hide_index=True, width="stretch")
+        ui.table(table.drop(columns=["governance_model", "dimension_id"]), hide_index=True, width="stretch",
+                 name="Maturity by model")
 
 with criteria_tab:
     crit = comparisons.criteria_by_model(places)
@@ -75,15 +80,18 @@ with criteria_tab:
                                    "Share of places meeting each White Paper criterion", (0, 1),
                                    [c.label for c in CRITERIA], list(dict.fromkeys(crit["label"])),
                                    tooltip=[("label", "Model"), ("criterion", "Criterion"), ("met", "Places met"),
-                                            ("places", "Places")], value_format=".0%"), width="stretch")
+                                            ("places", "Places")], value_format=".0%"), width="stretch",
+                    name="Criteria by model")
     employers = comparisons.employer_by_model(places)
     ui.chart(charts.stacked_bars(employers.rename(columns={"label": "model"}), "model", "employer", "places",
                                         "Who employs the single accountable person, by model",
                                         {e: palette[i] for i, e in enumerate(employers["employer"].unique())}),
-                    width="stretch")
+                    width="stretch", name="Employer by model")
     with st.expander("Criteria and employers as tables"):
-        ui.table(crit.drop(columns=["governance_model", "cell"]), hide_index=True, width="stretch")
-        ui.table(employers.pivot_table(index="label", columns="employer", values="places"), width="stretch")
+        ui.table(crit.drop(columns=["governance_model", "cell"]), hide_index=True, width="stretch",
+                 name="Criteria by model")
+        ui.table(employers.pivot_table(index="label", columns="employer", values="places"), width="stretch",
+                 name="Employer by model")
 
 with money_tab:
     money = comparisons.money_by_model(places)
@@ -92,10 +100,12 @@ with money_tab:
                           ("pooled_per_head", "Median pooled budget per head (£)")):
         ui.chart(charts.category_bars(money.assign(value=money[column].fillna(0).astype(int)),
                                              "governance_model", "label", "value", title,
-                                             colours={m.key: colours[m.label] for m in MODELS}), width="stretch")
+                                             colours={m.key: colours[m.label] for m in MODELS}), width="stretch",
+                 name=column)
     st.caption("Per head uses the estimated population. Budgets are illustrative except where a case study "
                "documents them (Oxfordshire, Tameside).")
-    ui.table(money.drop(columns=["governance_model"]), hide_index=True, width="stretch")
+    ui.table(money.drop(columns=["governance_model"]), hide_index=True, width="stretch", name="Money by model",
+             note=ui.illustrative_note(ctx))
 
 with cards_tab:
     for m in MODELS:

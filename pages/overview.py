@@ -11,7 +11,8 @@ summary = ui.place_summary(ctx, chosen.round)
 shown = analysis.apply_filters(summary, chosen)
 figures = analysis.national_figures(ctx.reference, shown)
 
-st.title(f"Integrated care in {chosen.describe() if not chosen.icb else ui.icb_name(ctx, chosen.icb)}")
+area = chosen.describe() if not chosen.icb else ui.icb_name(ctx, chosen.icb)
+st.title(f"Integrated care in {area}")
 ui.illustrative_notice(ctx)
 
 with st.container(horizontal=True):
@@ -39,7 +40,8 @@ with map_col:
     view = ui.view_for(ctx, shown)
     deck = maps.place_deck(urls["places"], urls["icbs"], urls["england"], urls["regions"], measure, *view,
                            basemap=ctx.config.map_basemap, filters=chosen)
-    ui.deck(deck, height=620, alt=maps.alt_text(legend, len(shown), chosen.describe()))
+    ui.deck(deck, height=620, alt=maps.alt_text(legend, len(shown), chosen.describe()), name="Map",
+            static=ui.static_map(ctx, summary, measure, legend, shown, title=f"{measure.label} · {area}"))
     st.caption("Thin dark lines: ICS borders; thick: NHS England regions. Hover over a place for details. "
                "Boundaries: ONS, OGL v3; contains OS data © Crown copyright and database right.")
 
@@ -49,18 +51,18 @@ with mix_col:
     ui.chart(charts.category_bars(mix[mix["places"] > 0], "governance_model", "label", "places",
                                          "Governance model chosen by each place",
                                          colours=legends["governance_model"].colours, share="share"),
-                    width="stretch")
+                    width="stretch", name="Governance model chosen")
 with status_col:
     status = analysis.status_counts(shown)
     status["label"] = status["assessment_status"].map(STATUSES)
     ui.chart(charts.category_bars(status, "assessment_status", "label", "places",
                                          f"Self-assessment in {figures.current_round or 'the latest round'}",
                                          colours=legends["assessment_status"].colours),
-                    width="stretch")
+                    width="stretch", name="Self-assessment status")
 
 with st.expander("The map's data as a table (sortable)", icon=":material/table:"):
     table = maps.place_table(shown, measure)
-    ui.table(table, hide_index=True, width="stretch",
+    ui.table(table, hide_index=True, width="stretch", name="Places", note=ui.illustrative_note(ctx),
                  column_config={"Population": st.column_config.NumberColumn(format="localized")})
     st.caption(f"{len(table)} places; {int(table[measure.label].eq('No data').sum())} with no data for "
                f"'{measure.label}'.")

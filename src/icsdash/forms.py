@@ -143,7 +143,7 @@ def summary_panel(ctx: Context, who: Principal, a: Assessment) -> dict[str, str]
         frame = pd.DataFrame({"series": "Scores so far", "dimension_id": fw.dimension_ids,
                               "label": [d.short for d in fw.dimensions],
                               "score": [scores.get(d) for d in fw.dimension_ids]})
-        st.altair_chart(charts.radar(frame, fw.scale_max, size=330), width=440)
+        ui.chart(charts.radar(frame, fw.scale_max, size=330), width=440, name="Scores so far")
     return gaps
 
 
@@ -211,9 +211,9 @@ def header(ctx: Context, a: Assessment) -> None:
 
 def history_table(ctx: Context, who: Principal, a: Assessment) -> None:
     history = people(ctx, ctx.store.history(who, a.assessment_key), "participant", "author")
-    st.dataframe(history.rename(columns={"version": "Version", "status": "Status", "participant": "Participant",
-                                         "author": "Saved by", "created_at": "Started", "submitted_at": "Submitted"})
-                 .drop(columns=["id"]), hide_index=True, width="stretch")
+    ui.table(history.rename(columns={"version": "Version", "status": "Status", "participant": "Participant",
+                                     "author": "Saved by", "created_at": "Started", "submitted_at": "Submitted"})
+             .drop(columns=["id"]), hide_index=True, width="stretch", name="Assessment history")
 
 
 # --------------------------------------------------------------------------- the consensus workshop
@@ -338,7 +338,7 @@ def consensus_recorded(ctx: Context, who: Principal, view: Workshop, agreed: Ass
         st.caption("No record was kept of the individual assessments this consensus came from.")
     else:
         st.markdown("**The individual assessments it was made from**")
-        st.dataframe(view.linked, hide_index=True, width="stretch")
+        ui.table(view.linked, hide_index=True, width="stretch", name="Assessments behind the consensus")
     if agreed is not None:
         with st.expander("Agreed scores and justifications", icon=":material/notes:"):
             for d in ctx.framework.dimensions:

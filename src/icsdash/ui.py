@@ -21,7 +21,7 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from . import analysis, anonymise, auth, geography, maps, presenter
+from . import analysis, anonymise, auth, exports, geography, maps, presenter
 from .auth import Principal
 from .config import Config, load_config
 from .errors import ConfigError, IcsdashError
@@ -29,7 +29,7 @@ from .framework import Framework, load_framework
 from .geography import Geography
 from .governance import MODELS
 from .maps import Legend
-from .measures import measures_for
+from .measures import Measure, measures_for
 from .palettes import NO_DATA
 from .reference import Reference, load_reference
 from .store import Store
@@ -124,6 +124,7 @@ def start(root: Path) -> Context:
         st.html(f"<style>{PROJECTOR_CSS}</style>")
     st.session_state["_icsdash_reroutes"] = 0
     _RUN.framed = True
+    _RUN.export_keys = {}
     return ctx
 
 
@@ -349,6 +350,14 @@ def illustrative_notice(ctx: Context) -> None:
         f":material/info: **Illustrative data is labelled.** {n} of {len(ref.places)} place definitions and most "
         "governance details, all PCNs and every budget not cited from the source documents are illustrative, "
         f"invented to show how the dashboard works.{demo} Populations are estimates unless documented.")
+
+
+def illustrative_note(ctx: Context) -> str:
+    """The illustrative-data notice as plain text, for the notes of an exported workbook."""
+    demo = " Assessment scores are illustrative demo data." if _has_demo(ctx, ctx.store.data_version()) else ""
+    return ("Illustrative data: some place definitions and most governance details, all PCNs and every budget not "
+            f"cited from the source documents are invented to show how the dashboard works.{demo} Populations are "
+            "estimates unless documented.")
 
 
 def legend(item: Legend) -> None:
@@ -638,30 +647,141 @@ def scaled(pixels: int) -> int:
     return round(pixels * presenter.SIZE_SCALE) if presenting() else pixels
 
 
-def chart(item: alt.TopLevelMixin, width: str | int = "stretch", **kwargs) -> None:
-    """Show an Altair chart; in presenter mode with projector-sized type, lines and points."""
+def chart(item: alt.TopLevelMixin, width: str | int = "stretch", *, name: str | None = None, **kwargs) -> None:
+    """Show an Altair chart, with PNG and SVG downloads under it; in presenter mode with projector-sized type,
+    lines and points and no downloads.
+
+    ``name`` keys the downloads (stable across reruns, so pass a fixed text when the chart's title changes with
+    the data); the file is named after the chart's title, else ``name``.
+    """
     if presenting():
         st.vega_lite_chart(presenter.projector_spec(item.to_dict()),
                            width=scaled(width) if isinstance(width, int) else width, **kwargs)
-    else:
-        st.altair_chart(item, width=width, **kwargs)
+        return
+    st.altair_chart(item, width=width, **kwargs)
+    title = chart_title(item)
+    _downloads("chart", name or title or "chart", title or name or "chart", [
+        ("PNG image", "png", lambda: exports.chart_png(item)),
+        ("SVG image", "svg", lambda: exports.chart_svg(item))])
 
 
-def deck(item: pdk.Deck, height: int, **kwargs):
+@dataclass(frozen=True)
+class StaticMap:
+    """What a static rendering of a place map needs (see :func:`icsdash.exports.map_chart`); calling it, on a
+    download click, draws the map. Holds references only: building one costs nothing."""
+
+    geography: Geography
+    summary: pd.DataFrame
+    measure: Measure
+    legend: Legend
+    shown: pd.DataFrame | None = None
+    title: str | None = None
+    highlight: str | None = None
+    palettes: tuple[str, str] = ("okabe_ito", "viridis")
+
+    def __call__(self) -> alt.HConcatChart:
+        return exports.map_chart(self.geography, self.summary, self.measure, self.legend, self.shown,
+                                 title=self.title, highlight=self.highlight, categorical=self.palettes[0],
+                                 sequential=self.palettes[1])
+
+
+def static_map(ctx: Context, summary: pd.DataFrame, measure: Measure, legend: Legend,
+               shown: pd.DataFrame | None = None, title: str | None = None,
+               highlight: str | None = None) -> StaticMap:
+    """A place map as a static picture, for :func:`deck`'s downloads: ``summary`` colours all of England as the
+    served layer does, ``shown`` (the filtered places) sets the extent, ``legend`` is the one the page shows."""
+    return StaticMap(ctx.geography, summary, measure, legend, shown, title, highlight,
+                     (ctx.config.categorical_palette, ctx.config.sequential_palette))
+
+
+def deck(item: pdk.Deck, height: int, *, name: str | None = None, static: Callable[[], alt.TopLevelMixin] | None = None,
+         **kwargs):
     """Show a pydeck map; with larger tooltips in presenter mode (the same height: it must fit a 720 px
-    projector under the bar)."""
+    projector under the bar).
+
+    With ``static`` (see :func:`static_map`) the map downloads as a picture, PNG or SVG, drawn only when
+    clicked; ``name`` keys the downloads (default 'map'), the file is named after the picture's title.
+    """
     if presenting():
         tooltip = getattr(item, "_tooltip", None)
         if isinstance(tooltip, dict):
             item._tooltip = {**tooltip, "style": {**tooltip.get("style", {}), "fontSize": "20px"}}
-    return st.pydeck_chart(item, height=height, width="stretch", **kwargs)
+    shown = st.pydeck_chart(item, height=height, width="stretch", **kwargs)
+    if static is not None:
+        title = getattr(static, "title", None) or name or "map"
+        _downloads("map", name or "map", title, [
+            ("PNG image", "png", lambda: exports.chart_png(static())),
+            ("SVG image", "svg", lambda: exports.chart_svg(static()))])
+    return shown
 
 
-def table(frame: pd.DataFrame, **kwargs) -> None:
-    """Show a table: sortable normally; in presenter mode, short tables as large plain text."""
+def table(frame: pd.DataFrame, *, name: str | None = None, note: str | None = None, **kwargs) -> None:
+    """Show a table, with CSV and Excel downloads of exactly what it shows; sortable normally; in presenter
+    mode, short tables as large plain text and no downloads.
+
+    ``name`` keys the downloads and names the files (default: from the first columns); ``note`` (for example
+    :func:`illustrative_note`) goes on a 'Notes' sheet of the workbook. The index is exported when it is shown
+    and means something (a pivot table's rows).
+    """
     hide_index = kwargs.pop("hide_index", None)
     if presenting() and len(frame) <= 40:
         styled = frame.style.format(thousands=",", precision=1, na_rep="—")
         st.table(styled, hide_index=bool(hide_index))
-    else:
-        st.dataframe(frame, hide_index=hide_index, **{"width": "stretch", **kwargs})
+        return
+    st.dataframe(frame, hide_index=hide_index, **{"width": "stretch", **kwargs})
+    name = name or "table " + " ".join(map(str, list(frame.columns)[:3]))
+    index = False if hide_index else None
+    if anonymised():
+        note = " ".join(filter(None, [note, "Place, PCN and person names are replaced by labels (anonymised)."]))
+    _downloads("table", name, name, [
+        ("CSV", "csv", lambda: exports.table_csv(frame, index=index)),
+        ("Excel", "xlsx", lambda: exports.table_xlsx(frame, note=note, index=index, title=name))])
+
+
+# --------------------------------------------------------------------------- downloads
+
+def chart_title(item: alt.TopLevelMixin) -> str:
+    """A chart's title text, read without building its specification ('' when it has none)."""
+    parts = [item, *(getattr(item, "layer", None) or [])]
+    for part in parts:
+        title = getattr(part, "title", None)
+        text = title if isinstance(title, (str, list)) else getattr(title, "text", None)
+        if isinstance(text, list):
+            text = " ".join(map(str, text))
+        if isinstance(text, str) and text.strip():
+            return text.strip()
+    return ""
+
+
+def _export_key(kind: str, name: str) -> str:
+    """The widget key for an element's downloads: from its name, numbered when a page repeats a name."""
+    base = f"export_{kind}_{exports.slug(name, limit=60) or kind}"
+    used = getattr(_RUN, "export_keys", None)
+    if used is None:
+        used = _RUN.export_keys = {}
+    used[base] = used.get(base, 0) + 1
+    return base if used[base] == 1 else f"{base}_{used[base]}"
+
+
+def _logged(make: Callable[[], Any], what: str) -> Callable[[], Any]:
+    def run():
+        try:
+            return make()
+        except Exception:
+            LOG.exception("Export of %s failed", what)
+            raise
+    return run
+
+
+def _downloads(kind: str, name: str, title: str, files: list[tuple[str, str, Callable[[], Any]]]) -> None:
+    """A small 'Download' menu under an element: one button per format. Each file is made only when its
+    button is clicked (Streamlit's deferred data), on another thread, and the click does not rerun the page,
+    so a rerun costs only the buttons. Nothing in presenter mode."""
+    if presenting():
+        return
+    key = _export_key(kind, name)
+    with st.popover("Download", icon=":material/download:", type="tertiary", key=key):
+        for label, ext, make in files:
+            st.download_button(label, data=_logged(make, f"{kind} {name!r} as {ext}"),
+                               file_name=exports.filename(title, ext), mime=exports.MIME[ext], key=f"{key}_{ext}",
+                               on_click="ignore", width="stretch")
