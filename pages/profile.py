@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from icsdash import analysis, auth, charts, comparisons, explorer, ui, workshop
+from icsdash import analysis, auth, charts, comparisons, explorer, reports, ui, workshop
 from icsdash.assessments import STAKEHOLDER_GROUPS
 
 ctx = ui.current()
@@ -18,6 +18,7 @@ row = summary.set_index("place_code").loc[code].copy()
 row["place_code"] = code
 latest, dims = ui.scores(ctx)
 profile = comparisons.profile_table(dims, code, fw, ref.places)
+may_read = auth.can_read_place(who, code)
 
 left, right = st.columns([3, 2], gap="large")
 with left:
@@ -30,6 +31,14 @@ with right:
     criteria = explorer.criteria_table(row)
     st.markdown("\n".join(f"- {marks[c.Status]} {c.Criterion}: {c.Status} :gray[({c.Source})]"
                           for c in criteria.itertuples()))
+    if not ui.presenting():                   # the report is made only when the button is clicked
+        st.download_button("Download PDF report", lambda: reports.profile_pdf(
+            row, fw, dims, latest, ref.places, redact=ctx.redact,
+            justifications=ctx.store.justifications(who, code, row.maturity_round) if may_read else None,
+            note=reports.illustrative_note(ref, ctx.store.has_demo_data())),
+            file_name=reports.file_name("pdf", row.place_name, row.maturity_round, "profile"), mime="application/pdf",
+            key="profile_pdf", on_click="ignore", icon=":material/picture_as_pdf:",
+            help="Facts, radar, scores, spread, trend" + (" and justifications" if may_read else "") + ", on A4.")
 
 if profile["score"].isna().all():
     st.info(f"{row.place_name} has no submitted self-assessment yet.", icon=":material/info:")
@@ -76,7 +85,7 @@ with st.expander(f"Primary care networks ({int(row.pcn_count)}, illustrative)", 
         "pcn_name": "PCN", "pcn_code": "Code", "list_size": "List size", "gp_practices": "Practices"}),
         hide_index=True, width="stretch")
 with st.expander("Justifications by dimension", icon=":material/notes:"):
-    if not auth.can_read_place(who, code):
+    if not may_read:
         st.caption("Sign in as this place's director, a system leader or an administrator to read them.")
     else:
         notes = ctx.store.justifications(who, code, round_label)

@@ -3,7 +3,7 @@
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from icsdash import analysis, auth, charts, forms, ui, workshop
+from icsdash import analysis, auth, charts, forms, reports, ui, workshop
 from icsdash.assessments import STAKEHOLDER_GROUPS
 
 ctx = ui.current()
@@ -47,6 +47,15 @@ else:
     with st.expander("Each stakeholder's score per dimension (chart)", icon=":material/scatter_plot:"):
         points, summary = workshop.chart_data(view, fw)
         ui.chart(charts.spread_chart(points, summary, fw.scale_max, STAKEHOLDER_GROUPS), width="content")
+    if not ui.presenting():                   # the summary is made only when the button is clicked
+        name = ui.place_name(ctx, code)
+        st.download_button("Download workshop summary (PDF)", lambda: reports.workshop_pdf(
+            view, fw, name, justifications=agreed.justifications if agreed else None, redact=ctx.redact,
+            note=reports.illustrative_note(ctx.reference, ctx.store.has_demo_data())),
+            file_name=reports.file_name("pdf", name, round_label, "workshop"), mime="application/pdf",
+            key="workshop_pdf", on_click="ignore", icon=":material/picture_as_pdf:",
+            help="The consensus with its radar, participants by group (never names), agreement per dimension"
+                 + (" and the consensus' justifications" if agreed else "") + ", on A4.")
 
 st.subheader("Consensus", anchor=False)
 forms.workshop_messages()

@@ -144,6 +144,19 @@ def sidebar(ctx: Context, who: Principal) -> None:
                   help="Replaces every place, PCN and person name with a stable label (Place A, Place B ...) "
                        "on every page, tooltip and table. ICS and region names are kept.")
 
+        def slides() -> bytes:                    # made only when the button is clicked, on a thread of its own
+            from . import reports
+            data = reports.DeckData.read(ctx.store, ctx.reference, ctx.framework, ctx.geography, ctx.config)
+            note = reports.illustrative_note(ctx.reference, ctx.store.has_demo_data(), short=True)
+            return reports.running_order_pptx(ctx.config.presenter_views, data, note=note, redact=ctx.redact,
+                                              anonymised=ctx.anonymised)
+        st.download_button("Download the running order as slides (PPTX)", slides, key="running_order_pptx",
+                           file_name="icsdash-running-order.pptx", on_click="ignore", icon=":material/slideshow:",
+                           mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                           disabled=not ctx.config.presenter_views,
+                           help="One slide per view of the running order, titled as in presenter mode, with the "
+                                "view's main chart; anonymised when the switch above is on. Takes a few seconds.")
+
 
 def frame(root: Path) -> tuple[Context, Principal]:
     """The whole frame for a page run on its own: :func:`start`, who is signed in, :func:`sidebar`."""
