@@ -62,8 +62,9 @@ with codes_tab:
         st.code(code, language=None)
     codes = store.access_codes()
     codes["place"] = codes["place_code"].map(place_label)
-    st.dataframe(ui.people(ctx, codes[["lookup_id", "role", "place", "label", "created_at", "created_by",
-                                       "revoked_at"]], "label", "created_by"), hide_index=True, width="stretch")
+    ui.table(ui.people(ctx, codes[["lookup_id", "role", "place", "label", "created_at", "created_by",
+                                   "revoked_at"]], "label", "created_by"), hide_index=True, width="stretch",
+             name="Access codes")
     active = codes.loc[codes["revoked_at"].isna(), "lookup_id"].tolist()
     if active:
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
@@ -72,8 +73,8 @@ with codes_tab:
                                                                            st.session_state["revoke_choice"]))
 
 with rounds_tab:
-    st.dataframe(store.rounds().rename(columns={"label": "Round", "position": "Order", "opened_at": "Opened"})
-                 .drop(columns=["id"]), hide_index=True)
+    ui.table(store.rounds().rename(columns={"label": "Round", "position": "Order", "opened_at": "Opened"})
+             .drop(columns=["id"]), hide_index=True, name="Rounds")
     with st.form("new_round", clear_on_submit=True):
         st.text_input("New round", placeholder="2026/27", max_chars=40, key="new_round_label")
         st.form_submit_button("Open round", on_click=lambda: act(store.add_round,
@@ -104,7 +105,8 @@ with import_tab:
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            icon=":material/download:", on_click="ignore")
         with st.expander("What each column holds"):
-            ui.table(imports.template_descriptions(kind, ctx.framework), hide_index=True, width="stretch")
+            ui.table(imports.template_descriptions(kind, ctx.framework), hide_index=True, width="stretch",
+                     name=f"Template columns {kind}")
         st.caption("Fill in one row per item; blank cells keep the current value. The example row is ignored.")
     else:
         st.caption("The file as published by NHS Digital or NHS England, unchanged. Its PCNs replace every PCN of "
@@ -145,7 +147,7 @@ with import_tab:
                     if frame.empty:
                         st.caption("None.")
                     else:
-                        ui.table(frame, hide_index=True, width="stretch")
+                        ui.table(frame, hide_index=True, width="stretch", name=f"Import {key}")
             if preview.changes:
                 left_out = preview.counts()["rejected"]
                 st.button(f"Import {preview.changes} row(s)" + (f", leaving out {left_out} rejected" if left_out else ""),
@@ -198,4 +200,4 @@ with backup_tab:
 with audit_tab:
     audit = store.audit_entries().tail(500).iloc[::-1]
     st.caption(f"The newest {len(audit)} entries. Every write is recorded with who did it and when.")
-    st.dataframe(ui.people(ctx, audit, "actor"), hide_index=True, width="stretch")
+    ui.table(ui.people(ctx, audit, "actor"), hide_index=True, width="stretch", name="Audit log")

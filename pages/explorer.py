@@ -93,7 +93,7 @@ with side:
         with st.expander("White Paper criteria"):
             ui.table(explorer.criteria_table(row), hide_index=True, width="stretch", name="White Paper criteria")
         pcns = ref.pcns[ref.pcns["place_code"] == place][["pcn_name", "pcn_code", "list_size", "gp_practices"]]
-        with st.expander(f"Primary care networks ({len(pcns)}, illustrative)"):
+        with st.expander(f"Primary care networks ({len(pcns)}, {row.pcn_source})"):
             ui.table(pcns.rename(columns={"pcn_name": "PCN", "pcn_code": "Code", "list_size": "List size",
                                               "gp_practices": "Practices"}), hide_index=True, width="stretch",
                      name="Primary care networks", note=ui.illustrative_note(ctx))

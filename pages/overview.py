@@ -21,7 +21,8 @@ with st.container(horizontal=True):
     st.metric("Places", f"{len(shown):,}", border=True,
               help=f"{int((shown['source'] == 'illustrative').sum())} of these place definitions are illustrative.")
     st.metric("Primary care networks", f"{int(shown['pcn_count'].sum()):,}", border=True,
-              help="The default PCNs are illustrative; real ones can be imported.")
+              help=f"{ui.pcns_illustrative(ctx.reference).capitalize()} are illustrative; real ones can be "
+                   "imported from NHS Digital's practice file (Admin, Import).")
     st.metric(f"Places assessed in {figures.current_round or 'the current round'}",
               f"{figures.places_assessed} of {len(shown)}", border=True,
               help="Places with at least one submitted self-assessment (or a consensus) in the latest round.")

@@ -50,14 +50,14 @@ series = pd.concat([profile.assign(series=row.place_name, score=profile["score"]
                     profile.assign(series="England median", score=profile["england_median"])])
 radar_col, table_col = st.columns([1, 1] if ui.presenting() else [2, 3], gap="large")
 with radar_col:
-    ui.chart(charts.radar(series.rename(columns={"short": "label"}), fw.scale_max, size=360), width=470)
+    ui.chart(charts.radar(series.rename(columns={"short": "label"}), fw.scale_max, size=360), width=470, name="Radar")
     strongest, weakest = comparisons.strongest_and_weakest(profile)
     st.markdown(f"**Strongest:** {', '.join(strongest)}  \n**Weakest:** {', '.join(weakest)}")
 with table_col:
     ui.table(profile[["dimension", "score", "band", "agreement", "n", "icb_median", "england_median"]].rename(
         columns={"dimension": "Dimension", "score": "Score", "band": "Band", "agreement": "Agreement",
                  "n": "Individual scores", "icb_median": "ICS median", "england_median": "England median"}),
-        hide_index=True, width="stretch", height=470)
+        hide_index=True, width="stretch", height=470, name="Maturity by dimension")
     st.caption("Score: the consensus where one was recorded, else the median of the individual scores. "
                "Medians for the ICS and England are over places (each place's latest scores).")
     if "workshop" in ctx.config.pages and (note := workshop.consensus_note(ctx.store, latest, code, round_label)):
@@ -69,7 +69,8 @@ points = comparisons.spread(latest, code, round_label)
 if points.empty:
     st.caption("Only a consensus was recorded for this round, so there is no spread to show.")
 else:
-    ui.chart(charts.spread_chart(points, profile, fw.scale_max, STAKEHOLDER_GROUPS), width="content")
+    ui.chart(charts.spread_chart(points, profile, fw.scale_max, STAKEHOLDER_GROUPS), width="content",
+             name="Stakeholder spread")
     st.caption("Each dot is one stakeholder's score (names hidden); the black bar is the median; 'Split' in a "
                "label marks a dimension without agreement under the framework's rule.")
 
@@ -77,13 +78,13 @@ trend = comparisons.trend(dims, code)
 if trend["round"].nunique() > 1:
     st.header("Trend across rounds", anchor=False)
     ui.chart(charts.trend_chart(trend, {d.id: d.short for d in fw.dimensions}, fw.scale_max),
-                    width="content")
+             width="content", name="Trend across rounds")
 
-with st.expander(f"Primary care networks ({int(row.pcn_count)}, illustrative)", icon=":material/groups:"):
+with st.expander(f"Primary care networks ({int(row.pcn_count)}, {row.pcn_source})", icon=":material/groups:"):
     pcns = ref.pcns[ref.pcns["place_code"] == code]
     ui.table(pcns[["pcn_name", "pcn_code", "list_size", "gp_practices"]].rename(columns={
         "pcn_name": "PCN", "pcn_code": "Code", "list_size": "List size", "gp_practices": "Practices"}),
-        hide_index=True, width="stretch")
+        hide_index=True, width="stretch", name="Primary care networks", note=ui.illustrative_note(ctx))
 with st.expander("Justifications by dimension", icon=":material/notes:"):
     if not may_read:
         st.caption("Sign in as this place's director, a system leader or an administrator to read them.")

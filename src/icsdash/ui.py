@@ -20,6 +20,7 @@ import altair as alt
 import pandas as pd
 import pydeck as pdk
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import analysis, anonymise, auth, exports, geography, maps, presenter
 from .auth import Principal
@@ -70,9 +71,29 @@ def _signature(*paths: Path) -> tuple:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _load_context(config_path: str, static_dir: str, _signature_key: tuple, environ_url: str | None) -> Context:
+def _open_store(url: str) -> Store:
+    return Store.open(url)
+
+
+_IMPORTED: dict[str, int] = {}       # database URL -> the newest import seen (kept through an outage)
+
+
+def _imported(store: Store, url: str) -> int:
+    """The reference version in the database (newest import of places or PCNs): one cheap lookup a run. While
+    the database cannot be reached, the last one seen, so pages keep showing the data they had."""
+    try:
+        _IMPORTED[url] = store.reference_version()
+    except SQLAlchemyError as exc:
+        LOG.warning("cannot read the reference version: %s", exc)
+    return _IMPORTED.get(url, 0)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _load_context(config_path: str, static_dir: str, _signature_key: tuple, environ_url: str | None,
+                  imported: int) -> Context:
     config = load_config(config_path)
-    reference = load_reference(config.data_dir)
+    store = _open_store(config.database_url)
+    reference = load_reference(config.data_dir, store.reference_overlay() if imported else None, imported)
     framework = load_framework(config.framework_path)
     geo = geography.load_geography(config.data_dir, set(reference.places["place_code"]),
                                    set(reference.icbs["icb_ods_code"]))
@@ -81,7 +102,6 @@ def _load_context(config_path: str, static_dir: str, _signature_key: tuple, envi
     except ValueError as exc:
         item, _, text = str(exc).partition(": ")
         raise ConfigError(text, source=config.source.name, field="presenter.views" + item) from None
-    store = Store.open(config.database_url)
     if config.seed_demo:
         store.seed_demo(reference.places["place_code"].tolist(), framework)
     return Context(config, reference, framework, geo, store, static_dir=Path(static_dir))
@@ -97,7 +117,9 @@ def boot(root: Path) -> Context:
                                                      ("places.csv", "place_governance.csv", "pcns.csv", "icbs.csv",
                                                       "regions.csv", "place_groups.csv", "geo/places.geojson")]]
     # Streamlit serves static files from the folder beside the main script, wherever the config lives.
-    ctx = _load_context(str(config_path), str(root / "static"), _signature(*watched), os.environ.get("DATABASE_URL"))
+    imported = _imported(_open_store(config.database_url), config.database_url)
+    ctx = _load_context(str(config_path), str(root / "static"), _signature(*watched), os.environ.get("DATABASE_URL"),
+                        imported)
     st.session_state[CONTEXT_KEY] = ctx
     return ctx
 
@@ -195,8 +217,18 @@ def current() -> Context:
 
 def show_error(error: IcsdashError) -> None:
     """The one place errors are shown: what is wrong, where, and nothing of the internals."""
-    where = error.location()
-    st.error(f"**{'Problem in ' + where if where else 'Problem'}**\n\n{error.message}", icon=":material/error:")
+    where = _inert(error.location())         # file names and cells quoted in messages come from users
+    st.error(f"**{'Problem in ' + where if where else 'Problem'}**\n\n{_inert(error.message)}", icon=":material/error:")
+
+
+def _inert(text: str) -> str:
+    r"""Text for a message: no HTML, links, images or code spans take effect; the rest reads as written.
+
+    >>> _inert("<img src=x> [a](http://b) `c`")
+    '&lt;img src=x&gt; \\[a\\](http://b) \\`c\\`'
+    """
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("[", r"\[")
+            .replace("]", r"\]").replace("`", r"\`"))
 
 
 def show_unexpected(page_title: str) -> None:
@@ -332,7 +364,8 @@ def filters() -> analysis.Filters:
 
 def facts(frame: pd.DataFrame) -> None:
     """Facts as a readable list: label, value, and where the value comes from (never cut off)."""
-    tags = {"documented": ":green[documented]", "illustrative": ":orange[illustrative]",
+    tags = {"documented": ":green[documented]", "imported": ":green[imported]",
+            "illustrative": ":orange[illustrative]", "illustrative in part": ":orange[illustrative in part]",
             "estimate": ":orange[estimate]", "demo data": ":orange[demo data]"}
     st.markdown("\n".join(f"- **{escape_markdown(r.Fact)}:** {escape_markdown(r.Value)} "
                           f"{tags.get(r.Source, '')}" for r in frame.itertuples()))
@@ -361,15 +394,23 @@ def illustrative_notice(ctx: Context) -> None:
     demo = " Assessment scores are illustrative demo data." if _has_demo(ctx, ctx.store.data_version()) else ""
     st.caption(
         f":material/info: **Illustrative data is labelled.** {n} of {len(ref.places)} place definitions and most "
-        "governance details, all PCNs and every budget not cited from the source documents are illustrative, "
-        f"invented to show how the dashboard works.{demo} Populations are estimates unless documented.")
+        f"governance details, {pcns_illustrative(ref)} and every budget not cited from the source documents or "
+        f"imported are illustrative, invented to show how the dashboard works.{demo} Populations are estimates "
+        "unless documented.")
+
+
+def pcns_illustrative(ref: Reference) -> str:
+    """'all PCNs', '1,196 of 1,260 PCNs' or 'no PCNs', for the illustrative-data notices."""
+    n = int((ref.pcns["source"] == "illustrative").sum())
+    return "all PCNs" if n == len(ref.pcns) else f"{n:,} of {len(ref.pcns):,} PCNs" if n else "no PCNs"
 
 
 def illustrative_note(ctx: Context) -> str:
     """The illustrative-data notice as plain text, for the notes of an exported workbook."""
     demo = " Assessment scores are illustrative demo data." if _has_demo(ctx, ctx.store.data_version()) else ""
-    return ("Illustrative data: some place definitions and most governance details, all PCNs and every budget not "
-            f"cited from the source documents are invented to show how the dashboard works.{demo} Populations are "
+    return ("Illustrative data: some place definitions and most governance details, "
+            f"{pcns_illustrative(ctx.reference)} and every budget not "
+            f"cited from the source documents or imported are invented to show how the dashboard works.{demo} Populations are "
             "estimates unless documented.")
 
 
