@@ -34,28 +34,56 @@ except SQLAlchemyError:
     st.stop()
 
 st.header(f"{place} · round {shown_round}", anchor=False)
-if not view.inputs:
-    st.info(f"No individual self-assessment of {place} has been submitted for round {shown_round}, so there is "
-            "nothing to set side by side yet. Each stakeholder submits their own on the Self-assessment page.",
-            icon=":material/info:")
-else:
-    ui.table(view.table.drop(columns="dimension_id"), hide_index=True, width="stretch",
+with st.expander("Join from your own device", icon=":material/qr_code_2:", expanded=not view.inputs):
+    join = workshop.join_url(st.context.url or "http://localhost:8501/workshop", round_label)
+    qr_col, text_col = st.columns([1, 3], vertical_alignment="center")
+    qr_col.image(workshop.qr_png(join), width=ui.scaled(200), caption="Scan to open the self-assessment")
+    text_col.markdown(f"Participants open **{ui.escape_markdown(join)}**, sign in with the access code they were "
+                      f"given for {place}, choose their stakeholder group and submit their own scores. Each "
+                      "submission appears below within seconds.")
+    if workshop.only_on_this_computer(join):
+        text_col.caption("This address works only on this computer. For other devices, start the app with "
+                         "`--server.address 0.0.0.0` and open it by this computer's network address.")
+
+
+def show_inputs() -> None:
+    """The individual assessments side by side; refreshed by itself (a fragment) as submissions arrive, so
+    what the facilitator types below is never disturbed."""
+    try:
+        fresh = workshop.load(ctx.store, fw, code, round_label)
+    except SQLAlchemyError:
+        st.warning("Cannot reach the database to look for new submissions; trying again shortly.",
+                   icon=":material/cloud_off:")
+        return
+    if bool(fresh.inputs) != bool(view.inputs):
+        st.rerun(scope="app")                 # the first submission arrived: the consensus can now be started
+    if not fresh.inputs:
+        st.info(f"No individual self-assessment of {place} has been submitted for round {shown_round} yet. Each "
+                "stakeholder submits their own on the Self-assessment page; they appear here as they arrive.",
+                icon=":material/info:")
+        return
+    ui.table(fresh.table.drop(columns="dimension_id"), hide_index=True, width="stretch", name="Scores side by side",
              column_config={"Median": st.column_config.NumberColumn(format="%.1f")})
-    st.caption(f"{len(view.inputs)} individual assessment(s), each its latest submitted version, shown by "
+    st.caption(f"{len(fresh.inputs)} individual assessment(s), each its latest submitted version, shown by "
                "stakeholder group (numbered when a group answered more than once; names are never shown). An "
                "empty cell is 'not assessed': a gap, left out of n, the spread, median and agreement, never a zero.")
     with st.expander("Each stakeholder's score per dimension (chart)", icon=":material/scatter_plot:"):
-        points, summary = workshop.chart_data(view, fw)
-        ui.chart(charts.spread_chart(points, summary, fw.scale_max, STAKEHOLDER_GROUPS), width="content")
+        points, summary = workshop.chart_data(fresh, fw)
+        ui.chart(charts.spread_chart(points, summary, fw.scale_max, STAKEHOLDER_GROUPS), width="content",
+                 name="Each stakeholder's score")
     if not ui.presenting():                   # the summary is made only when the button is clicked
         name = ui.place_name(ctx, code)
         st.download_button("Download workshop summary (PDF)", lambda: reports.workshop_pdf(
-            view, fw, name, justifications=agreed.justifications if agreed else None, redact=ctx.redact,
+            fresh, fw, name, justifications=agreed.justifications if agreed else None, redact=ctx.redact,
             note=reports.illustrative_note(ctx.reference, ctx.store.has_demo_data())),
             file_name=reports.file_name("pdf", name, round_label, "workshop"), mime="application/pdf",
             key="workshop_pdf", on_click="ignore", icon=":material/picture_as_pdf:",
             help="The consensus with its radar, participants by group (never names), agreement per dimension"
                  + (" and the consensus' justifications" if agreed else "") + ", on A4.")
+
+
+refresh = ctx.config.workshop_refresh_seconds
+st.fragment(show_inputs, run_every=refresh or None)()
 
 st.subheader("Consensus", anchor=False)
 forms.workshop_messages()

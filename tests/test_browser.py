@@ -23,6 +23,7 @@ from conftest import ROOT, free_port, write_config
 CHROMIUM = os.environ.get("ICSDASH_CHROMIUM", "/usr/bin/chromium")
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--no-first-run", "--disable-sync"]
+SERVER: dict[str, str] = {}           # what the module's server uses (its database)
 LOCAL = ("http://127.0.0.1", "http://localhost", "ws://127.0.0.1", "ws://localhost", "data:", "blob:")
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
@@ -35,7 +36,8 @@ if not Path(CHROMIUM).exists():
 def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("browser")
     port = free_port()
-    env = {**os.environ, "ICSDASH_CONFIG": str(write_config(folder))}
+    env = {**os.environ, "ICSDASH_CONFIG": str(write_config(folder, {"workshop.refresh_seconds": 3}))}
+    SERVER["database"] = f"sqlite:///{folder / 'icsdash.sqlite3'}"
     env.pop("DATABASE_URL", None)
     log = open(folder / "streamlit.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
@@ -239,4 +241,49 @@ def test_presenter_mode_on_a_projector(browser, server, tmp_path):
     pg.screenshot(path=str(tmp_path / "present-anonymised.png"))
     outside = [u for u in requests if not u.startswith(LOCAL)]
     assert outside == [], "presenter mode must not fetch anything from the internet (fonts, tiles, images)"
+    context.close()
+
+
+# --------------------------------------------------------------------------- a live workshop
+
+def test_workshop_shows_submissions_as_they_arrive_without_disturbing_the_facilitator(browser, server, tmp_path):
+    from datetime import datetime, timezone
+
+    from icsdash.assessments import AssessmentRecord
+    from icsdash.config import load_config
+    from icsdash.framework import load_framework
+    from icsdash.store import Store
+
+    store = Store.open(SERVER["database"])
+    framework = load_framework(load_config(ROOT / "config.yaml", environ={}).framework_path)
+    store.add_round("test", "2030/31")
+
+    def arrives(participant: str, group: str) -> None:
+        store.add_assessments([AssessmentRecord(
+            place_code="QOP-bolton", round_label="2030/31", kind="individual", stakeholder_group=group,
+            participant=participant, status="submitted", created_at=datetime.now(timezone.utc),
+            scores={d: 3 for d in framework.dimension_ids}, justifications={d: "Seen" for d in framework.dimension_ids},
+            author=participant, is_demo=False)], framework, "test")
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.goto(server + "/workshop?place=QOP-bolton&round=2030%2F31")
+    pg.get_by_text("Join from your own device").wait_for(timeout=30_000)
+    pg.locator("[data-testid=stImage] img").wait_for(timeout=20_000)                  # the QR code, made locally
+    assert "/assessment?round=2030%2F31" in pg.locator("[data-testid=stMain]").inner_text()
+    code = store.create_access_code("test", "place_director", "QOP-bolton", "Facilitator")
+    field = pg.locator('input[aria-label="Access code"]')
+    if not field.is_visible():
+        pg.locator("[data-testid=stSidebar] summary").filter(has_text="Sign in").click()
+    field.fill(code)
+    field.press("Enter")
+    pg.get_by_text("No individual self-assessment of Bolton has been submitted").wait_for(timeout=20_000)
+    arrives("First participant", "icb")
+    pg.get_by_text("1 individual assessment(s)").wait_for(timeout=30_000)           # no click, no reload
+    box = pg.locator('input[aria-label="Facilitator (name or role)"]')
+    box.fill("Fay, still typing")
+    arrives("Second participant", "local_authority")
+    pg.get_by_text("2 individual assessment(s)").wait_for(timeout=30_000)
+    assert box.input_value() == "Fay, still typing"
+    pg.screenshot(path=str(tmp_path / "workshop-live.png"), full_page=True)
     context.close()

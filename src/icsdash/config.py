@@ -161,6 +161,9 @@ SETTINGS: tuple[Setting, ...] = (
             "How long sign-in stays refused after too many wrong codes."),
     Setting("assessment.max_justification", 2000, _integer(100, 20000),
             "Longest justification allowed for one dimension, in characters."),
+    Setting("workshop.refresh_seconds", 10, _integer(0, 600),
+            "How often the Consensus workshop page looks for newly submitted assessments, in seconds (0: never; "
+            "the page then updates when the facilitator next clicks)."),
     Setting("compare.neighbours", 5, _integer(1, 20),
             "How many nearest neighbours (by estimated population and density) the Compare page offers."),
     Setting("governance.min_group_size", 5, _integer(1, 50),
@@ -202,6 +205,7 @@ class Config:
     max_failed_attempts: int = 5
     lockout_minutes: int = 15
     max_justification: int = 2000
+    workshop_refresh_seconds: int = 10
     compare_neighbours: int = 5
     min_group_size: int = 5
     presenter_views: tuple = ()
@@ -295,6 +299,7 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None) -> Conf
         sequential_palette=values["theme.sequential_palette"], auth_users=values["auth.users"],
         max_failed_attempts=values["auth.max_failed_attempts"], lockout_minutes=values["auth.lockout_minutes"],
         max_justification=values["assessment.max_justification"], compare_neighbours=values["compare.neighbours"],
+        workshop_refresh_seconds=values["workshop.refresh_seconds"],
         min_group_size=values["governance.min_group_size"], presenter_views=values["presenter.views"],
     )
     if not config.data_dir.is_dir():

@@ -178,6 +178,8 @@ def start_panel(ctx: Context, who: Principal, place: str) -> None:
     if not rounds:
         st.warning("No assessment round is open yet. An administrator adds rounds on the Admin page.")
         return
+    if st.query_params.get("round") in rounds and "start_round" not in st.session_state:
+        st.session_state["start_round"] = st.query_params["round"]          # a workshop's join link names it
     with st.form("start_assessment", border=True):
         st.markdown("**Start or continue your assessment**")
         c1, c2 = st.columns(2)

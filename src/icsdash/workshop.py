@@ -10,10 +10,12 @@ left out of n, the lowest, highest, spread, median and agreement.
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from statistics import median
+from urllib.parse import urlencode, urlsplit, urlunsplit
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -272,3 +274,37 @@ def consensus_note(store: Store, latest: pd.DataFrame, place_code: str, round_la
     if not n:
         return "Consensus score: see the individual assessments side by side"
     return f"Consensus of {n} individual assessment{'s' if n != 1 else ''} — see them side by side"
+
+
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
+
+
+def join_url(app_url: str, round_label: str, page_path: str = "assessment") -> str:
+    """The address participants open on their own devices: the Self-assessment page for the round, on the
+    same server (and under the same base path) as the page the facilitator has open.
+
+    >>> join_url("http://10.0.0.5:8501/workshop?place=QOP-bolton&round=2025%2F26", "2025/26")
+    'http://10.0.0.5:8501/assessment?round=2025%2F26'
+    >>> join_url("https://dash.example.nhs.uk/icsdash/workshop", "2026/27")
+    'https://dash.example.nhs.uk/icsdash/assessment?round=2026%2F27'
+    """
+    parts = urlsplit(app_url)
+    base = parts.path.rsplit("/", 1)[0] if "/" in parts.path else ""
+    return urlunsplit((parts.scheme, parts.netloc, f"{base}/{page_path}", urlencode({"round": round_label}), ""))
+
+
+def only_on_this_computer(url: str) -> bool:
+    """True when the address works only on the machine itself (the server listens on localhost).
+
+    >>> only_on_this_computer("http://localhost:8501/assessment"), only_on_this_computer("http://10.0.0.5:8501/")
+    (True, False)
+    """
+    return (urlsplit(url).hostname or "") in LOCAL_HOSTS
+
+
+def qr_png(text: str, scale: int = 8) -> bytes:
+    """A QR code of ``text`` as a PNG, made here (no web service): black on white, with a quiet zone."""
+    import segno
+    buffer = io.BytesIO()
+    segno.make(text, error="m").save(buffer, kind="png", scale=scale, border=3)
+    return buffer.getvalue()
