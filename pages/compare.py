@@ -55,6 +55,9 @@ scored = set(series.loc[series["score"].notna(), "key"])
 missing = [labels[k].split(" · ")[0] for k in selection if k not in scored]
 if missing:
     st.warning(f"No submitted scores yet for: {', '.join(missing)}.", icon=":material/warning:")
+if not scored:
+    st.info("There is nothing to compare yet: choose places or ICSs with submitted scores.", icon=":material/compare:")
+    st.stop()
 
 radar_col, table_col = st.columns([1, 1] if ui.presenting() else [2, 3], gap="large")
 with radar_col:

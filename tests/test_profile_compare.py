@@ -109,6 +109,16 @@ def test_compare_mixes_places_and_icss(env):
     assert "South East London ICS (median)" in at.dataframe[0].value.columns
 
 
+def test_compare_with_nothing_scored_says_so(env, reference):
+    scored = set(env.latest_scores()["place_code"])
+    unscored = sorted(set(reference.places["place_code"]) - scored)[0]
+    at = page("pages/compare.py")
+    at.multiselect(key="compare_selection").set_value([f"place:{unscored}"]).run()
+    assert not at.exception
+    assert "No submitted scores yet for" in at.warning[0].value
+    assert "There is nothing to compare yet" in at.info[0].value and not at.dataframe
+
+
 def test_governance_page_figures(env, reference):
     at = page("pages/governance.py")
     snapshot = next(d.value for d in at.dataframe if "June 2022" in d.value.columns).set_index("Figure")
