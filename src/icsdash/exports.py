@@ -242,9 +242,38 @@ def _collection(shapes: dict[str, dict], properties: dict[str, dict] | None = No
     for code, geometry in shapes.items():
         if within is not None and not _overlaps(_bounds([geometry]), within):
             continue
+        if within is not None and not _contains(within, _bounds([geometry])):
+            geometry = _cut(geometry, within)
+            if geometry is None:
+                continue
         features.append({"type": "Feature", "properties": {"code": code, **(properties or {}).get(code, {})},
                          "geometry": _clockwise(geometry)})
     return {"type": "FeatureCollection", "features": features}
+
+
+def _contains(outer: tuple, inner: tuple) -> bool:
+    return outer[0] <= inner[0] and outer[1] <= inner[1] and inner[2] <= outer[2] and inner[3] <= outer[3]
+
+
+def _cut(geometry: dict, window: tuple) -> dict | None:
+    """The part of a polygon inside the map's window: cut here once, so the renderer need not clip (slow)."""
+    from shapely.geometry import MultiPolygon, box, mapping, shape
+    part = shape(geometry).intersection(box(*window))
+    polygons = []
+    for piece in getattr(part, "geoms", [part]):
+        if piece.geom_type == "Polygon" and not piece.is_empty:
+            polygons.append(piece)
+        elif piece.geom_type == "MultiPolygon":
+            polygons.extend(piece.geoms)
+    if not polygons:
+        return None
+    cut = mapping(polygons[0] if len(polygons) == 1 else MultiPolygon(polygons))
+    return {"type": cut["type"], "coordinates": _lists(cut["coordinates"])}
+
+
+def _lists(value):
+    return [_lists(v) for v in value] if isinstance(value, (list, tuple)) and value and \
+        isinstance(value[0], (list, tuple)) else list(value)
 
 
 def _area(ring) -> float:
@@ -332,18 +361,18 @@ def map_chart(geography: Geography, summary: pd.DataFrame, measure: Measure, leg
                         format=alt.DataFormat(property="features", type="json"))
 
     land = alt.Chart(geo(_collection(shapes["england"], within=within))).mark_geoshape(
-        fill=LAND, stroke=None, clip=True)
-    fills = alt.Chart(geo(places)).mark_geoshape(stroke="#FFFFFF", strokeWidth=0.5, clip=True).encode(
+        fill=LAND, stroke=None)
+    fills = alt.Chart(geo(places)).mark_geoshape(stroke="#FFFFFF", strokeWidth=0.5).encode(
         fill=alt.Fill("properties.fill:N", scale=None),
         fillOpacity=alt.FillOpacity("properties.opacity:Q", scale=None))
     icbs = alt.Chart(geo(_collection(shapes["icbs"], within=within))).mark_geoshape(
-        filled=False, stroke="#282828", strokeWidth=0.9, clip=True)
+        filled=False, stroke="#282828", strokeWidth=0.9)
     regions = alt.Chart(geo(_collection(shapes["regions"], within=within))).mark_geoshape(
-        filled=False, stroke="#000000", strokeWidth=1.6, clip=True)
+        filled=False, stroke="#000000", strokeWidth=1.6)
     layers = [land, fills, icbs, regions]
     if highlight and highlight in shapes["places"]:
         layers.append(alt.Chart(geo(_collection({highlight: shapes["places"][highlight]}))).mark_geoshape(
-            filled=False, stroke=HIGHLIGHT, strokeWidth=3, clip=True))
+            filled=False, stroke=HIGHLIGHT, strokeWidth=3))
     corners = {"type": "Feature", "properties": {},
                "geometry": {"type": "MultiPoint", "coordinates": [[extent[0], extent[1]], [extent[2], extent[3]]]}}
     chart = alt.layer(*layers).project(type="mercator", fit=corners).properties(width=width, height=height)
