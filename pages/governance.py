@@ -12,7 +12,8 @@ fw, cfg = ctx.framework, ctx.config
 chosen = ui.filters()
 summary = ui.place_summary(ctx, chosen.round)
 places = analysis.apply_filters(summary, chosen)
-latest = comparisons.latest_per_place(ui.scores(ctx)[1])
+key = ui.version_key(ctx, chosen)                # everything below is derived once per data version and filters
+latest = ui.memo(key + ("latest",), lambda: comparisons.latest_per_place(ui.scores(ctx)[1]))
 palette = CATEGORICAL[cfg.categorical_palette]
 colours = {m.label: palette[i % len(palette)] for i, m in enumerate(MODELS)}
 st.title(f"Governance models · {chosen.describe()}")
@@ -21,16 +22,17 @@ ui.illustrative_notice(ctx)
 mix_tab, maturity_tab, criteria_tab, money_tab, cards_tab = st.tabs(
     ["Who chose which model", "Maturity by model", "Criteria and leaders", "Money", "The models explained"])
 with mix_tab:
-    national = comparisons.model_mix(places)
+    national = ui.memo(key + ("mix",), lambda: comparisons.model_mix(places))
     left, right = st.columns([2, 3], gap="large")
     with left:
-        ui.chart(charts.category_bars(national[national["places"] > 0], "governance_model", "label", "places",
-                                             "Places by governance model", share="share",
-                                             colours={m.key: colours[m.label] for m in MODELS}), width="stretch",
-                 name="Places by governance model")
+        ui.chart(ui.memo(key + ("mix chart",), lambda: ui.spec(charts.category_bars(
+            national[national["places"] > 0], "governance_model", "label", "places", "Places by governance model",
+            share="share", colours={m.key: colours[m.label] for m in MODELS}))), width="stretch",
+            name="Places by governance model")
         st.markdown("**Then and now**")
         st.caption("June 2022: HSJ's survey as reported by CIPFA (2022). " + comparisons.SNAPSHOT_2022["summary"])
-        ui.table(comparisons.snapshot_comparison(places), hide_index=True, width="stretch", name="Then and now")
+        ui.table(ui.memo(key + ("snapshot",), lambda: comparisons.snapshot_comparison(places)), hide_index=True,
+                 width="stretch", name="Then and now")
     with right:
         urls, legends = ui.served_layers(ctx, summary)
         deck = maps.place_deck(urls["places"], urls["icbs"], urls["england"], urls["regions"],
@@ -42,51 +44,50 @@ with mix_tab:
                                      title=f"Governance models · {chosen.describe()}"))
         ui.legend(legend)
     by = "icb_short_name" if chosen.region else "region_name"
-    mix = comparisons.model_mix(places, by=by)
-    ui.chart(charts.stacked_bars(mix, "group", "label", "places",
-                                        f"Models by {'ICS' if chosen.region else 'region'}", colours, share="share"),
-                    width="stretch", name="Models by area")
+    mix = ui.memo(key + ("mix by",), lambda: comparisons.model_mix(places, by=by))
+    ui.chart(ui.memo(key + ("mix by chart",), lambda: ui.spec(charts.stacked_bars(
+        mix, "group", "label", "places", f"Models by {'ICS' if chosen.region else 'region'}", colours,
+        share="share"))), width="stretch", name="Models by area")
     with st.expander("The mix as a table"):
         ui.table(mix.pivot_table(index="group", columns="label", values="places", aggfunc="sum"), width="stretch",
                  name="Models by area")
 
 with maturity_tab:
-    table = comparisons.maturity_by_model(places, latest, fw, cfg.min_group_size)
+    table = ui.memo(key + ("maturity",), lambda: comparisons.maturity_by_model(places, latest, fw, cfg.min_group_size))
     table = table[table["n"] > 0]
     shown = table.assign(cell=table.apply(lambda r: f"{r['median']:.1f}" + (" *" if r["too_small"] else ""), axis=1),
                          model=table["label"] + " (n=" + table.groupby("label")["n"].transform("max").astype(str) + ")")
-    ui.chart(charts.heatmap(shown, "dimension", "model", "median", "cell", "Median score by model",
-                                   (fw.scale_min, fw.scale_max), [d.short for d in fw.dimensions],
-                                   list(dict.fromkeys(shown["model"])),
-                                   tooltip=[("model", "Model"), ("dimension", "Dimension"), ("median", "Median"),
-                                            ("n", "Places"), ("q1", "Lower quartile"), ("q3", "Upper quartile")]),
-                    width="stretch", name="Median score by model")
+    ui.chart(ui.memo(key + ("maturity chart",), lambda: ui.spec(charts.heatmap(
+        shown, "dimension", "model", "median", "cell", "Median score by model", (fw.scale_min, fw.scale_max),
+        [d.short for d in fw.dimensions], list(dict.fromkeys(shown["model"])),
+        tooltip=[("model", "Model"), ("dimension", "Dimension"), ("median", "Median"), ("n", "Places"),
+                 ("q1", "Lower quartile"), ("q3", "Upper quartile")]))), width="stretch", name="Median score by model")
     st.caption(f"n is the number of places with scores. * marks models with fewer than {cfg.min_group_size} "
                "places: too few to compare. An association between a model and maturity is not evidence that the "
                "model causes it: places chose their model for local reasons, and the demo scores are illustrative.")
     scored = places.dropna(subset=["overall_maturity"])
     order = [m.label for m in MODELS if m.label in set(scored["governance_model_label"])]
-    ui.chart(charts.strip_by_group(scored, "governance_model_label", "overall_maturity", "place_name",
-                                          "Overall maturity of each place", (fw.scale_min, fw.scale_max), colours,
-                                          order), width="content", name="Overall maturity of each place")
+    ui.chart(ui.memo(key + ("strip chart",), lambda: ui.spec(charts.strip_by_group(
+        scored, "governance_model_label", "overall_maturity", "place_name", "Overall maturity of each place",
+        (fw.scale_min, fw.scale_max), colours, order))), width="content", name="Overall maturity of each place")
     with st.expander("Medians, quartiles and n as a table"):
         ui.table(table.drop(columns=["governance_model", "dimension_id"]), hide_index=True, width="stretch",
                  name="Maturity by model")
 
 with criteria_tab:
-    crit = comparisons.criteria_by_model(places)
+    crit = ui.memo(key + ("criteria",), lambda: comparisons.criteria_by_model(places))
     crit = crit[crit["places"] > 0].assign(cell=lambda f: (f["share_met"] * 100).round().astype(int).astype(str) + "%")
-    ui.chart(charts.heatmap(crit, "criterion", "label", "share_met", "cell",
-                                   "Share of places meeting each White Paper criterion", (0, 1),
-                                   [c.label for c in CRITERIA], list(dict.fromkeys(crit["label"])),
-                                   tooltip=[("label", "Model"), ("criterion", "Criterion"), ("met", "Places met"),
-                                            ("places", "Places")], value_format=".0%"), width="stretch",
-                    name="Criteria by model")
-    employers = comparisons.employer_by_model(places)
-    ui.chart(charts.stacked_bars(employers.rename(columns={"label": "model"}), "model", "employer", "places",
-                                        "Who employs the single accountable person, by model",
-                                        {e: palette[i] for i, e in enumerate(employers["employer"].unique())}),
-                    width="stretch", name="Employer by model")
+    ui.chart(ui.memo(key + ("criteria chart",), lambda: ui.spec(charts.heatmap(
+        crit, "criterion", "label", "share_met", "cell", "Share of places meeting each White Paper criterion", (0, 1),
+        [c.label for c in CRITERIA], list(dict.fromkeys(crit["label"])),
+        tooltip=[("label", "Model"), ("criterion", "Criterion"), ("met", "Places met"), ("places", "Places")],
+        value_format=".0%"))), width="stretch", name="Criteria by model")
+    employers = ui.memo(key + ("employers",), lambda: comparisons.employer_by_model(places))
+    ui.chart(ui.memo(key + ("employers chart",), lambda: ui.spec(charts.stacked_bars(
+        employers.rename(columns={"label": "model"}), "model", "employer", "places",
+        "Who employs the single accountable person, by model",
+        {e: palette[i] for i, e in enumerate(employers["employer"].unique())}))), width="stretch",
+        name="Employer by model")
     with st.expander("Criteria and employers as tables"):
         ui.table(crit.drop(columns=["governance_model", "cell"]), hide_index=True, width="stretch",
                  name="Criteria by model")
@@ -94,14 +95,13 @@ with criteria_tab:
                  name="Employer by model")
 
 with money_tab:
-    money = comparisons.money_by_model(places)
+    money = ui.memo(key + ("money",), lambda: comparisons.money_by_model(places))
     money = money[money["places"] > 0]
     for column, title in (("delegated_per_head", "Median delegated budget per head (£)"),
                           ("pooled_per_head", "Median pooled budget per head (£)")):
-        ui.chart(charts.category_bars(money.assign(value=money[column].fillna(0).astype(int)),
-                                             "governance_model", "label", "value", title,
-                                             colours={m.key: colours[m.label] for m in MODELS}), width="stretch",
-                 name=column)
+        ui.chart(ui.memo(key + (column,), lambda: ui.spec(charts.category_bars(
+            money.assign(value=money[column].fillna(0).astype(int)), "governance_model", "label", "value", title,
+            colours={m.key: colours[m.label] for m in MODELS}))), width="stretch", name=column)
     st.caption("Per head uses the estimated population. Budgets are illustrative except where a case study "
                "documents them (Oxfordshire, Tameside).")
     ui.table(money.drop(columns=["governance_model"]), hide_index=True, width="stretch", name="Money by model",

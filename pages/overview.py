@@ -49,17 +49,17 @@ with map_col:
 mix_col, status_col = st.columns(2, gap="large")
 with mix_col:
     mix = analysis.governance_mix(shown)
-    ui.chart(charts.category_bars(mix[mix["places"] > 0], "governance_model", "label", "places",
-                                         "Governance model chosen by each place",
-                                         colours=legends["governance_model"].colours, share="share"),
-                    width="stretch", name="Governance model chosen")
+    ui.chart(ui.memo(ui.version_key(ctx, chosen, "mix chart"), lambda: ui.spec(charts.category_bars(
+        mix[mix["places"] > 0], "governance_model", "label", "places", "Governance model chosen by each place",
+        colours=legends["governance_model"].colours, share="share"))), width="stretch",
+        name="Governance model chosen")
 with status_col:
     status = analysis.status_counts(shown)
     status["label"] = status["assessment_status"].map(STATUSES)
-    ui.chart(charts.category_bars(status, "assessment_status", "label", "places",
-                                         f"Self-assessment in {figures.current_round or 'the latest round'}",
-                                         colours=legends["assessment_status"].colours),
-                    width="stretch", name="Self-assessment status")
+    ui.chart(ui.memo(ui.version_key(ctx, chosen, "status chart"), lambda: ui.spec(charts.category_bars(
+        status, "assessment_status", "label", "places",
+        f"Self-assessment in {figures.current_round or 'the latest round'}",
+        colours=legends["assessment_status"].colours))), width="stretch", name="Self-assessment status")
 
 with st.expander("The map's data as a table (sortable)", icon=":material/table:"):
     table = maps.place_table(shown, measure)

@@ -17,7 +17,8 @@ if code is None:
 row = summary.set_index("place_code").loc[code].copy()
 row["place_code"] = code
 latest, dims = ui.scores(ctx)
-profile = comparisons.profile_table(dims, code, fw, ref.places)
+key = ui.version_key(ctx, code)                  # what follows is derived once per data version and place
+profile = ui.memo(key + ("profile",), lambda: comparisons.profile_table(dims, code, fw, ref.places))
 may_read = auth.can_read_place(who, code)
 
 left, right = st.columns([3, 2], gap="large")
@@ -50,7 +51,8 @@ series = pd.concat([profile.assign(series=row.place_name, score=profile["score"]
                     profile.assign(series="England median", score=profile["england_median"])])
 radar_col, table_col = st.columns([1, 1] if ui.presenting() else [2, 3], gap="large")
 with radar_col:
-    ui.chart(charts.radar(series.rename(columns={"short": "label"}), fw.scale_max, size=360), width=470, name="Radar")
+    ui.chart(ui.memo(key + ("radar",), lambda: ui.spec(charts.radar(series.rename(columns={"short": "label"}),
+                                                                    fw.scale_max, size=360))), width=470, name="Radar")
     strongest, weakest = comparisons.strongest_and_weakest(profile)
     st.markdown(f"**Strongest:** {', '.join(strongest)}  \n**Weakest:** {', '.join(weakest)}")
 with table_col:
@@ -65,20 +67,20 @@ with table_col:
                      query_params={"place": code, "round": round_label})
 
 st.header("Where stakeholders agree and differ", anchor=False)
-points = comparisons.spread(latest, code, round_label)
+points = ui.memo(key + ("spread",), lambda: comparisons.spread(latest, code, round_label))
 if points.empty:
     st.caption("Only a consensus was recorded for this round, so there is no spread to show.")
 else:
-    ui.chart(charts.spread_chart(points, profile, fw.scale_max, STAKEHOLDER_GROUPS), width="content",
-             name="Stakeholder spread")
+    ui.chart(ui.memo(key + ("spread chart",), lambda: ui.spec(charts.spread_chart(
+        points, profile, fw.scale_max, STAKEHOLDER_GROUPS))), width="content", name="Stakeholder spread")
     st.caption("Each dot is one stakeholder's score (names hidden); the black bar is the median; 'Split' in a "
                "label marks a dimension without agreement under the framework's rule.")
 
-trend = comparisons.trend(dims, code)
+trend = ui.memo(key + ("trend",), lambda: comparisons.trend(dims, code))
 if trend["round"].nunique() > 1:
     st.header("Trend across rounds", anchor=False)
-    ui.chart(charts.trend_chart(trend, {d.id: d.short for d in fw.dimensions}, fw.scale_max),
-             width="content", name="Trend across rounds")
+    ui.chart(ui.memo(key + ("trend chart",), lambda: ui.spec(charts.trend_chart(
+        trend, {d.id: d.short for d in fw.dimensions}, fw.scale_max))), width="content", name="Trend across rounds")
 
 with st.expander(f"Primary care networks ({int(row.pcn_count)}, {row.pcn_source})", icon=":material/groups:"):
     pcns = ref.pcns[ref.pcns["place_code"] == code]

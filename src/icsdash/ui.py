@@ -701,18 +701,46 @@ def scaled(pixels: int) -> int:
     return round(pixels * presenter.SIZE_SCALE) if presenting() else pixels
 
 
-def chart(item: alt.TopLevelMixin, width: str | int = "stretch", *, name: str | None = None, **kwargs) -> None:
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _memo_box(key: tuple) -> dict:
+    return {}
+
+
+def version_key(ctx: Context, *parts) -> tuple:
+    """What a page's derived values depend on: the reference data, the database's data version and ``parts``
+    (the filters, say). Read once per run and passed to :func:`memo`."""
+    return (ctx.reference.version, ctx.store.data_version(), *parts)
+
+
+def memo(key: tuple, build: Callable[[], Any]) -> Any:
+    """``build()`` once per key (start it with :func:`version_key`), shared by every session: the tables and chart
+    specifications a page derives, so a rerun with nothing changed rebuilds nothing. Treat the value as
+    read-only."""
+    box = _memo_box(key)
+    if "value" not in box:
+        box["value"] = build()
+    return box["value"]
+
+
+def spec(item: alt.TopLevelMixin) -> dict:
+    """A chart's Vega-Lite specification, without Altair's schema validation (the builders' tests render them)."""
+    return item.to_dict(validate=False)
+
+
+def chart(item: alt.TopLevelMixin | dict, width: str | int = "stretch", *, name: str | None = None,
+          **kwargs) -> None:
     """Show an Altair chart, with PNG and SVG downloads under it; in presenter mode with projector-sized type,
     lines and points and no downloads.
 
     ``name`` keys the downloads (stable across reruns, so pass a fixed text when the chart's title changes with
     the data); the file is named after the chart's title, else ``name``.
     """
+    made = item if isinstance(item, dict) else spec(item)           # a dict: from memo(), built once
     if presenting():
-        st.vega_lite_chart(presenter.projector_spec(item.to_dict()),
-                           width=scaled(width) if isinstance(width, int) else width, **kwargs)
+        st.vega_lite_chart(presenter.projector_spec(made), width=scaled(width) if isinstance(width, int) else width,
+                           **kwargs)
         return
-    st.altair_chart(item, width=width, **kwargs)
+    st.vega_lite_chart(made, width=width, **kwargs)
     title = chart_title(item)
     _downloads("chart", name or title or "chart", title or name or "chart", [
         ("PNG image", "png", lambda: exports.chart_png(item)),
@@ -796,6 +824,15 @@ def table(frame: pd.DataFrame, *, name: str | None = None, note: str | None = No
 
 def chart_title(item: alt.TopLevelMixin) -> str:
     """A chart's title text, read without building its specification ('' when it has none)."""
+    if isinstance(item, dict):
+        parts = [item, *(item.get("layer") or [])]
+        for part in parts:
+            title = part.get("title")
+            text = title.get("text") if isinstance(title, dict) else title
+            text = " ".join(map(str, text)) if isinstance(text, list) else text
+            if isinstance(text, str) and text.strip():
+                return text.strip()
+        return ""
     parts = [item, *(getattr(item, "layer", None) or [])]
     for part in parts:
         title = getattr(part, "title", None)
