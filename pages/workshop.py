@@ -24,7 +24,8 @@ if code is None or round_label is None:
 place, shown_round = ui.escape_markdown(ui.place_name(ctx, code)), ui.escape_markdown(round_label)
 may_write = auth.can_write_place(who, code)
 try:
-    view = workshop.load(ctx.store, fw, code, round_label)
+    view = ui.memo(ui.version_key(ctx, code, round_label, "workshop"),     # once per data version
+                   lambda: workshop.load(ctx.store, fw, code, round_label))
     draft = workshop.open_draft(ctx.store.place_assessments(who, code), round_label) if may_write else None
     a = ctx.store.get(who, draft) if draft is not None else None
     readable = view.consensus is not None and auth.can_read_place(who, code)
@@ -37,7 +38,8 @@ st.header(f"{place} · round {shown_round}", anchor=False)
 with st.expander("Join from your own device", icon=":material/qr_code_2:", expanded=not view.inputs):
     join = workshop.join_url(st.context.url or "http://localhost:8501/workshop", round_label)
     qr_col, text_col = st.columns([1, 3], vertical_alignment="center")
-    qr_col.image(workshop.qr_png(join), width=ui.scaled(200), caption="Scan to open the self-assessment")
+    qr_col.image(ui.memo(("qr", join), lambda: workshop.qr_png(join)), width=ui.scaled(200),
+                 caption="Scan to open the self-assessment")
     text_col.markdown(f"Participants open **{ui.escape_markdown(join)}**, sign in with the access code they were "
                       f"given for {place}, choose their stakeholder group and submit their own scores. Each "
                       "submission appears below within seconds.")
@@ -50,7 +52,8 @@ def show_inputs() -> None:
     """The individual assessments side by side; refreshed by itself (a fragment) as submissions arrive, so
     what the facilitator types below is never disturbed."""
     try:
-        fresh = workshop.load(ctx.store, fw, code, round_label)
+        fresh = ui.memo(ui.version_key(ctx, code, round_label, "workshop"),
+                        lambda: workshop.load(ctx.store, fw, code, round_label))
     except SQLAlchemyError:
         st.warning("Cannot reach the database to look for new submissions; trying again shortly.",
                    icon=":material/cloud_off:")
@@ -68,9 +71,9 @@ def show_inputs() -> None:
                "stakeholder group (numbered when a group answered more than once; names are never shown). An "
                "empty cell is 'not assessed': a gap, left out of n, the spread, median and agreement, never a zero.")
     with st.expander("Each stakeholder's score per dimension (chart)", icon=":material/scatter_plot:"):
-        points, summary = workshop.chart_data(fresh, fw)
-        ui.chart(charts.spread_chart(points, summary, fw.scale_max, STAKEHOLDER_GROUPS), width="content",
-                 name="Each stakeholder's score")
+        ui.chart(ui.memo(ui.version_key(ctx, code, round_label, "workshop chart"), lambda: ui.spec(
+            charts.spread_chart(*workshop.chart_data(fresh, fw), fw.scale_max, STAKEHOLDER_GROUPS))),
+            width="content", name="Each stakeholder's score")
     if not ui.presenting():                   # the summary is made only when the button is clicked
         name = ui.place_name(ctx, code)
         st.download_button("Download workshop summary (PDF)", lambda: reports.workshop_pdf(

@@ -707,9 +707,9 @@ def _memo_box(key: tuple) -> dict:
 
 
 def version_key(ctx: Context, *parts) -> tuple:
-    """What a page's derived values depend on: the reference data, the database's data version and ``parts``
-    (the filters, say). Read once per run and passed to :func:`memo`."""
-    return (ctx.reference.version, ctx.store.data_version(), *parts)
+    """What a page's derived values depend on: the reference data, the database (which one, and its data version)
+    and ``parts`` (the filters, say). Read once per run and passed to :func:`memo`."""
+    return (ctx.reference.version, ctx.config.database_url, ctx.store.data_version(), *parts)
 
 
 def memo(key: tuple, build: Callable[[], Any]) -> Any:
