@@ -12,7 +12,7 @@ summary = ui.place_summary(ctx, chosen.round)
 shown = analysis.apply_filters(summary, chosen)
 level = explorer.level_of(chosen)
 measures = {m.key: m for m in measures_for(ctx.framework)}
-options = explorer.search_index(ref)
+options = ui.memo(("search index", ref.version), lambda: explorer.search_index(ref))     # once per reference data
 
 
 def go(target: explorer.Target) -> None:
