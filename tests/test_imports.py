@@ -407,7 +407,8 @@ def test_random_and_mutated_files_give_only_clear_errors(store, framework, geogr
 
 # --------------------------------------------------------------------------- the Admin page
 
-def test_admin_previews_then_imports_and_every_page_follows(tmp_path, monkeypatch, reference):
+def admin_page(tmp_path, monkeypatch):
+    """The Admin page, signed in as an administrator, on its own database; and that database's store."""
     config = write_config(tmp_path)
     monkeypatch.setenv("ICSDASH_CONFIG", str(config))
     monkeypatch.delenv("DATABASE_URL", raising=False)
@@ -415,6 +416,11 @@ def test_admin_previews_then_imports_and_every_page_follows(tmp_path, monkeypatc
     store = Store.open(load_config(config).database_url)
     at.sidebar.text_input(key="access_code").input(store.create_access_code("test", "admin", None, "Admin")).run()
     at.switch_page("pages/admin.py").run()
+    return at, store
+
+
+def test_admin_previews_then_imports_and_every_page_follows(tmp_path, monkeypatch, reference):
+    at, store = admin_page(tmp_path, monkeypatch)
     at.selectbox(key="import_kind").select("gp_practices").run()
     at.file_uploader(key="import_file_gp_practices_0").set_value(
         ("gp-reg-pat-prac-map.csv", MAP_2024, "text/csv")).run()
@@ -439,13 +445,7 @@ def test_admin_previews_then_imports_and_every_page_follows(tmp_path, monkeypatc
 
 
 def test_admin_backs_up_and_restores(tmp_path, monkeypatch):
-    config = write_config(tmp_path)
-    monkeypatch.setenv("ICSDASH_CONFIG", str(config))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    at = settled(AppTest.from_file(str(ROOT / "app.py"), default_timeout=60))
-    store = Store.open(load_config(config).database_url)
-    at.sidebar.text_input(key="access_code").input(store.create_access_code("test", "admin", None, "Admin")).run()
-    at.switch_page("pages/admin.py").run()
+    at, store = admin_page(tmp_path, monkeypatch)
     at.button(key="backup_make").click().run()
     saved = at.session_state["backup_file"][0]
     assessments = len(store.latest_scores())

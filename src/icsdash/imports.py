@@ -38,7 +38,7 @@ from .assessments import CONSENSUS_GROUP, KINDS as ASSESSMENT_KINDS, MAX_PARTICI
     AssessmentRecord, check_entries, gaps
 from .errors import DataError, IcsdashError
 from .framework import Framework
-from .reference import (ICB_ODS, IMPORTABLE, PCN, PLACE, SCHEMAS, Column, Overlay, Reference, code, decimal, integer,
+from .reference import (ICB_ODS, IMPORTABLE, PCN, PLACE, SCHEMAS, Column, Overlay, Reference, code, decimal,
                         load_reference, read_table, read_text_table, text, with_overlay)
 
 HEADER_SEARCH_ROWS = 20           # extra title rows above the header that a spreadsheet may have
@@ -520,6 +520,16 @@ def _result_must_load(target: Target, rows: Overlay, name: str) -> None:
                         source=name) from None
 
 
+def _read_template(kind: str, columns: list[TemplateColumn], data: bytes, name: str, target: Target,
+                   header: list[str]) -> tuple[dict[str, TemplateColumn], Sheet, Preview]:
+    """A template file read and its columns checked: the columns by name, the sheet, an empty preview.
+    ``header`` names the columns that identify the header row."""
+    by_name = {c.name: c for c in columns}
+    sheet = read_sheet(data, name, header)
+    check_columns(sheet, by_name, [c.name for c in columns if c.required])
+    return by_name, sheet, _preview(kind, sheet, target, name)
+
+
 def _preview(kind: str, sheet: Sheet, target: Target, name: str) -> Preview:
     preview = Preview(kind=kind, file_name=name, encoding=sheet.encoding, based_on=target.imported)
     if sheet.skipped:
@@ -533,10 +543,7 @@ def _preview(kind: str, sheet: Sheet, target: Target, name: str) -> Preview:
 
 def prepare_places(data: bytes, name: str, target: Target) -> Preview:
     columns = place_template_columns()
-    by_name = {c.name: c for c in columns}
-    sheet = read_sheet(data, name, ["place_code"])
-    check_columns(sheet, by_name, ["place_code"])
-    preview = _preview("places", sheet, target, name)
+    by_name, sheet, preview = _read_template("places", columns, data, name, target, ["place_code"])
     places = target.text_rows("places.csv").set_index("place_code", drop=False)
     governance = target.text_rows("place_governance.csv").set_index("place_code", drop=False)
     seen: dict[str, int] = {}
@@ -641,10 +648,7 @@ def _same_opt(check, now: str, new: str) -> bool:
 
 def prepare_pcns(data: bytes, name: str, target: Target) -> Preview:
     columns = pcn_template_columns()
-    by_name = {c.name: c for c in columns}
-    sheet = read_sheet(data, name, ["pcn_code"])
-    check_columns(sheet, by_name, ["pcn_code"])
-    preview = _preview("pcns", sheet, target, name)
+    by_name, sheet, preview = _read_template("pcns", columns, data, name, target, ["pcn_code"])
     current = target.text_rows("pcns.csv").set_index("pcn_code", drop=False)
     places = set(target.reference.places["place_code"])
     seen: dict[str, int] = {}
@@ -982,10 +986,7 @@ def prepare_assessments(data: bytes, name: str, target: Target, actor: str = "im
     from .store import record_key
     framework = target.framework
     columns = assessment_template_columns(framework)
-    by_name = {c.name: c for c in columns}
-    sheet = read_sheet(data, name, ["place_code", "round"])
-    check_columns(sheet, by_name, [c.name for c in columns if c.required])
-    preview = _preview("assessments", sheet, target, name)
+    by_name, sheet, preview = _read_template("assessments", columns, data, name, target, ["place_code", "round"])
     places = set(target.reference.places["place_code"])
     existing = target.assessment_keys()
     seen: dict[str, int] = {}
