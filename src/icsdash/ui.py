@@ -689,11 +689,13 @@ def presenter_bar(ctx: Context, page: Any, pages: dict[str, Any]) -> None:
             st.button("Exit", icon=":material/close:", on_click=_stop_presenting, key="present_exit",
                       help="Leave presenter mode: the sidebar and normal type come back.")
     if views:
-        with st.container(key="present_clicker"):          # hidden: a presentation clicker's keys
+        # Hidden: a presentation clicker's keys. A fresh key per step: the same button pressed again right
+        # after its own page switch was sometimes not seen as a new press (CI lost a Page Up that way).
+        with st.container(key="present_clicker"):
             st.button("Previous view", on_click=_move, args=(-1, len(views)), shortcut="PageUp",
-                      key="present_page_up")
+                      key=f"present_page_up_{step}")
             st.button("Next view", on_click=_move, args=(1, len(views)), shortcut="PageDown",
-                      key="present_page_down")
+                      key=f"present_page_down_{step}")
 
 
 def scaled(pixels: int) -> int:
