@@ -1,6 +1,7 @@
 """Self-assessment: a place director scores their place on every dimension; drafts save as they type."""
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from icsdash import forms, ui
 from icsdash.errors import IcsdashError
@@ -31,14 +32,19 @@ if link and st.session_state.get(forms.CURRENT) is None:
         ui.show_error(error)
         del st.query_params["assessment"]
         st.stop()
+    except SQLAlchemyError:
+        forms.database_down("opening the assessment this link names")
+        forms.wait_for_database(ctx)
+        st.stop()
 
 current = st.session_state.get(forms.CURRENT)
 if current is None:
     forms.start_panel(ctx, who, place)
     st.stop()
 
+forms.flush(ctx, who, current, patient=True)   # anything a database outage kept unsaved, before the form is drawn
 try:
-    a = ctx.store.get(who, current)
+    a = forms.load(ctx, who, current)   # while the database is down: the copy kept in this tab
 except IcsdashError as error:
     ui.show_error(error)
     st.session_state.pop(forms.CURRENT, None)

@@ -14,9 +14,20 @@ st.caption("Every stakeholder's latest submitted scores for a place and round, s
            "(names hidden), with the spread, median and agreement; the facilitator records the agreed score and "
            "reasoning for each dimension. The consensus then stands as the place's score on every page.")
 
+
+def database_down(doing: str) -> None:
+    forms.database_down(doing)
+    forms.wait_for_database(ctx)          # redraws the page by itself once the database answers
+    st.stop()
+
+
+try:
+    summary = ui.place_summary(ctx)
+except SQLAlchemyError:
+    database_down("reading the places")
 pick_place, pick_round = st.columns([2, 1])
 with pick_place:
-    code = ui.place_choice(ctx, "workshop_place", analysis.apply_filters(ui.place_summary(ctx), ui.filters()), who)
+    code = ui.place_choice(ctx, "workshop_place", analysis.apply_filters(summary, ui.filters()), who)
 with pick_round:
     round_label = forms.round_choice(ctx.store.round_labels(), "workshop_round", ui.filters().round)
 if code is None or round_label is None:
@@ -31,8 +42,7 @@ try:
     readable = view.consensus is not None and auth.can_read_place(who, code)
     agreed = ctx.store.get(who, view.consensus.assessment_id) if readable else None
 except SQLAlchemyError:
-    forms.database_down("reading this place's assessments")
-    st.stop()
+    database_down("reading this place's assessments")
 
 st.header(f"{place} · round {shown_round}", anchor=False)
 with st.expander("Join from your own device", icon=":material/qr_code_2:", expanded=not view.inputs):

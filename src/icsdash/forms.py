@@ -3,12 +3,16 @@ database at once.
 
 Widget values are seeded from the database whenever a widget is (re)created,
 so leaving the page, reloading the browser or reconnecting loses nothing
-that was saved; a failed save keeps the entry in the tab and says so.
+that was saved. An entry the database did not take (it was down) is kept in
+the session as *unsaved*, per assessment, until one store call has written
+every unsaved entry: at the next change, the next rerun, or when the save
+status panel (a fragment) retries by itself every few seconds.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime
 
 import pandas as pd
@@ -20,27 +24,42 @@ from .assessments import CONSENSUS_GROUP, MAX_PARTICIPANT, STAKEHOLDER_GROUPS
 from .auth import Principal
 from .errors import IcsdashError
 from .framework import Dimension, Framework
-from .store import Assessment, Incomplete
+from .store import Assessment, Incomplete, InvalidEntry
 from .ui import Context, escape_markdown, link_echo, people, person, place_name, show_error
 from .workshop import Workshop
 
 LOG = logging.getLogger("icsdash")
 NA = "Not assessed"
 CURRENT = "assessment_id"                      # the open assessment (its id), kept across pages
+RETRY_SECONDS = 3                              # how often unsaved entries are retried while the database is down
+DATABASE_DOWN = ("saving failed because the database did not answer. Your entries are kept in this tab and are "
+                 f"saved as soon as it answers again (tried every {RETRY_SECONDS} seconds, no need to type them "
+                 "again); do not close the tab until 'Saved at' shows.")
 
 
-def _key(a: Assessment, what: str, dim: str = "") -> str:
-    return f"assessment_{a.id}_{what}_{dim}"
+def _key(a: Assessment | int, what: str, dim: str = "") -> str:
+    return f"assessment_{a if isinstance(a, int) else a.id}_{what}_{dim}"
+
+
+def unsaved(a: Assessment | int) -> dict[str, dict]:
+    """The entries of a draft the database has not taken yet: {'scores': {dim: score}, 'texts': {dim: text}}
+    (empty when everything is saved). Kept in the session, apart from the widgets, whose values Streamlit
+    forgets when a run does not draw them (as when a page stops during an outage)."""
+    return st.session_state.get(_key(a, "unsaved")) or {}
 
 
 def seed(a: Assessment, framework: Framework) -> None:
-    """Put the stored values into the widgets' state, unless the widgets already hold newer ones."""
+    """Put the stored values, with any unsaved entries over them, into the widgets' state, unless the widgets
+    already hold newer ones."""
+    kept = unsaved(a)
+    marks = {**a.scores, **kept.get("scores", {})}
+    texts = {**a.justifications, **kept.get("texts", {})}
     for dim in framework.dimension_ids:
-        if dim in a.scores:
-            st.session_state.setdefault(_key(a, "score", dim), NA if a.scores[dim] is None else a.scores[dim])
+        if dim in marks:
+            st.session_state.setdefault(_key(a, "score", dim), NA if marks[dim] is None else marks[dim])
         else:
             st.session_state.setdefault(_key(a, "score", dim), None)
-        st.session_state.setdefault(_key(a, "text", dim), a.justifications.get(dim, ""))
+        st.session_state.setdefault(_key(a, "text", dim), texts.get(dim, ""))
 
 
 def entries(a: Assessment, framework: Framework) -> tuple[dict, dict]:
@@ -55,20 +74,137 @@ def entries(a: Assessment, framework: Framework) -> tuple[dict, dict]:
 
 
 def _save(ctx: Context, who: Principal, a: Assessment, dim: str, what: str) -> None:
+    """A widget changed (a callback): add its value to the draft's unsaved entries, then write them all."""
     value = st.session_state.get(_key(a, what, dim))
-    scores = {dim: None if value == NA else int(value)} if what == "score" and value is not None else {}
-    texts = {dim: value or ""} if what == "text" else {}
+    kept = st.session_state.setdefault(_key(a, "unsaved"), {"scores": {}, "texts": {}})
+    if what == "score" and value is not None:
+        kept["scores"][dim] = None if value == NA else int(value)
+    elif what == "text":
+        kept["texts"][dim] = value or ""
+    if not flush(ctx, who, a.id):           # seen wherever the user has scrolled to; the status panel says more
+        st.toast("**Not saved:** the database did not answer. Your entries are kept in this tab.",
+                 icon=":material/cloud_off:")
+
+
+def flush(ctx: Context, who: Principal, aid: int, patient: bool = False) -> bool:
+    """Write every unsaved entry of draft ``aid`` in one store call. Returns False when the database did not
+    answer (the entries stay unsaved, to be tried again); True when nothing is left unsaved. ``patient``: not
+    again if the last try failed less than a second ago (in this very run, say).
+
+    Entries the store refuses (too long, a NUL character) are dropped from the unsaved ones, with a message
+    naming their dimension, so that they cannot hold back the others."""
+    state = st.session_state
+    if patient and unsaved(aid) and time.monotonic() - state.get(_key(aid, "tried"), 0) < 1:
+        return False
+    state[_key(aid, "tried")] = time.monotonic()
+    refused: set[str] = set()
+    while True:
+        kept = unsaved(aid)
+        if not kept.get("scores") and not kept.get("texts"):
+            state.pop(_key(aid, "unsaved"), None)
+            return True
+        try:
+            ctx.store.save_draft(who, aid, ctx.framework, kept["scores"], kept["texts"], ctx.config.max_justification)
+        except InvalidEntry as error:
+            state[_key(aid, "save_error")] = _named(ctx.framework, error)
+            bad = set(error.problems) & (set(kept["scores"]) | set(kept["texts"]))
+            if not bad:                     # not about an entry (the version was submitted): nothing can be saved
+                state.pop(_key(aid, "unsaved"), None)
+                return True
+            refused |= bad                  # drop them and write the rest
+            for part in ("scores", "texts"):
+                kept[part] = {d: v for d, v in kept[part].items() if d not in bad}
+            continue
+        except IcsdashError as error:       # e.g. no longer allowed to write: keeping the entries cannot help
+            state[_key(aid, "save_error")] = error.message
+            state.pop(_key(aid, "unsaved"), None)
+            return True
+        except (SQLAlchemyError, OSError) as exc:
+            LOG.warning("Saving draft %s failed; its entries are kept in the session: %s", aid, exc)
+            state[_key(aid, "offline")] = True
+            return False
+        state.pop(_key(aid, "unsaved"), None)
+        state.pop(_key(aid, "offline"), None)
+        state[_key(aid, "saved")] = datetime.now().strftime("%H:%M:%S")
+        if not refused:
+            state.pop(_key(aid, "save_error"), None)
+        return True
+
+
+def _named(framework: Framework, error: InvalidEntry) -> str:
+    """An InvalidEntry's problems, each after the name of its dimension (or field)."""
+    names = {d.id: d.name for d in framework.dimensions}
+    return "; ".join(f"{names.get(field, field)}: {problem}" for field, problem in error.problems.items())
+
+
+def save_status(ctx: Context, who: Principal, a: Assessment) -> None:
+    """Whether everything entered is saved. While something is unsaved (or the page was drawn from the copy
+    kept in the tab) this is a fragment that tries again every RETRY_SECONDS, with no user action, and shows
+    'Saved at' once the database has taken it all; otherwise it has no timer and costs nothing."""
+    waiting = bool(unsaved(a)) or bool(st.session_state.get(_key(a, "offline")))
+    st.fragment(_save_status, run_every=RETRY_SECONDS if waiting else None)(ctx, who, a.id)
+
+
+def _save_status(ctx: Context, who: Principal, aid: int) -> None:
+    state = st.session_state
+    if unsaved(aid):
+        if flush(ctx, who, aid, patient=True) and not unsaved(aid):
+            st.toast(f"Saved at {state.get(_key(aid, 'saved'))}: the database answers again.",
+                     icon=":material/cloud_done:")
+    elif state.get(_key(aid, "offline")) and time.monotonic() - state.get(_key(aid, "tried"), 0) > 1:
+        try:
+            state[_key(aid, "tried")] = time.monotonic()
+            ctx.store.data_version()                                         # a cheap question: is it back?
+            state.pop(_key(aid, "offline"), None)
+        except (SQLAlchemyError, OSError):
+            pass
+    if unsaved(aid):
+        n = len(set(unsaved(aid)["scores"]) | set(unsaved(aid)["texts"]))
+        st.error(f"**Not saved ({n} dimension(s)):** {DATABASE_DOWN}", icon=":material/cloud_off:")
+    elif state.get(_key(aid, "offline")):
+        st.warning("**The database is not answering.** This page shows the copy kept in this tab; what you enter "
+                   f"is kept here and saved as soon as the database answers (tried every {RETRY_SECONDS} seconds).",
+                   icon=":material/cloud_off:")
+    else:
+        saved = state.get(_key(aid, "saved"))
+        st.caption(f":material/cloud_done: Saved {'at ' + saved if saved else 'automatically'}: every change "
+                   "is stored at once, so you can leave and come back.")
+
+
+def load(ctx: Context, who: Principal, aid: int) -> Assessment:
+    """Assessment ``aid`` as stored, its copy kept in the tab. While the database does not answer: that copy,
+    marked offline (the save status says so and retries); with no copy, a clear message, and the page waits
+    for the database and stops. Raises IcsdashError when it may not be read."""
+    state = st.session_state
     try:
-        ctx.store.save_draft(who, a.id, ctx.framework, scores, texts, ctx.config.max_justification)
-        st.session_state[_key(a, "saved")] = datetime.now().strftime("%H:%M:%S")
-        st.session_state.pop(_key(a, "save_error"), None)
-    except IcsdashError as error:
-        st.session_state[_key(a, "save_error")] = error.message
+        a = ctx.store.get(who, aid)
     except (SQLAlchemyError, OSError):
-        LOG.exception("Saving a draft failed")
-        st.session_state[_key(a, "save_error")] = (
-            "saving failed because the database did not answer. Your entries are still in this tab and will be "
-            "saved with your next change; do not close the tab until 'Saved' shows again.")
+        if _key(aid, "copy") not in state:
+            database_down("opening your assessment")
+            wait_for_database(ctx)
+            st.stop()
+        LOG.warning("Assessment %s drawn from the copy kept in the session: the database did not answer", aid)
+        state[_key(aid, "offline")] = True
+        return state[_key(aid, "copy")]
+    state[_key(aid, "copy")] = a
+    return a
+
+
+def wait_for_database(ctx: Context) -> None:
+    """Under a 'database did not answer' message: ask again every RETRY_SECONDS and redraw the page once it
+    answers (a fragment), so nobody has to reload."""
+    drawn = time.monotonic()
+
+    def ask() -> None:
+        if time.monotonic() - drawn > 1:          # a timed rerun, not the page's own run (which just failed)
+            try:
+                ctx.store.data_version()
+            except (SQLAlchemyError, OSError):
+                pass
+            else:
+                st.rerun(scope="app")
+        st.caption(f":material/hourglass_top: Trying again every {RETRY_SECONDS} seconds.")
+    st.fragment(ask, run_every=RETRY_SECONDS)()
 
 
 def dimension_card(ctx: Context, who: Principal, a: Assessment, number: int, dim: Dimension, editable: bool,
@@ -95,16 +231,29 @@ def dimension_card(ctx: Context, who: Principal, a: Assessment, number: int, dim
             st.error(f"**{dim.name}:** {gap}", icon=":material/priority_high:")
 
 
+NOT_SUBMITTED = ("submitting failed because the database did not answer. Nothing was submitted and your entries are "
+                 "kept in this tab; submit again once 'Saved at' shows.")
+
+
 def _submit(ctx: Context, who: Principal, a: Assessment) -> None:
+    """Write what is unsaved, then submit: what is submitted is what the form shows."""
+    state = st.session_state
+    state.pop(_key(a, "submit_error"), None)
     try:
+        if not flush(ctx, who, a.id):
+            state[_key(a, "submit_error")] = NOT_SUBMITTED
+            return
         done = ctx.store.submit(who, a.id, ctx.framework)
-        st.session_state[_key(a, "gaps")] = {}
-        st.session_state["assessment_notice"] = f"Version {done.version} submitted. It can no longer change; " \
-                                                "choose Edit to make a new version."
+        state[_key(a, "gaps")] = {}
+        state["assessment_notice"] = f"Version {done.version} submitted. It can no longer change; " \
+                                     "choose Edit to make a new version."
     except Incomplete as error:
-        st.session_state[_key(a, "gaps")] = error.gaps
+        state[_key(a, "gaps")] = error.gaps
     except IcsdashError as error:
-        st.session_state[_key(a, "save_error")] = error.message
+        state[_key(a, "save_error")] = error.message
+    except (SQLAlchemyError, OSError):
+        LOG.exception("Submitting assessment %s failed", a.id)
+        state[_key(a, "submit_error")] = NOT_SUBMITTED
 
 
 def _edit(ctx: Context, who: Principal, a: Assessment) -> None:
@@ -112,6 +261,10 @@ def _edit(ctx: Context, who: Principal, a: Assessment) -> None:
         st.session_state[CURRENT] = ctx.store.edit(who, a.id).id
     except IcsdashError as error:
         st.session_state[_key(a, "save_error")] = error.message
+    except (SQLAlchemyError, OSError):
+        LOG.exception("Starting a new version of assessment %s failed", a.id)
+        st.session_state[_key(a, "save_error")] = ("the database did not answer, so no new version was started; "
+                                                   "try again in a minute")
 
 
 def summary_panel(ctx: Context, who: Principal, a: Assessment) -> dict[str, str]:
@@ -124,9 +277,7 @@ def summary_panel(ctx: Context, who: Principal, a: Assessment) -> dict[str, str]
         answered = len(scores)
         st.progress(answered / len(fw.dimensions), text=f"{answered} of {len(fw.dimensions)} dimensions answered")
         if a.status == "draft":
-            saved = st.session_state.get(_key(a, "saved"))
-            st.caption(f":material/cloud_done: Saved {'at ' + saved if saved else 'automatically'}: every change "
-                       "is stored at once, so you can leave and come back.")
+            save_status(ctx, who, a)
             st.button("Submit assessment", type="primary", on_click=_submit, args=(ctx, who, a),
                       icon=":material/send:", key="submit_assessment")
         else:
@@ -134,8 +285,7 @@ def summary_panel(ctx: Context, who: Principal, a: Assessment) -> dict[str, str]
                        "Submitted versions never change.", icon=":material/lock:")
             st.button(f"Edit (creates version {a.version + 1})", on_click=_edit, args=(ctx, who, a),
                       icon=":material/edit:", key="edit_assessment")
-        if st.session_state.get(_key(a, "save_error")):
-            st.error(f"**Not saved:** {st.session_state[_key(a, 'save_error')]}", icon=":material/error:")
+        _save_messages(a)
         if notice := st.session_state.pop("assessment_notice", None):
             st.success(notice, icon=":material/task_alt:")
         _show_gaps(fw, gaps)
@@ -145,6 +295,14 @@ def summary_panel(ctx: Context, who: Principal, a: Assessment) -> dict[str, str]
                               "score": [scores.get(d) for d in fw.dimension_ids]})
         ui.chart(charts.radar(frame, fw.scale_max, size=330), width=440, name="Scores so far")
     return gaps
+
+
+def _save_messages(a: Assessment) -> None:
+    """Entries the store refused, and a submission the database did not take (each says what to do)."""
+    if st.session_state.get(_key(a, "save_error")):
+        st.error(f"**Not saved:** {st.session_state[_key(a, 'save_error')]}", icon=":material/error:")
+    if st.session_state.get(_key(a, "submit_error")):
+        st.error(f"**Not submitted:** {st.session_state[_key(a, 'submit_error')]}", icon=":material/error:")
 
 
 def _show_gaps(fw: Framework, gaps: dict[str, str]) -> None:
@@ -163,6 +321,10 @@ def _start(ctx: Context, who: Principal, place: str) -> None:
         state.pop("start_error", None)
     except IcsdashError as error:
         state["start_error"] = error
+    except (SQLAlchemyError, OSError):
+        LOG.exception("Opening an assessment failed")
+        state["start_error"] = IcsdashError("the database did not answer, so nothing was opened; try again in a "
+                                            "minute", source="database")
 
 
 def _open(choice_key: str) -> None:
@@ -194,7 +356,11 @@ def start_panel(ctx: Context, who: Principal, place: str) -> None:
                               args=(ctx, who, place))
     if "start_error" in st.session_state:
         show_error(st.session_state.pop("start_error"))
-    existing = store.place_assessments(who, place)
+    try:
+        existing = store.place_assessments(who, place)
+    except (SQLAlchemyError, OSError):
+        database_down("listing this place's assessments")
+        return
     existing = existing[~existing["is_demo"]]
     if not existing.empty:
         st.markdown(f"**This place's assessments** ({len(existing)})")
@@ -212,7 +378,11 @@ def header(ctx: Context, a: Assessment) -> None:
 
 
 def history_table(ctx: Context, who: Principal, a: Assessment) -> None:
-    history = people(ctx, ctx.store.history(who, a.assessment_key), "participant", "author")
+    try:
+        history = people(ctx, ctx.store.history(who, a.assessment_key), "participant", "author")
+    except (SQLAlchemyError, OSError):
+        database_down("reading this assessment's history")
+        return
     ui.table(history.rename(columns={"version": "Version", "status": "Status", "participant": "Participant",
                                      "author": "Saved by", "created_at": "Started", "submitted_at": "Submitted"})
              .drop(columns=["id"]), hide_index=True, width="stretch", name="Assessment history")
@@ -271,6 +441,8 @@ def _start_consensus(ctx: Context, who: Principal, place: str, round_label: str)
 
 
 def _submit_consensus(ctx: Context, who: Principal, a: Assessment) -> None:
+    if not flush(ctx, who, a.id):
+        raise IcsdashError(NOT_SUBMITTED, source="database")
     try:
         done = ctx.store.submit(who, a.id, ctx.framework)
     except Incomplete as error:
@@ -311,14 +483,12 @@ def consensus_draft(ctx: Context, who: Principal, a: Assessment, hints: dict[str
     seed(a, fw)
     answered = len(entries(a, fw)[0])
     gaps = st.session_state.get(_key(a, "gaps"), {})
-    saved = st.session_state.get(_key(a, "saved"))
-    st.progress(answered / len(fw.dimensions), text=f"{answered} of {len(fw.dimensions)} dimensions agreed")
-    st.caption(f":material/cloud_done: Draft version {a.version}, saved {'at ' + saved if saved else 'automatically'}"
-               ": every change is stored at once.")
+    st.progress(answered / len(fw.dimensions), text=f"{answered} of {len(fw.dimensions)} dimensions agreed "
+                                                    f"(draft version {a.version})")
+    save_status(ctx, who, a)
     for number, dim in enumerate(fw.dimensions, start=1):
         dimension_card(ctx, who, a, number, dim, editable=True, gap=gaps.get(dim.id), hint=hints.get(dim.id, ""))
-    if st.session_state.get(_key(a, "save_error")):
-        st.error(f"**Not saved:** {st.session_state[_key(a, 'save_error')]}", icon=":material/error:")
+    _save_messages(a)
     _show_gaps(fw, gaps)
     st.button("Submit consensus", type="primary", key="submit_consensus", icon=":material/send:",
               on_click=_guarded, args=(_submit_consensus, ctx, who, a))

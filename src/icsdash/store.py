@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterable
@@ -18,7 +18,7 @@ import pandas as pd
 from sqlalchemy import (Boolean, CheckConstraint, Column, DateTime, ForeignKey, Integer, LargeBinary, MetaData, String,
                         Table, Text, UniqueConstraint, and_, create_engine, delete, event, func, insert, select, update)
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 
 from . import auth
 from .assessments import (CONSENSUS_GROUP, DEMO_ROUNDS, MAX_PARTICIPANT, STAKEHOLDER_GROUPS, AssessmentRecord,
@@ -168,6 +168,13 @@ reference_rows = Table(
 IMPORTED = "reference_import"          # meta key: the audit id of the newest import of reference rows
 
 
+NUL = "\x00"
+# Text with a NUL character is refused, naming the field, on SQLite as on PostgreSQL (which cannot store it in text);
+# every other character, control characters included, is stored as typed.
+NUL_REFUSED = "contains a NUL character (U+0000), which cannot be stored; remove it and try again"
+CONNECT_TIMEOUT = 5          # seconds to wait for a PostgreSQL server before saying it did not answer
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -205,8 +212,9 @@ def make_engine(url: str) -> Engine:
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     if url.startswith("sqlite:///") and ":memory:" not in url:
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    options = {"connect_args": {"connect_timeout": CONNECT_TIMEOUT}} if url.startswith("postgresql") else {}
     try:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, **options)
     except (ImportError, SQLAlchemyError) as exc:
         raise IcsdashError(f"cannot use this database URL: {exc}", source="database.url") from None
     if engine.dialect.name == "sqlite":
@@ -229,6 +237,7 @@ class Store:
     """Repository functions over one database. Holds no Streamlit state."""
 
     engine: Engine
+    _rounds_seen: list[str] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def open(cls, url: str) -> "Store":
@@ -459,7 +468,9 @@ class Store:
             raise InvalidEntry({"place_code": f"{place_code!r} is not a known place code"}, source="access code")
         label = (label or "").strip()
         if len(label) > 200:
-            raise InvalidEntry({"label": f"must be at most 200 characters; got {len(label)}"}, source="access code")
+            raise InvalidEntry({"label": f"must be at most 200 characters; got {len(label):,}"}, source="access code")
+        if NUL in label:
+            raise InvalidEntry({"label": NUL_REFUSED}, source="access code")
         code, lookup = auth.new_code()
         salt, digest = auth.hash_secret(auth.parse_code(code)[1])
         with self.engine.begin() as conn:
@@ -534,6 +545,8 @@ class Store:
         label = (label or "").strip()
         if not 1 <= len(label) <= 40:
             raise InvalidEntry({"label": "a round needs a name of 1 to 40 characters, e.g. '2026/27'"}, source="round")
+        if NUL in label:
+            raise InvalidEntry({"label": NUL_REFUSED}, source="round")
         with self.engine.begin() as conn:
             if conn.execute(select(rounds.c.id).where(rounds.c.label == label)).first():
                 raise InvalidEntry({"label": f"a round called {label!r} already exists"}, source="round")
@@ -542,9 +555,16 @@ class Store:
         return round_id
 
     def round_labels(self) -> list[str]:
-        """Round names, oldest first."""
-        with self.engine.connect() as conn:
-            return list(conn.execute(select(rounds.c.label).order_by(rounds.c.position)).scalars())
+        """Round names, oldest first. While the database does not answer, the names last read (rounds are only
+        ever added), so that the sidebar and round pickers still draw and a page can say what is wrong;
+        raises if none were read yet."""
+        try:
+            with self.engine.connect() as conn:
+                self._rounds_seen = list(conn.execute(select(rounds.c.label).order_by(rounds.c.position)).scalars())
+        except (OperationalError, InterfaceError):
+            if self._rounds_seen is None:
+                raise
+        return list(self._rounds_seen)
 
     # ------------------------------------------------------------------ the assessment lifecycle
 
@@ -558,8 +578,8 @@ class Store:
             problems["participant"] = "enter your name or role, as it should appear in the history"
         elif len(participant) > MAX_PARTICIPANT:
             problems["participant"] = f"must be at most {MAX_PARTICIPANT} characters; got {len(participant)}"
-        elif "\x00" in participant:
-            problems["participant"] = "contains a NUL character, which cannot be stored"
+        elif NUL in participant:
+            problems["participant"] = NUL_REFUSED
         if kind not in ("individual", "consensus"):
             problems["kind"] = f"must be 'individual' or 'consensus'; got {kind!r}"
         group = CONSENSUS_GROUP if kind == "consensus" else stakeholder_group

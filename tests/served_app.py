@@ -1,0 +1,97 @@
+"""The app served for real, for the outage and hostile-input tests: ``streamlit run app.py`` on a free localhost
+port, Debian's Chromium driven by Playwright, and what those tests check on every page (no exception element,
+no traceback, nothing injected ran)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from conftest import ROOT, free_port, write_config
+
+CHROMIUM = os.environ.get("ICSDASH_CHROMIUM", "/usr/bin/chromium")
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--no-first-run", "--disable-sync"]
+IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
+
+
+@contextmanager
+def app_server(folder: Path, database_url: str, overrides: dict | None = None) -> Iterator[str]:
+    """``streamlit run app.py`` on ``database_url`` (config in ``folder``, with ``overrides``); its base URL.
+    Stopped on leaving, even when the test fails."""
+    port = free_port()
+    env = {**os.environ, "ICSDASH_CONFIG": str(write_config(folder, overrides, database_url))}
+    env.pop("DATABASE_URL", None)
+    log = open(folder / "streamlit.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                             "--server.address", "127.0.0.1", "--server.headless", "true"],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        base, deadline = f"http://127.0.0.1:{port}", time.time() + 45
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("streamlit did not start: " + (folder / "streamlit.log").read_text()[-2000:])
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+        log.close()
+
+
+def launch_chromium():
+    """A context manager yielding a headless Chromium; skips (saying why) when Playwright or Chromium is missing."""
+    api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install -y chromium); the browser tests run in CI")
+
+    @contextmanager
+    def running():
+        with api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+            try:
+                yield browser
+            finally:
+                browser.close()
+    return running()
+
+
+def idle(pg) -> None:
+    """Until the script run has finished."""
+    pg.wait_for_selector(IDLE, timeout=30_000)
+
+
+def sign_in(pg, code: str) -> None:
+    """Paste an access code into the sidebar's sign-in box."""
+    idle(pg)
+    field = pg.locator('input[aria-label="Access code"]')
+    if not field.is_visible():
+        pg.locator("[data-testid=stSidebar] summary").filter(has_text="Sign in").click()
+    field.fill(code)
+    field.press("Enter")
+    pg.get_by_text("Signed in as").wait_for(timeout=20_000)
+
+
+def no_failure_shown(pg) -> None:
+    """No exception element, no traceback, and nothing a payload injected has run."""
+    assert pg.locator("[data-testid=stException]").count() == 0
+    body = pg.locator("body").inner_text()
+    assert "Traceback" not in body and "This app has encountered an error" not in body
+    assert pg.evaluate("() => window.__pwned") is None
