@@ -59,7 +59,7 @@ if not scored:
     st.info("There is nothing to compare yet: choose places or ICSs with submitted scores.", icon=":material/compare:")
     st.stop()
 
-radar_col, table_col = st.columns([1, 1] if ui.presenting() else [2, 3], gap="large")
+radar_col, table_col = ui.stage().columns([1, 1] if ui.presenting() else [2, 3], gap="large")
 with radar_col:
     ui.chart(charts.radar(frame, fw.scale_max, size=380), width=480, name="Radar of the selection")
 with table_col:

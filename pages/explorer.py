@@ -74,7 +74,7 @@ view = maps.view_of([ctx.geography.shapes["places"][zoom_to]], margin=2.2) if zo
 deck = maps.explorer_deck(urls, measure, level, view, chosen, show_pcns, ctx.config.map_basemap)
 if place:
     deck.layers.append(maps.outline_layer(ctx.geography.shapes["places"][place]))
-map_col, side = st.columns([3, 1.3], gap="medium")
+map_col, side = ui.stage().columns([3, 1.3], gap="medium")        # first on a projector
 legend = maps.focus_legend(legends[key], shown, measure)
 with map_col:
     ui.deck(deck, height=640, on_select=on_click, selection_mode="single-object",

@@ -12,18 +12,17 @@ fw, cfg = ctx.framework, ctx.config
 chosen = ui.filters()
 summary = ui.place_summary(ctx, chosen.round)
 places = analysis.apply_filters(summary, chosen)
-key = ui.version_key(ctx, chosen)                # everything below is derived once per data version and filters
+key = ui.version_key(ctx, "governance", chosen)                # everything below is derived once per data version and filters
 latest = ui.memo(key + ("latest",), lambda: comparisons.latest_per_place(ui.scores(ctx)[1]))
 palette = CATEGORICAL[cfg.categorical_palette]
 colours = {m.label: palette[i % len(palette)] for i, m in enumerate(MODELS)}
 st.title(f"Governance models · {chosen.describe()}")
 ui.illustrative_notice(ctx)
 
-mix_tab, maturity_tab, criteria_tab, money_tab, cards_tab = st.tabs(
-    ["Who chose which model", "Maturity by model", "Criteria and leaders", "Money", "The models explained"])
-with mix_tab:
+
+def who_chose() -> None:
     national = ui.memo(key + ("mix",), lambda: comparisons.model_mix(places))
-    left, right = st.columns([2, 3], gap="large")
+    left, right = st.columns([1, 1] if ui.presenting() else [2, 3], gap="large")
     with left:
         ui.chart(ui.memo(key + ("mix chart",), lambda: ui.spec(charts.category_bars(
             national[national["places"] > 0], "governance_model", "label", "places", "Places by governance model",
@@ -52,7 +51,8 @@ with mix_tab:
         ui.table(mix.pivot_table(index="group", columns="label", values="places", aggfunc="sum"), width="stretch",
                  name="Models by area")
 
-with maturity_tab:
+
+def maturity() -> None:
     table = ui.memo(key + ("maturity",), lambda: comparisons.maturity_by_model(places, latest, fw, cfg.min_group_size))
     table = table[table["n"] > 0]
     shown = table.assign(cell=table.apply(lambda r: f"{r['median']:.1f}" + (" *" if r["too_small"] else ""), axis=1),
@@ -74,7 +74,8 @@ with maturity_tab:
         ui.table(table.drop(columns=["governance_model", "dimension_id"]), hide_index=True, width="stretch",
                  name="Maturity by model")
 
-with criteria_tab:
+
+def criteria_and_leaders() -> None:
     crit = ui.memo(key + ("criteria",), lambda: comparisons.criteria_by_model(places))
     crit = crit[crit["places"] > 0].assign(cell=lambda f: (f["share_met"] * 100).round().astype(int).astype(str) + "%")
     ui.chart(ui.memo(key + ("criteria chart",), lambda: ui.spec(charts.heatmap(
@@ -94,7 +95,8 @@ with criteria_tab:
         ui.table(employers.pivot_table(index="label", columns="employer", values="places"), width="stretch",
                  name="Employer by model")
 
-with money_tab:
+
+def money_by_model() -> None:
     money = ui.memo(key + ("money",), lambda: comparisons.money_by_model(places))
     money = money[money["places"] > 0]
     for column, title in (("delegated_per_head", "Median delegated budget per head (£)"),
@@ -107,10 +109,21 @@ with money_tab:
     ui.table(money.drop(columns=["governance_model"]), hide_index=True, width="stretch", name="Money by model",
              note=ui.illustrative_note(ctx))
 
-with cards_tab:
+
+def models_explained() -> None:
     for m in MODELS:
         users = places.loc[places["governance_model"] == m.key, "place_name"].sort_values().tolist()
         with st.container(border=True):
             st.markdown(f"#### {m.label}" + ("" if m.in_table_6_1 else " :gray[(not in CIPFA Table 6.1)]"))
             st.markdown(f"{m.summary}  \n**Decision rights:** {m.decision_rights}  \n**Money:** {m.money}")
             st.caption(f"{len(users)} place(s): {', '.join(users) if users else 'none in the current filters'}")
+
+
+# Only the open tab is drawn (a tab click reruns the page), so a rerun pays for one tab, not five.
+TABS = {"Who chose which model": who_chose, "Maturity by model": maturity, "Criteria and leaders": criteria_and_leaders,
+        "Money": money_by_model, "The models explained": models_explained}
+tabs = ui.stage().tabs(list(TABS), key="governance_tab", on_change="rerun")        # first on a projector
+for tab, draw in zip(tabs, TABS.values()):
+    if tab.open:
+        with tab:
+            draw()

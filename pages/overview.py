@@ -28,7 +28,7 @@ with st.container(horizontal=True):
               help="Places with at least one submitted self-assessment (or a consensus) in the latest round.")
 
 st.session_state.setdefault("overview_measure", ctx.config.map_default_measure)
-map_col, key_col = st.columns([4, 1.5], gap="medium")
+map_col, key_col = ui.stage().columns([4, 1.5], gap="medium")     # the view's point: first on a projector
 with key_col:
     key = st.selectbox("Colour places by", [m.key for m in MEASURES], key="overview_measure",
                        format_func=lambda k: MEASURES_BY_KEY[k].label)
@@ -49,14 +49,14 @@ with map_col:
 mix_col, status_col = st.columns(2, gap="large")
 with mix_col:
     mix = analysis.governance_mix(shown)
-    ui.chart(ui.memo(ui.version_key(ctx, chosen, "mix chart"), lambda: ui.spec(charts.category_bars(
+    ui.chart(ui.memo(ui.version_key(ctx, "overview", chosen, "mix chart"), lambda: ui.spec(charts.category_bars(
         mix[mix["places"] > 0], "governance_model", "label", "places", "Governance model chosen by each place",
         colours=legends["governance_model"].colours, share="share"))), width="stretch",
         name="Governance model chosen")
 with status_col:
     status = analysis.status_counts(shown)
     status["label"] = status["assessment_status"].map(STATUSES)
-    ui.chart(ui.memo(ui.version_key(ctx, chosen, "status chart"), lambda: ui.spec(charts.category_bars(
+    ui.chart(ui.memo(ui.version_key(ctx, "overview", chosen, "status chart"), lambda: ui.spec(charts.category_bars(
         status, "assessment_status", "label", "places",
         f"Self-assessment in {figures.current_round or 'the latest round'}",
         colours=legends["assessment_status"].colours))), width="stretch", name="Self-assessment status")

@@ -17,7 +17,7 @@ if code is None:
 row = summary.set_index("place_code").loc[code].copy()
 row["place_code"] = code
 latest, dims = ui.scores(ctx)
-key = ui.version_key(ctx, code)                  # what follows is derived once per data version and place
+key = ui.version_key(ctx, "profile", code)                  # what follows is derived once per data version and place
 profile = ui.memo(key + ("profile",), lambda: comparisons.profile_table(dims, code, fw, ref.places))
 may_read = auth.can_read_place(who, code)
 
@@ -49,7 +49,7 @@ st.header(f"Maturity ({round_label})", anchor=False)
 series = pd.concat([profile.assign(series=row.place_name, score=profile["score"]),
                     profile.assign(series=f"{row.icb_short_name} ICS median", score=profile["icb_median"]),
                     profile.assign(series="England median", score=profile["england_median"])])
-radar_col, table_col = st.columns([1, 1] if ui.presenting() else [2, 3], gap="large")
+radar_col, table_col = ui.stage().columns([1, 1] if ui.presenting() else [2, 3], gap="large")
 with radar_col:
     ui.chart(ui.memo(key + ("radar",), lambda: ui.spec(charts.radar(series.rename(columns={"short": "label"}),
                                                                     fw.scale_max, size=360))), width=470, name="Radar")

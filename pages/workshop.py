@@ -35,7 +35,7 @@ if code is None or round_label is None:
 place, shown_round = ui.escape_markdown(ui.place_name(ctx, code)), ui.escape_markdown(round_label)
 may_write = auth.can_write_place(who, code)
 try:
-    view = ui.memo(ui.version_key(ctx, code, round_label, "workshop"),     # once per data version
+    view = ui.memo(ui.version_key(ctx, "workshop", code, round_label),     # once per data version
                    lambda: workshop.load(ctx.store, fw, code, round_label))
     draft = workshop.open_draft(ctx.store.place_assessments(who, code), round_label) if may_write else None
     a = ctx.store.get(who, draft) if draft is not None else None
@@ -44,8 +44,10 @@ try:
 except SQLAlchemyError:
     database_down("reading this place's assessments")
 
-st.header(f"{place} · round {shown_round}", anchor=False)
-with st.expander("Join from your own device", icon=":material/qr_code_2:", expanded=not view.inputs):
+with ui.stage():                              # on a projector: the place, the join link, the inputs come first
+    st.header(f"{place} · round {shown_round}", anchor=False)
+    join_panel = st.expander("Join from your own device", icon=":material/qr_code_2:", expanded=not view.inputs)
+with join_panel:
     join = workshop.join_url(st.context.url or "http://localhost:8501/workshop", round_label)
     qr_col, text_col = st.columns([1, 3], vertical_alignment="center")
     qr_col.image(ui.memo(("qr", join), lambda: workshop.qr_png(join)), width=ui.scaled(200),
@@ -62,7 +64,7 @@ def show_inputs() -> None:
     """The individual assessments side by side; refreshed by itself (a fragment) as submissions arrive, so
     what the facilitator types below is never disturbed."""
     try:
-        fresh = ui.memo(ui.version_key(ctx, code, round_label, "workshop"),
+        fresh = ui.memo(ui.version_key(ctx, "workshop", code, round_label),
                         lambda: workshop.load(ctx.store, fw, code, round_label))
     except SQLAlchemyError:
         st.warning("Cannot reach the database to look for new submissions; trying again shortly.",
@@ -81,7 +83,7 @@ def show_inputs() -> None:
                "stakeholder group (numbered when a group answered more than once; names are never shown). An "
                "empty cell is 'not assessed': a gap, left out of n, the spread, median and agreement, never a zero.")
     with st.expander("Each stakeholder's score per dimension (chart)", icon=":material/scatter_plot:"):
-        ui.chart(ui.memo(ui.version_key(ctx, code, round_label, "workshop chart"), lambda: ui.spec(
+        ui.chart(ui.memo(ui.version_key(ctx, "workshop", code, round_label, "chart"), lambda: ui.spec(
             charts.spread_chart(*workshop.chart_data(fresh, fw), fw.scale_max, STAKEHOLDER_GROUPS))),
             width="content", name="Each stakeholder's score")
     if not ui.presenting():                   # the summary is made only when the button is clicked
@@ -96,7 +98,8 @@ def show_inputs() -> None:
 
 
 refresh = ctx.config.workshop_refresh_seconds
-st.fragment(show_inputs, run_every=refresh or None)()
+with ui.stage():                              # on a projector, the inputs side by side come first
+    st.fragment(show_inputs, run_every=refresh or None)()
 
 st.subheader("Consensus", anchor=False)
 forms.workshop_messages()

@@ -196,6 +196,29 @@ def step_to(pg, key: str, step: int) -> None:
     pg.wait_for_function(f"() => location.search.includes('step={step}')", timeout=30_000)
 
 
+def screenshot_dir(tmp_path: Path) -> Path:
+    """Where screenshots go: ICSDASH_SCREENSHOTS when set (to look at them afterwards), else the test's folder."""
+    folder = Path(os.environ.get("ICSDASH_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+MAIN_VISUAL_JS = """() => { const stage = document.querySelector('.st-key-present_stage');
+  const item = stage && stage.querySelector('canvas, .vega-embed, [data-testid=stTable], [data-testid=stDataFrame]');
+  if (!item) return null; const r = item.getBoundingClientRect();
+  return {kind: item.matches('canvas') ? 'map' : item.matches('.vega-embed') ? 'chart' : 'table',
+          top: r.top, bottom: r.bottom}; }"""
+
+
+def view_screenshot(pg, path: Path) -> dict:
+    """Once the run has settled and charts and maps have drawn: a screenshot of the viewport, the number of
+    saturated colours in it, and where the view's main visual (the first map, chart or table on the stage) is."""
+    idle(pg)
+    pg.wait_for_timeout(1500)                 # deck.gl and Vega draw after the run ends
+    png = pg.screenshot(path=str(path))
+    return {"colours": len(distinct_colours(png)), **(pg.evaluate(MAIN_VISUAL_JS) or {"kind": None})}
+
+
 def test_presenter_mode_on_a_projector(browser, server, tmp_path):
     from icsdash.config import load_config
     titles = [v.title for v in load_config(ROOT / "config.yaml", environ={}).presenter_views]
@@ -217,13 +240,22 @@ def test_presenter_mode_on_a_projector(browser, server, tmp_path):
     assert captions and set(captions) == {"1"}, captions    # notes are not faded to grey on a projector
     assert not pg.locator('[data-testid="stSidebar"]').is_visible()
     assert not pg.locator('[data-testid="stHeader"]').is_visible()
-    pg.screenshot(path=str(tmp_path / "present-1.png"))
-    # The keyboard steps through the running order; the address follows.
+    shots = screenshot_dir(tmp_path)
+    shown = {1: view_screenshot(pg, shots / "present-1.png")}
+    # The keyboard steps through the running order; the address follows; each view is photographed once drawn.
     for step in range(2, len(titles) + 1):
         step_to(pg, "ArrowRight", step)
         pg.wait_for_function(f"() => (document.querySelector('.st-key-present_bar h2') || {{}}).innerText "
                              f"=== {titles[step - 1]!r}", timeout=20_000)
         bar.get_by_text(f"{step} / {len(titles)}", exact=True).wait_for(timeout=20_000)
+        shown[step] = view_screenshot(pg, shots / f"present-{step}.png")
+    # Each view's point is on the first screen of a 1280 x 720 projector: the map, radar or side-by-side table
+    # starts just under the bar; maps and charts end above the bottom edge and are drawn in colour.
+    assert [shown[s]["kind"] for s in sorted(shown)] == ["map", "map", "map", "chart", "chart", "chart", "table"], shown
+    for step, seen in shown.items():
+        assert seen["top"] < 300, (step, seen)
+        if seen["kind"] != "table":
+            assert seen["bottom"] <= 720 and seen["colours"] >= 3, (step, seen)
     assert "/workshop" in pg.url
     step_to(pg, "PageUp", 6)                           # a presentation clicker's 'back' key
     pg.get_by_role("tab", name="Who chose which model").wait_for(timeout=20_000)
@@ -238,7 +270,7 @@ def test_presenter_mode_on_a_projector(browser, server, tmp_path):
     pg.wait_for_timeout(4200)
     assert pg.evaluate("window.__minOpacity") >= 0.99
     assert "Bolton" not in pg.locator("[data-testid=stMain]").inner_text()
-    pg.screenshot(path=str(tmp_path / "present-anonymised.png"))
+    pg.screenshot(path=str(shots / "present-anonymised.png"))
     outside = [u for u in requests if not u.startswith(LOCAL)]
     assert outside == [], "presenter mode must not fetch anything from the internet (fonts, tiles, images)"
     context.close()

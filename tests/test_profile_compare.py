@@ -2,11 +2,13 @@
 comparisons module computes (itself checked by hand in test_comparisons), links are checked, and
 justifications are shown only to those who may read the place."""
 
+import json
+
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from icsdash import analysis, comparisons
+from icsdash import analysis, comparisons, ui
 from icsdash.auth import Principal
 from icsdash.store import Store
 
@@ -119,8 +121,25 @@ def test_compare_with_nothing_scored_says_so(env, reference):
     assert "There is nothing to compare yet" in at.info[0].value and not at.dataframe
 
 
+def open_tab(at, label):
+    """Open a tab of a page whose tabs draw only when open (Streamlit reruns the page on a tab click)."""
+    at.session_state["governance_tab"] = label
+    at.run()
+    assert not at.exception, at.exception
+    assert [t.label for t in at.tabs] == ["Who chose which model", "Maturity by model", "Criteria and leaders", "Money",
+                                          "The models explained"]
+    return at
+
+
+def chart_titles(at) -> list[str]:
+    return [ui.chart_title(json.loads(c.proto.spec)) for c in at.get("vega_lite_chart")]
+
+
 def test_governance_page_figures(env, reference):
     at = page("pages/governance.py")
+    # Only the open tab is drawn: the first shows the mix, the map and the snapshot, and no other tab's content.
+    assert chart_titles(at) == ["Places by governance model", "Models by region"]
+    assert not any("is not evidence that the model causes it" in c.value for c in at.caption)
     snapshot = next(d.value for d in at.dataframe if "June 2022" in d.value.columns).set_index("Figure")
     assert snapshot.loc["Places"].tolist() == [175, len(reference.places)]
     counts = reference.places["governance_model"].value_counts()
@@ -129,9 +148,26 @@ def test_governance_page_figures(env, reference):
         ((reference.places.region_name == "London") & (reference.places.governance_model ==
                                                        "committee_of_statutory_body")).sum())
     assert int(mix.sum().sum()) == len(reference.places)
+    open_tab(at, "The models explained")
     cards = " ".join(m.value for m in at.markdown)
     assert "#### Lead provider" in cards and f"{counts['lead_provider']} place(s)" in " ".join(c.value for c in at.caption)
+    assert not at.get("deck_gl_json_chart") and not chart_titles(at)
+    open_tab(at, "Maturity by model")
     assert any("is not evidence that the model causes it" in c.value for c in at.caption)
+    assert chart_titles(at) == ["Median score by model", ""]          # the strip chart: an axis title only
+    open_tab(at, "Criteria and leaders")
+    assert chart_titles(at) == ["Share of places meeting each White Paper criterion",
+                                "Who employs the single accountable person, by model"]
+    open_tab(at, "Money")
+    assert chart_titles(at) == ["Median delegated budget per head (£)", "Median pooled budget per head (£)"]
+
+
+def test_pages_never_share_derived_charts(env):
+    """Overview and Governance both chart the model mix under the same filters; each shows its own chart."""
+    at = page("pages/overview.py")
+    assert "Governance model chosen by each place" in chart_titles(at)
+    at.switch_page("pages/governance.py").run()
+    assert chart_titles(at)[0] == "Places by governance model"
 
 
 def test_governance_page_follows_the_filters(env, reference):

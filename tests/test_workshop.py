@@ -2,7 +2,9 @@
 SQLite and PostgreSQL, and the page's journey: a place director records a consensus that then stands as the
 place's score, with its inputs one click away; others only read; bad links are explained."""
 
+import re
 from datetime import datetime
+from urllib.parse import parse_qsl, urlsplit
 
 import pandas as pd
 import pytest
@@ -204,14 +206,21 @@ def test_demo_consensus_is_linked_to_its_panel(any_store, mini_framework):
 # --------------------------------------------------------------------------- the page (AppTest)
 
 @pytest.fixture
-def env(tmp_path, monkeypatch, mini_framework):
-    """The app on the mini framework with no demo data; Bolton has three submitted assessments in 2026/27."""
+def empty_env(tmp_path, monkeypatch):
+    """The app on the mini framework with no demo data and one open round, 2026/27, with nothing submitted."""
     config = write_config(tmp_path, {"data.framework": str(MINI_FRAMEWORK), "database.seed_demo": False})
     monkeypatch.setenv("ICSDASH_CONFIG", str(config))
     monkeypatch.delenv("DATABASE_URL", raising=False)
     assert not AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run().exception     # creates the database
     store = Store.open(f"sqlite:///{tmp_path / 'icsdash.sqlite3'}")
     store.add_round("test", "2026/27")
+    return store
+
+
+@pytest.fixture
+def env(empty_env, mini_framework):
+    """As ``empty_env``; Bolton has three submitted assessments in 2026/27."""
+    store = empty_env
     store.inputs = [submit(store, mini_framework, name, group, scores) for name, group, scores in (
         ("Ann Secret", "local_authority", (1, 2, 3)), ("Bob Hidden", "icb", (2, None, 3)),
         ("Cat Private", "local_authority", (3, 2, 0)))]
@@ -374,3 +383,81 @@ def test_a_database_failure_is_explained(env, monkeypatch):
     at.button(key="workshop_start").click().run()
     assert not at.exception
     assert "the database did not answer, so nothing was changed" in at.error[0].value
+
+
+# --------------------------------------------------------------------------- a whole workshop, as it happens
+
+def join_from_own_device(store, join_query: dict, name: str, group: str, scores: tuple, reasons: tuple):
+    """A participant opens the join link in their own session, signs in with their place's code, fills in and
+    submits their own assessment on the Self-assessment page."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for k, v in join_query.items():
+        at.query_params[k] = v
+    settled(at)
+    code = store.create_access_code("test", "place_director", "QOP-bolton", f"Bolton participant {name}")
+    at.sidebar.text_input(key="access_code").input(code).run()
+    at.switch_page("pages/assessment.py").run()
+    assert at.selectbox(key="start_round").value == "2026/27"          # the link chose the workshop's round
+    at.text_input(key="start_participant").input(name)
+    at.selectbox(key="start_group").set_value(group)
+    at.button(key="start_open").click().run()
+    aid = at.session_state["assessment_id"]
+    for dim, score, reason in zip(("leadership", "data_sharing", "outcomes"), scores, reasons):
+        at.radio(key=key(aid, dim)).set_value("Not assessed" if score is None else score).run()
+        if reason:
+            at.text_area(key=key(aid, dim, "text")).input(reason).run()
+    at.button(key="submit_assessment").click().run()
+    assert not at.exception and any("Version 1 submitted" in s.value for s in at.success), [e.value for e in at.error]
+    return aid
+
+
+def test_a_workshop_end_to_end_as_submissions_arrive(empty_env, mini_framework):
+    """The facilitator opens the workshop before anyone has submitted; three participants join through the link
+    the page shows and submit from their own sessions; each arrives on the facilitator's screen at its next
+    rerun (in the browser, the fragment's timer); the consensus is recorded and linked to exactly those three."""
+    store = empty_env
+    assert list(mini_framework.dimension_ids) == ["leadership", "data_sharing", "outcomes"]
+    room = open_page(store, role="place_director", query={"place": "QOP-bolton", "round": "2026/27"})
+    assert "No individual self-assessment of Bolton has been submitted for round 2026/27" in room.info[0].value
+    assert "workshop_facilitator" not in [t.key for t in room.text_input]          # nothing to agree on yet
+    join = next(m.value for m in room.markdown if "/assessment?round=" in m.value).replace("\\", "")
+    query = dict(parse_qsl(urlsplit(re.search(r"\*\*(\S+)\*\*", join).group(1)).query))
+    assert query == {"round": "2026/27"}
+
+    arrivals = (("Ann Secret", "local_authority", (1, 2, 3), ("Vision drafted", "Some records shared", "Reported")),
+                ("Bob Hidden", "icb", (2, None, 3), ("Board agreed", "", "Reported quarterly")),
+                ("Cat Private", "voluntary_sector", (3, 2, 0), ("We co-chair", "Partly", "Not yet")))
+    ids = []
+    for n, (name, group, scores, reasons) in enumerate(arrivals, start=1):
+        ids.append(join_from_own_device(store, query, name, group, scores, reasons))
+        room.run()                                                   # the facilitator's next rerun
+        assert not room.exception
+        table = room.dataframe[0].value
+        assert table["n"].tolist()[0] == n
+        assert f"{n} individual assessment(s)" in " ".join(c.value for c in room.caption)
+    table = room.dataframe[0].value
+    assert table.columns.tolist()[:4] == ["Dimension", "ICB", "Local authority", "Voluntary sector"]
+    assert table["Median"].tolist() == [2.0, 2.0, 3.0] and table["Spread"].tolist() == [2, 0, 3]
+    assert not [n for n in NAMES if n in everything_shown(room)]
+
+    room.text_input(key="workshop_facilitator").input("Fay Facilitator")
+    room.button(key="workshop_start").click().run()
+    drafts = store.place_assessments(BOLTON, "QOP-bolton")
+    cid = int(drafts.loc[drafts["kind"] == "consensus", "id"].iloc[0])
+    for dim, score, reason in (("leadership", 2, "Agreed: vision partly shared"),
+                               ("data_sharing", 2, "Records shared in two services"),
+                               ("outcomes", 1, "One outcome reported")):
+        room.radio(key=key(cid, dim)).set_value(score).run()
+        room.text_area(key=key(cid, dim, "text")).input(reason).run()
+    room.button(key="submit_consensus").click().run()
+    assert not room.exception
+    assert any("linked to 3 individual assessment(s)" in s.value for s in room.success)
+    recorded = store.get(BOLTON, cid)
+    assert (recorded.kind, recorded.status, recorded.scores) == (
+        "consensus", "submitted", {"leadership": 2, "data_sharing": 2, "outcomes": 1})
+    assert store.consensus_inputs(cid) == sorted(ids)
+    assert room.dataframe[1].value["Input"].tolist() == ["ICB", "Local authority", "Voluntary sector"]
+    # The consensus now stands as Bolton's score for the round.
+    latest = store.latest_scores()
+    bolton = latest[(latest["place_code"] == "QOP-bolton") & (latest["kind"] == "consensus")]
+    assert dict(zip(bolton["dimension_id"], bolton["score"])) == {"leadership": 2, "data_sharing": 2, "outcomes": 1}

@@ -24,6 +24,7 @@ SETTINGS_BY_PAGE: dict[str, tuple[str, ...]] = {
 }
 COMMON = ("page", "title")
 MAX_COMPARE = 6
+MAP_HEIGHT = 500            # pixels: a map and the bar above it fit a 1280 x 720 projector
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,8 @@ def default_title(view: View, place_name) -> str:
 
 # --------------------------------------------------------------------------- charts on a projector
 
-FONT_SCALE = 1.5          # type and row heights on a projector
+FONT_SCALE = 1.5          # type on a projector
+STEP_SCALE = 1.25         # row heights (bars, heatmap rows): enough for the larger type, short enough to fit 720 px
 SIZE_SCALE = 1.35         # fixed-size charts (radars)
 PROJECTOR_CONFIG = {
     "axis": {"labelFontSize": 18, "titleFontSize": 20, "labelColor": "#000000", "titleColor": "#000000",
@@ -186,13 +188,13 @@ def _number(value: Any) -> bool:
 
 
 def projector_spec(spec: dict, scale: float = FONT_SCALE, size_scale: float = SIZE_SCALE) -> dict:
-    """A Vega-Lite spec made to read on a projector: fonts, row steps, lines and points scaled up, a
+    """A Vega-Lite spec made to read on a projector: fonts, row steps (less), lines and points scaled up, a
     fixed-size chart enlarged, black text.
 
     >>> s = projector_spec({"mark": {"type": "circle", "size": 40, "fontSize": 12}, "height": {"step": 30},
     ...                     "width": 100, "encoding": {"y": {"axis": {"labelFontSize": 12}}}})
     >>> s["mark"]["fontSize"], s["mark"]["size"], s["height"]["step"], s["width"], s["config"]["axis"]["labelFontSize"]
-    (18, 90, 45, 135, 18)
+    (18, 90, 38, 135, 18)
     >>> s["encoding"]["y"]["axis"]["labelFontSize"]
     18
     """
@@ -202,7 +204,9 @@ def projector_spec(spec: dict, scale: float = FONT_SCALE, size_scale: float = SI
         if isinstance(node, dict):
             point = node.get("type") in ("circle", "point")
             for key, item in node.items():
-                if (key in ("fontSize", "step", "strokeWidth") or key.endswith("FontSize")) and _number(item):
+                if key == "step" and _number(item):
+                    node[key] = round(item * STEP_SCALE)
+                elif (key in ("fontSize", "strokeWidth") or key.endswith("FontSize")) and _number(item):
                     node[key] = round(item * scale, 1) if key == "strokeWidth" else round(item * scale)
                 elif key == "size" and point and _number(item):
                     node[key] = round(item * scale * scale)
@@ -214,6 +218,8 @@ def projector_spec(spec: dict, scale: float = FONT_SCALE, size_scale: float = SI
 
     config = out.pop("config", {})
     walk(out)
+    if isinstance(out.get("title"), dict):
+        out["title"]["limit"] = 0                     # the larger type must not cut a title short
     for key in ("width", "height"):
         if _number(out.get(key)):
             out[key] = round(out[key] * size_scale)

@@ -190,6 +190,15 @@ def frame(root: Path) -> tuple[Context, Principal]:
 
 def end_of_run() -> None:
     _RUN.framed = False
+    _RUN.stage = None
+
+
+def stage():
+    """Where a page draws its main visual (map, radar, side-by-side table): in presenter mode, at the top, just
+    under the bar, so each view's point is on the first screen of a projector whatever else the page shows;
+    otherwise where the page is. Use as ``with ui.stage(): ...``; once per page."""
+    slot = getattr(_RUN, "stage", None) if presenting() else None
+    return slot if slot is not None else st.container()
 
 
 def current() -> Context:
@@ -389,9 +398,15 @@ def _has_demo(_ctx: Context, store_version: int) -> bool:
 
 
 def illustrative_notice(ctx: Context) -> None:
+    """The notice that illustrative data is labelled; on a projector one short line, so the view fits the screen."""
+    from . import reports                     # imported on first use: it pulls in the PDF and slide libraries
     ref = ctx.reference
+    demo_scores = _has_demo(ctx, ctx.store.data_version())
+    if presenting():
+        st.caption(f":material/info: **{escape_markdown(reports.illustrative_note(ref, demo_scores, short=True))}**")
+        return
     n = int((ref.places["source"] == "illustrative").sum())
-    demo = " Assessment scores are illustrative demo data." if _has_demo(ctx, ctx.store.data_version()) else ""
+    demo = " Assessment scores are illustrative demo data." if demo_scores else ""
     st.caption(
         f":material/info: **Illustrative data is labelled.** {n} of {len(ref.places)} place definitions and most "
         f"governance details, {pcns_illustrative(ref)} and every budget not cited from the source documents or "
@@ -407,11 +422,8 @@ def pcns_illustrative(ref: Reference) -> str:
 
 def illustrative_note(ctx: Context) -> str:
     """The illustrative-data notice as plain text, for the notes of an exported workbook."""
-    demo = " Assessment scores are illustrative demo data." if _has_demo(ctx, ctx.store.data_version()) else ""
-    return ("Illustrative data: some place definitions and most governance details, "
-            f"{pcns_illustrative(ctx.reference)} and every budget not "
-            f"cited from the source documents or imported are invented to show how the dashboard works.{demo} Populations are "
-            "estimates unless documented.")
+    from . import reports
+    return reports.illustrative_note(ctx.reference, _has_demo(ctx, ctx.store.data_version()))
 
 
 def legend(item: Legend) -> None:
@@ -688,6 +700,7 @@ def presenter_bar(ctx: Context, page: Any, pages: dict[str, Any]) -> None:
                       "Replace place, PCN and person names with labels (Place A, Place B ...).")
             st.button("Exit", icon=":material/close:", on_click=_stop_presenting, key="present_exit",
                       help="Leave presenter mode: the sidebar and normal type come back.")
+    _RUN.stage = st.container(key="present_stage")
     if views:
         # Hidden: a presentation clicker's keys. A fresh key per step: the same button pressed again right
         # after its own page switch was sometimes not seen as a new press (CI lost a Page Up that way).
@@ -708,10 +721,11 @@ def _memo_box(key: tuple) -> dict:
     return {}
 
 
-def version_key(ctx: Context, *parts) -> tuple:
-    """What a page's derived values depend on: the reference data, the database (which one, and its data version)
-    and ``parts`` (the filters, say). Read once per run and passed to :func:`memo`."""
-    return (ctx.reference.version, ctx.config.database_url, ctx.store.data_version(), *parts)
+def version_key(ctx: Context, scope: str, *parts) -> tuple:
+    """What a page's derived values depend on: the reference data, the database (which one, and its data version),
+    ``scope`` (the page, so two pages' values never meet under one key) and ``parts`` (the filters, say). Read
+    once per run and passed to :func:`memo`."""
+    return (ctx.reference.version, ctx.config.database_url, ctx.store.data_version(), scope, *parts)
 
 
 def memo(key: tuple, build: Callable[[], Any]) -> Any:
@@ -780,8 +794,8 @@ def static_map(ctx: Context, summary: pd.DataFrame, measure: Measure, legend: Le
 
 def deck(item: pdk.Deck, height: int, *, name: str | None = None, static: Callable[[], alt.TopLevelMixin] | None = None,
          **kwargs):
-    """Show a pydeck map; with larger tooltips in presenter mode (the same height: it must fit a 720 px
-    projector under the bar).
+    """Show a pydeck map; in presenter mode with larger tooltips and at most ``presenter.MAP_HEIGHT`` high, so
+    it fits a 720 px projector under the bar.
 
     With ``static`` (see :func:`static_map`) the map downloads as a picture, PNG or SVG, drawn only when
     clicked; ``name`` keys the downloads (default 'map'), the file is named after the picture's title.
@@ -790,6 +804,7 @@ def deck(item: pdk.Deck, height: int, *, name: str | None = None, static: Callab
         tooltip = getattr(item, "_tooltip", None)
         if isinstance(tooltip, dict):
             item._tooltip = {**tooltip, "style": {**tooltip.get("style", {}), "fontSize": "20px"}}
+        height = min(height, presenter.MAP_HEIGHT)
     shown = st.pydeck_chart(item, height=height, width="stretch", **kwargs)
     if static is not None:
         title = getattr(static, "title", None) or name or "map"
