@@ -8,7 +8,7 @@ MAX = 6
 ctx = ui.current()
 ref, fw = ctx.reference, ctx.framework
 latest, dims = ui.scores(ctx)
-scores = comparisons.latest_per_place(dims)
+scores = ui.memo(ui.version_key(ctx, "compare", "scores"), lambda: comparisons.latest_per_place(dims))
 places = analysis.apply_filters(ui.place_summary(ctx), ui.filters())
 st.title("Compare")
 
@@ -45,12 +45,9 @@ if not selection:
     st.info("Choose places or ICSs above, or start from a peer group.", icon=":material/compare:")
     st.stop()
 
-series = comparisons.series_scores(scores, ref.places, selection)
-short = {d.id: d.short for d in fw.dimensions}
-frame = series.assign(label=series["dimension_id"].map(short))
-frame = frame.set_index(["series", "dimension_id"]).reindex(
-    [(s, d) for s in dict.fromkeys(series["series"]) for d in fw.dimension_ids]).reset_index()
-frame["label"] = frame["dimension_id"].map(short)
+key = ui.version_key(ctx, "compare", tuple(selection))     # what follows: once per data version and selection
+series = ui.memo(key + ("series",), lambda: comparisons.series_scores(scores, ref.places, selection))
+frame = ui.memo(key + ("radar frame",), lambda: comparisons.radar_frame(series, fw))
 scored = set(series.loc[series["score"].notna(), "key"])
 missing = [labels[k].split(" · ")[0] for k in selection if k not in scored]
 if missing:
@@ -61,9 +58,10 @@ if not scored:
 
 radar_col, table_col = ui.stage().columns([1, 1] if ui.presenting() else [2, 3], gap="large")
 with radar_col:
-    ui.chart(charts.radar(frame, fw.scale_max, size=380), width=480, name="Radar of the selection")
+    ui.chart(ui.memo(key + ("radar",), lambda: ui.spec(charts.radar(frame, fw.scale_max, size=380))), width=480,
+             name="Radar of the selection")
 with table_col:
-    table = comparisons.difference_table(series, fw)
+    table = ui.memo(key + ("differences",), lambda: comparisons.difference_table(series, fw))
     ui.table(table, hide_index=True, width="stretch", height=470, name="Scores compared")
     st.caption("Scores are each place's latest (consensus, else median of individual scores); an ICS is the "
                "median of its places. A gap is the distance to the median of the selection.")
@@ -74,19 +72,20 @@ for start in range(0, len(names), 3):
     columns = st.columns(3)
     for column, name in zip(columns, names[start:start + 3]):
         with column:
-            one = frame[frame["series"] == name]
-            ui.chart(charts.radar(one, fw.scale_max, title=name, size=260), width=360,
-                     name=f"Radar {names.index(name) + 1}")
+            ui.chart(ui.memo(key + ("radar of", name), lambda: ui.spec(charts.radar(
+                frame[frame["series"] == name], fw.scale_max, title=name, size=260))), width=360,
+                name=f"Radar {names.index(name) + 1}")
 
 st.header("Where the selection sits among all places", anchor=False)
-ui.chart(charts.distribution_chart(scores[["dimension_id", "score"]], series, short, fw.scale_max),
-                width="content", name="Where the selection sits")
+ui.chart(ui.memo(key + ("distribution",), lambda: ui.spec(charts.distribution_chart(
+    scores[["dimension_id", "score"]], series, {d.id: d.short for d in fw.dimensions}, fw.scale_max))),
+    width="content", name="Where the selection sits")
 
 st.header("Twinning", anchor=False)
 anchor = next((k.split(":", 1)[1] for k in selection if k.startswith("place:")), None)
 if anchor:
-    twins = comparisons.twins(scores, anchor, fw)
-    twins["place"] = twins["place_code"].map(dict(zip(ref.places["place_code"], ref.places["place_name"])))
+    twins = ui.memo(key + ("twins",), lambda: comparisons.twins(scores, anchor, fw).assign(
+        place=lambda t: t["place_code"].map(dict(zip(ref.places["place_code"], ref.places["place_name"])))))
     st.caption(f"Places strongest where {labels[f'place:{anchor}'].split(' · ')[0]} is weakest (two points or "
                "more ahead on its three lowest dimensions): candidates to learn from.")
     ui.table(twins[["place", "matches", "lead", "dimensions"]].rename(columns={

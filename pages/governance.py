@@ -48,8 +48,8 @@ def who_chose() -> None:
         mix, "group", "label", "places", f"Models by {'ICS' if chosen.region else 'region'}", colours,
         share="share"))), width="stretch", name="Models by area")
     with st.expander("The mix as a table"):
-        ui.table(mix.pivot_table(index="group", columns="label", values="places", aggfunc="sum"), width="stretch",
-                 name="Models by area")
+        ui.table(ui.memo(key + ("mix by table",), lambda: mix.pivot_table(index="group", columns="label", values="places",
+                                                                            aggfunc="sum")), width="stretch", name="Models by area")
 
 
 def maturity() -> None:

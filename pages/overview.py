@@ -46,23 +46,24 @@ with map_col:
     st.caption("Thin dark lines: ICS borders; thick: NHS England regions. Hover over a place for details. "
                "Boundaries: ONS, OGL v3; contains OS data © Crown copyright and database right.")
 
+key = ui.version_key(ctx, "overview", chosen)          # the charts and table below: once per data version and filters
 mix_col, status_col = st.columns(2, gap="large")
 with mix_col:
-    mix = analysis.governance_mix(shown)
-    ui.chart(ui.memo(ui.version_key(ctx, "overview", chosen, "mix chart"), lambda: ui.spec(charts.category_bars(
+    mix = ui.memo(key + ("mix",), lambda: analysis.governance_mix(shown))
+    ui.chart(ui.memo(key + ("mix chart",), lambda: ui.spec(charts.category_bars(
         mix[mix["places"] > 0], "governance_model", "label", "places", "Governance model chosen by each place",
         colours=legends["governance_model"].colours, share="share"))), width="stretch",
         name="Governance model chosen")
 with status_col:
-    status = analysis.status_counts(shown)
-    status["label"] = status["assessment_status"].map(STATUSES)
-    ui.chart(ui.memo(ui.version_key(ctx, "overview", chosen, "status chart"), lambda: ui.spec(charts.category_bars(
+    status = ui.memo(key + ("status",), lambda: analysis.status_counts(shown).assign(
+        label=lambda f: f["assessment_status"].map(STATUSES)))
+    ui.chart(ui.memo(key + ("status chart",), lambda: ui.spec(charts.category_bars(
         status, "assessment_status", "label", "places",
         f"Self-assessment in {figures.current_round or 'the latest round'}",
         colours=legends["assessment_status"].colours))), width="stretch", name="Self-assessment status")
 
 with st.expander("The map's data as a table (sortable)", icon=":material/table:"):
-    table = maps.place_table(shown, measure)
+    table = ui.memo(key + (measure.key, "table"), lambda: maps.place_table(shown, measure))
     ui.table(table, hide_index=True, width="stretch", name="Places", note=ui.illustrative_note(ctx),
                  column_config={"Population": st.column_config.NumberColumn(format="localized")})
     st.caption(f"{len(table)} places; {int(table[measure.label].eq('No data').sum())} with no data for "

@@ -301,12 +301,17 @@ def test_every_table_chart_and_map_has_downloads_and_presenting_hides_them(app, 
     app.switch_page("pages/governance.py").run()
     assert not app.exception, app.exception
     keys = [b.key for b in app.main.get("download_button")]
-    # 8 charts, 1 map and 6 tables, two formats each; a chart and a table sharing a name keep apart by kind
-    assert len(keys) == 30 and len(set(keys)) == 30
-    assert {"export_table_models-by-area_csv", "export_chart_models-by-area_png",
-            "export_chart_delegated-per-head_svg", "export_chart_pooled-per-head_svg"} <= set(keys)
+    # The open tab: 2 charts, 1 map and 2 tables, two formats each; a chart and a table sharing a name keep
+    # apart by kind
+    assert len(keys) == 10 and len(set(keys)) == 10
+    assert {"export_table_models-by-area_csv", "export_chart_models-by-area_png"} <= set(keys)
     picture = offered["export_chart_models-by-area_png"]["data"]()
     assert picture[:8] == PNG_SIGNATURE
+    app.session_state["governance_tab"] = "Money"                   # another tab: its own downloads
+    app.run()
+    keys = [b.key for b in app.main.get("download_button")]
+    assert len(keys) == 6 and {"export_chart_delegated-per-head_svg", "export_chart_pooled-per-head_svg",
+                               "export_table_money-by-model_xlsx"} <= set(keys)
 
     app.sidebar.toggle(key="present_switch").set_value(True).run()          # presenter mode: a clean projector
     assert not app.exception, app.exception

@@ -104,6 +104,24 @@ def series_scores(latest: pd.DataFrame, places: pd.DataFrame, selection: list[st
     return pd.concat(frames, ignore_index=True)
 
 
+def radar_frame(series: pd.DataFrame, framework: Framework) -> pd.DataFrame:
+    """The selection's scores as a radar draws them: every series on every dimension in framework order, with
+    the dimension's short label; a dimension a series has no score for is a row with no score (a gap).
+
+    >>> from types import SimpleNamespace as NS
+    >>> fw = NS(dimensions=[NS(id="a", short="A"), NS(id="b", short="B")], dimension_ids=["a", "b"])
+    >>> s = pd.DataFrame({"series": ["P", "Q"], "dimension_id": ["b", "a"], "score": [2.0, 3.0], "key": ["p", "q"]})
+    >>> radar_frame(s, fw)[["series", "label", "score"]].values.tolist()
+    [['P', 'A', nan], ['P', 'B', 2.0], ['Q', 'A', 3.0], ['Q', 'B', nan]]
+    """
+    short = {d.id: d.short for d in framework.dimensions}
+    names = list(dict.fromkeys(series["series"]))
+    frame = series.set_index(["series", "dimension_id"]).reindex(
+        [(s, d) for s in names for d in framework.dimension_ids]).reset_index()
+    frame["label"] = frame["dimension_id"].map(short)
+    return frame
+
+
 def difference_table(series: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     """Each dimension (rows) by each selection (columns), with the median of the selections and each one's
     gap to it."""

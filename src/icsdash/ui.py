@@ -107,12 +107,18 @@ def _load_context(config_path: str, static_dir: str, _signature_key: tuple, envi
     return Context(config, reference, framework, geo, store, static_dir=Path(static_dir))
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _checked_config(config_path: str, _signature_key: tuple, environ_url: str | None) -> Config:
+    """The configuration, checked once per version of the file (a bad one raises and is not kept)."""
+    return load_config(config_path)
+
+
 def boot(root: Path) -> Context:
     """Load (or reuse) the context for the app in ``root``; raise IcsdashError on bad input."""
     config_path = Path(os.environ.get("ICSDASH_CONFIG", root / "config.yaml")).resolve()
     if not config_path.exists():
         raise IcsdashError(f"file not found at {config_path}", source="config.yaml")
-    config = load_config(config_path)          # cheap; raises before anything is cached
+    config = _checked_config(str(config_path), _signature(config_path), os.environ.get("DATABASE_URL"))
     watched = [config_path, config.framework_path, *[config.data_dir / n for n in
                                                      ("places.csv", "place_governance.csv", "pcns.csv", "icbs.csv",
                                                       "regions.csv", "place_groups.csv", "geo/places.geojson")]]
@@ -147,7 +153,19 @@ def start(root: Path) -> Context:
     st.session_state["_icsdash_reroutes"] = 0
     _RUN.framed = True
     _RUN.export_keys = {}
+    _RUN.versions = {}
     return ctx
+
+
+def data_version(ctx: Context) -> int:
+    """The database's data version: asked once per full script run, so every cache key of the run agrees and a
+    run costs one query, not one per lookup; asked afresh by every fragment run (a workshop's refresh)."""
+    if not getattr(_RUN, "framed", False):
+        return ctx.store.data_version()
+    seen = _RUN.versions
+    if ctx.config.database_url not in seen:
+        seen[ctx.config.database_url] = ctx.store.data_version()
+    return seen[ctx.config.database_url]
 
 
 def sidebar(ctx: Context, who: Principal) -> None:
@@ -190,6 +208,7 @@ def frame(root: Path) -> tuple[Context, Principal]:
 
 def end_of_run() -> None:
     _RUN.framed = False
+    _RUN.versions = {}
     _RUN.stage = None
 
 
@@ -251,7 +270,8 @@ def show_unexpected(page_title: str) -> None:
 # --------------------------------------------------------------------------- data, cached by version
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _summary(_ctx: Context, reference_version: str, store_version: int, round_label: str | None) -> pd.DataFrame:
+def _summary(_ctx: Context, database_url: str, reference_version: str, store_version: int,
+             round_label: str | None) -> pd.DataFrame:
     store = _ctx.store
     summary = analysis.place_summary(_ctx.reference, store.latest_scores(), store.activity(), _ctx.framework,
                                      round_label)
@@ -262,18 +282,19 @@ def _summary(_ctx: Context, reference_version: str, store_version: int, round_la
 def place_summary(ctx: Context, round_label: str | None = None) -> pd.DataFrame:
     """One row per place with every map measure, for a round (None: the latest); recomputed only when data
     changes. Shared by all sessions: do not mutate."""
-    return _summary(ctx, ctx.reference.version, ctx.store.data_version(), round_label)
+    return _summary(ctx, ctx.config.database_url, ctx.reference.version, data_version(ctx), round_label)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _scores(_ctx: Context, reference_version: str, store_version: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _scores(_ctx: Context, database_url: str, reference_version: str,
+            store_version: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     latest = _ctx.store.latest_scores()
     return latest, analysis.dimension_scores(latest, _ctx.framework)
 
 
 def scores(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(every latest submitted score, the per place/round/dimension table), cached by data version."""
-    return _scores(ctx, ctx.reference.version, ctx.store.data_version())
+    return _scores(ctx, ctx.config.database_url, ctx.reference.version, data_version(ctx))
 
 
 def link_echo(param: str, key: str) -> bool:
@@ -393,25 +414,28 @@ def view_for(ctx: Context, shown: pd.DataFrame) -> tuple[float, float, float]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _has_demo(_ctx: Context, store_version: int) -> bool:
+def _has_demo(_ctx: Context, database_url: str, store_version: int) -> bool:
     return _ctx.store.has_demo_data()          # asked once per data version, not on every rerun
 
 
 def illustrative_notice(ctx: Context) -> None:
-    """The notice that illustrative data is labelled; on a projector one short line, so the view fits the screen."""
-    from . import reports                     # imported on first use: it pulls in the PDF and slide libraries
-    ref = ctx.reference
-    demo_scores = _has_demo(ctx, ctx.store.data_version())
-    if presenting():
-        st.caption(f":material/info: **{escape_markdown(reports.illustrative_note(ref, demo_scores, short=True))}**")
-        return
+    """The notice that illustrative data is labelled; on a projector one short line, so the view fits the screen.
+    Its text is worked out once per reference data."""
+    demo_scores, short = _has_demo(ctx, ctx.config.database_url, data_version(ctx)), presenting()
+    st.caption(memo(("illustrative notice", ctx.reference.version, demo_scores, short),
+                    lambda: _notice_text(ctx.reference, demo_scores, short)))
+
+
+def _notice_text(ref: Reference, demo_scores: bool, short: bool) -> str:
+    if short:
+        from . import reports                 # imported on first use: it pulls in the PDF and slide libraries
+        return f":material/info: **{escape_markdown(reports.illustrative_note(ref, demo_scores, short=True))}**"
     n = int((ref.places["source"] == "illustrative").sum())
     demo = " Assessment scores are illustrative demo data." if demo_scores else ""
-    st.caption(
-        f":material/info: **Illustrative data is labelled.** {n} of {len(ref.places)} place definitions and most "
-        f"governance details, {pcns_illustrative(ref)} and every budget not cited from the source documents or "
-        f"imported are illustrative, invented to show how the dashboard works.{demo} Populations are estimates "
-        "unless documented.")
+    return (f":material/info: **Illustrative data is labelled.** {n} of {len(ref.places)} place definitions and "
+            f"most governance details, {pcns_illustrative(ref)} and every budget not cited from the source documents "
+            f"or imported are illustrative, invented to show how the dashboard works.{demo} Populations are "
+            "estimates unless documented.")
 
 
 def pcns_illustrative(ref: Reference) -> str:
@@ -423,7 +447,9 @@ def pcns_illustrative(ref: Reference) -> str:
 def illustrative_note(ctx: Context) -> str:
     """The illustrative-data notice as plain text, for the notes of an exported workbook."""
     from . import reports
-    return reports.illustrative_note(ctx.reference, _has_demo(ctx, ctx.store.data_version()))
+    demo_scores = _has_demo(ctx, ctx.config.database_url, data_version(ctx))
+    return memo(("illustrative note", ctx.reference.version, demo_scores),
+                lambda: reports.illustrative_note(ctx.reference, demo_scores))
 
 
 def legend(item: Legend) -> None:
@@ -725,7 +751,7 @@ def version_key(ctx: Context, scope: str, *parts) -> tuple:
     """What a page's derived values depend on: the reference data, the database (which one, and its data version),
     ``scope`` (the page, so two pages' values never meet under one key) and ``parts`` (the filters, say). Read
     once per run and passed to :func:`memo`."""
-    return (ctx.reference.version, ctx.config.database_url, ctx.store.data_version(), scope, *parts)
+    return (ctx.reference.version, ctx.config.database_url, data_version(ctx), scope, *parts)
 
 
 def memo(key: tuple, build: Callable[[], Any]) -> Any:
