@@ -175,22 +175,43 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cold_start(browser, config: Path) -> tuple[subprocess.Popen, str, float, float]:
+    """Start a server and open its first page in an already running browser: seconds from process start to the
+    health endpoint answering and to the first page's map drawn."""
+    proc, base, t0, health_s = start_server(config)
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    page.goto(base + "/")
+    page.wait_for_selector("canvas", timeout=60_000)
+    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=60_000)
+    drawn = time.perf_counter() - t0
+    page.close()
+    return proc, base, health_s, drawn
+
+
 def browser_figures(config: Path) -> dict:
-    """Cold start to a drawn map, a search-to-details click, and memory after 10 sessions on every page."""
+    """Cold start to a drawn map (first start, which creates and seeds the database, and a restart), a
+    search-to-details click, and memory after 10 sessions on every page. The browser is started first, so its
+    own start-up is not counted."""
     if not Path(CHROMIUM).exists():
         return {"skipped": f"no browser at {CHROMIUM}"}
     from playwright.sync_api import sync_playwright
-    proc, base, t0, health_s = start_server(config)
-    figures = {"health_s": round(health_s, 2)}
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--no-first-run"])
+    figures = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run"])
+        fresh = config.parent / "cold"
+        fresh.mkdir(exist_ok=True)
+        first = fresh / "config.yaml"
+        doc = yaml.safe_load(config.read_text())
+        doc["database"] = {**doc["database"], "url": f"sqlite:///{fresh / 'first.sqlite3'}", "seed_demo": True}
+        first.write_text(yaml.safe_dump(doc))
+        proc, _, _, figures["first_start_s"] = cold_start(browser, first)      # creates and seeds its database
+        proc.terminate()
+        proc.wait(10)
+        proc, base, figures["health_s"], figures["cold_start_s"] = cold_start(browser, first)   # a restart
+        try:
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
-            page.goto(base + "/")
-            page.wait_for_selector("canvas", timeout=60_000)
-            figures["cold_start_s"] = round(time.perf_counter() - t0, 2)
             page.goto(base + "/map")
             page.wait_for_selector("canvas", timeout=60_000)
             search = page.get_by_role("combobox", name="Find a place, ICS or PCN (name or code)")
@@ -211,11 +232,11 @@ def browser_figures(config: Path) -> dict:
                         tab.wait_for_timeout(300)
                 context.close()
             figures["rss_after_10_sessions_mb"] = round(rss_mb(proc.pid), 1)
-            browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(10)
-    return figures
+        finally:
+            proc.terminate()
+            proc.wait(10)
+        browser.close()
+    return {k: round(v, 2) if isinstance(v, float) else v for k, v in figures.items()}
 
 
 # --------------------------------------------------------------------------- report
@@ -237,8 +258,10 @@ def check(results: dict) -> list[str]:
             if figures["median_ms"] > BUDGETS["growth_1k_to_100k"] * small:
                 missed.append(f"{key}: {small} ms at 1,000 assessments, {figures['median_ms']} ms at 100,000")
     browser = results.get("browser", {})
-    if browser.get("cold_start_s", 0) > BUDGETS["cold_start_s"]:
-        missed.append(f"cold start {browser['cold_start_s']} s (budget {BUDGETS['cold_start_s']} s)")
+    for key, what in (("first_start_s", "first start (creates and seeds the database)"),
+                      ("cold_start_s", "cold start (restart)")):
+        if browser.get(key, 0) > BUDGETS["cold_start_s"]:
+            missed.append(f"{what} {browser[key]} s to the first drawn page (budget {BUDGETS['cold_start_s']} s)")
     if browser.get("rss_after_10_sessions_mb", 0) > BUDGETS["rss_mb"]:
         missed.append(f"server memory {browser['rss_after_10_sessions_mb']} MB after 10 sessions "
                       f"(budget {BUDGETS['rss_mb']} MB)")

@@ -17,6 +17,7 @@ from typing import Any, Callable
 import yaml
 
 from .errors import ConfigError
+from .framework import read_yaml
 
 # --------------------------------------------------------------------------- checks
 # Each check takes the raw value and returns the normalised value, or raises
@@ -253,7 +254,7 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None) -> Conf
     except UnicodeDecodeError:
         raise ConfigError("is not UTF-8 text", source=name) from None
     try:
-        doc = yaml.safe_load(text)
+        doc = read_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
