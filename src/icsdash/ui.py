@@ -275,7 +275,7 @@ def _summary(_ctx: Context, database_url: str, reference_version: str, store_ver
     store = _ctx.store
     summary = analysis.place_summary(_ctx.reference, store.latest_scores(), store.activity(), _ctx.framework,
                                      round_label)
-    summary.attrs["versions"] = (reference_version, store_version, round_label)
+    summary.attrs["versions"] = (database_url, reference_version, store_version, round_label)
     return summary
 
 
@@ -328,18 +328,26 @@ def place_choice(ctx: Context, key: str, places: pd.DataFrame, who: Principal) -
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _served_layers(_ctx: Context, _summary_frame: pd.DataFrame, reference_version: str, store_version: int,
-                   round_label: str | None, palettes: tuple[str, str]) -> tuple[dict[str, str], dict[str, Legend]]:
+def _served_layers(_ctx: Context, _summary_frame: pd.DataFrame, database_url: str, reference_version: str,
+                   store_version: int, round_label: str | None,
+                   palettes: tuple[str, str]) -> tuple[dict[str, str], dict[str, Legend]]:
     props, legends = maps.place_properties(_summary_frame, measures_for(_ctx.framework), *palettes)
-    shapes, ref = _ctx.geography.shapes, _ctx.reference
-    write = geography.write_served_layer
-    urls = {"places": write(_ctx.static_dir, "places", geography.feature_collection(shapes["places"], props)),
-            "icbs": write(_ctx.static_dir, "icbs", geography.feature_collection(shapes["icbs"], maps.icb_properties(ref))),
+    places = geography.feature_collection(_ctx.geography.shapes["places"], props)
+    urls = {"places": geography.write_served_layer(_ctx.static_dir, "places", places),
+            **_reference_layers(_ctx, str(_ctx.static_dir), reference_version)}
+    return urls, legends
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _reference_layers(_ctx: Context, static_dir: str, reference_version: str) -> dict[str, str]:
+    """The layers that change only with the reference data (ICS and region borders, England, PCN points):
+    written once per reference version, not again with every submission."""
+    shapes, ref, write = _ctx.geography.shapes, _ctx.reference, geography.write_served_layer
+    return {"icbs": write(_ctx.static_dir, "icbs", geography.feature_collection(shapes["icbs"], maps.icb_properties(ref))),
             "regions": write(_ctx.static_dir, "regions",
                              geography.feature_collection(shapes["regions"], maps.region_properties(ref))),
             "england": write(_ctx.static_dir, "england", geography.feature_collection(shapes["england"])),
             "pcns": write(_ctx.static_dir, "pcns", maps.pcn_points(ref))}
-    return urls, legends
 
 
 def served_layers(ctx: Context, summary: pd.DataFrame) -> tuple[dict[str, str], dict[str, Legend]]:
