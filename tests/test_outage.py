@@ -142,7 +142,7 @@ def test_every_read_of_the_page_says_the_database_did_not_answer(form):
     assert not at.exception and "the database did not answer, so nothing was opened" in shown(at)
     again = settled(AppTest.from_file(str(ROOT / "app.py"), default_timeout=60))    # a link, in a new session
     again.session_state["_icsdash_principal"] = BOLTON
-    again.query_params["assessment"] = "0123"
+    again.query_params["assessment"] = "8d1c7a52-0c4e-4c55-9d3e-1f0e2a7b6c90"         # well formed, so looked up
     again.switch_page("pages/assessment.py").run()
     assert not again.exception and "did not answer while opening the assessment this link names" in shown(again)
 

@@ -14,14 +14,14 @@ import streamlit as st
 from . import backup, imports
 from .auth import Principal
 from .errors import IcsdashError
-from .ui import Context, show_error, table
+from .ui import Context, escape_markdown, show_error, table
 
 
 def _confirm_import(store, who: Principal, framework, preview: imports.Preview) -> None:
     state = st.session_state
     try:
         imports.apply(store, preview, who, framework)
-        state["import_done"] = f"Imported {preview.file_name}: {preview.summary()}."
+        state["import_done"] = f"Imported {escape_markdown(preview.file_name)}: {preview.summary()}."
         state.pop("import_preview", None)
         state["import_round"] = state.get("import_round", 0) + 1          # a fresh, empty uploader
     except IcsdashError as error:
@@ -71,10 +71,11 @@ def import_panel(ctx: Context, who: Principal) -> None:
             show_error(preview)
             st.caption("Nothing has been written. Fix the file and upload it again.")
         else:
-            st.markdown(f"**{preview.file_name}** ({preview.encoding}): {preview.summary()}. Nothing has been written "
-                        "yet.")
+            # The file's name and anything quoted from it (column names in the notes) come from users: shown as text.
+            st.markdown(f"**{escape_markdown(preview.file_name)}** ({preview.encoding}): {preview.summary()}. Nothing "
+                        "has been written yet.")
             for note in preview.notes:
-                st.info(note, icon=":material/info:")
+                st.info(escape_markdown(note), icon=":material/info:")
             shown = preview.tables()
             labels = {"added": "To add", "changed": "To change", "removed": "To remove", "rejected": "Rejected"}
             tabs = st.tabs([f"{labels[k]} ({len(v) if k != 'changed' else preview.counts()['changed']})"
@@ -129,7 +130,7 @@ def backup_panel(ctx: Context, who: Principal) -> None:
             show_error(error)
             st.caption("Nothing has been changed.")
         else:
-            st.info(f"{upload.name}: {saved.summary.describe()}.", icon=":material/inventory_2:")
+            st.info(f"{escape_markdown(upload.name)}: {saved.summary.describe()}.", icon=":material/inventory_2:")
             sure = st.checkbox("I understand that everything in the database now is replaced by this backup",
                                key="restore_sure")
             st.button("Restore this backup", type="primary", icon=":material/restore:", disabled=not sure,

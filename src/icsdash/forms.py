@@ -11,6 +11,7 @@ status panel (a fragment) retries by itself every few seconds.
 
 from __future__ import annotations
 
+import html
 import logging
 import time
 from datetime import datetime
@@ -372,9 +373,13 @@ def start_panel(ctx: Context, who: Principal, place: str) -> None:
 
 
 def header(ctx: Context, a: Assessment) -> None:
+    """Which assessment this is. HTML with every name escaped, not Markdown: Streamlit's Markdown turns ' -- ' and
+    ' -> ' into dashes and arrows even when escaped, and a participant's name must show exactly as typed."""
     group = STAKEHOLDER_GROUPS.get(a.stakeholder_group, "Workshop consensus")
-    st.markdown(f"**{escape_markdown(place_name(ctx, a.place_code))}** · round {escape_markdown(a.round)} · {group} · "
-                f"{escape_markdown(person(ctx, a.participant))} · version {a.version} · **{a.status}**")
+    text = html.escape
+    st.html(f"<p class='assessment-header'><strong>{text(place_name(ctx, a.place_code))}</strong> · round "
+            f"{text(a.round)} · {group} · {text(person(ctx, a.participant))} · version {a.version} · "
+            f"<strong>{a.status}</strong></p>")
 
 
 def history_table(ctx: Context, who: Principal, a: Assessment) -> None:

@@ -103,6 +103,10 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
 
 def _csv_rows(data: bytes, name: str) -> tuple[list[tuple[int, list[str]]], str]:
     content, encoding = decode(data, name)
+    if "\x00" in content:                   # past the first 4 KB (before it, the file is taken for binary)
+        line = content.count("\n", 0, content.index("\x00")) + 1
+        raise DataError("contains a NUL character (U+0000), which cannot be stored; remove it and import again",
+                        source=name, line=line)
     first = next((line for line in content.splitlines() if line.strip()), "")
     delimiter = "\t" if first.count("\t") > first.count(",") else ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)

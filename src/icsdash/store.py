@@ -8,6 +8,7 @@ keyed by it show a new submission at the next rerun, on every server.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -172,6 +173,7 @@ NUL = "\x00"
 # Text with a NUL character is refused, naming the field, on SQLite as on PostgreSQL (which cannot store it in text);
 # every other character, control characters included, is stored as typed.
 NUL_REFUSED = "contains a NUL character (U+0000), which cannot be stored; remove it and try again"
+KEY_SHAPE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")   # an assessment key
 CONNECT_TIMEOUT = 5          # seconds to wait for a PostgreSQL server before saying it did not answer
 
 
@@ -632,7 +634,10 @@ class Store:
                           justifications={m.dimension_id: m.justification for m in marks if m.justification})
 
     def find(self, principal: Principal, assessment_key: str) -> Assessment:
-        """The newest version of an assessment, by its key (as a link or query parameter carries it)."""
+        """The newest version of an assessment, by its key (as a link or query parameter carries it). A key not
+        shaped like one (a UUID) is not looked up at all."""
+        if not KEY_SHAPE.fullmatch(assessment_key or ""):
+            raise InvalidEntry({"assessment": "no assessment has that link; it may have been mistyped"})
         with self.engine.connect() as conn:
             found = conn.execute(select(assessments.c.id).where(assessments.c.assessment_key == assessment_key)
                                  .order_by(assessments.c.version.desc())).first()
