@@ -610,7 +610,8 @@ def _read_mode() -> None:
         state[PRESENT] = bool(_flag(params.get("present")))
         state[ANONYMISE] = bool(_flag(params.get("anon")))
         step = params.get("step", "1")
-        state[STEP] = int(step) if step.isdigit() and int(step) >= 1 else 1
+        plain = step.isascii() and step.isdigit() and len(step) <= 4      # not '²', not 5,000 digits
+        state[STEP] = int(step) if plain and int(step) >= 1 else 1
         state[APPLIED] = None
     state.setdefault(PRESENT, False)
     state.setdefault(ANONYMISE, False)
