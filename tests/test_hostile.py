@@ -98,7 +98,7 @@ class Site:
     def page(self, path: str = "/", code: str | None = None):
         context = self.browser.new_context(viewport={"width": 1400, "height": 1000})
         pg = context.new_page()
-        pg.set_default_timeout(20_000)
+        pg.set_default_timeout(30_000)
         pg.goto(self.base + path)
         idle(pg)
         if code:

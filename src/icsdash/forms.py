@@ -186,6 +186,7 @@ def load(ctx: Context, who: Principal, aid: int) -> Assessment:
             st.stop()
         LOG.warning("Assessment %s drawn from the copy kept in the session: the database did not answer", aid)
         state[_key(aid, "offline")] = True
+        state[_key(aid, "tried")] = time.monotonic()      # the save status need not ask again in this run
         return state[_key(aid, "copy")]
     state[_key(aid, "copy")] = a
     return a
