@@ -3,8 +3,9 @@
 from pathlib import Path
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
-from icsdash import ui
+from icsdash import forms, ui
 from icsdash.errors import IcsdashError
 from icsdash.pages import PAGES_BY_KEY
 
@@ -23,6 +24,9 @@ try:
     page.run()
 except IcsdashError as error:
     ui.show_error(error)
+except SQLAlchemyError:                  # the database stopped answering: say so, and redraw once it is back
+    forms.database_down(f"drawing the {page.title} page")
+    forms.wait_for_database(ctx)
 except Exception:  # noqa: BLE001 - the last line of defence: never a traceback in the UI
     ui.show_unexpected(page.title)
 finally:

@@ -276,3 +276,19 @@ def test_postgresql_stops_while_a_user_fills_the_form(cluster, chromium, tmp_pat
         print(f"saved again {back_after:.1f} s after PostgreSQL was started again")
         context.close()
     store.engine.dispose()
+
+
+def test_any_page_drawn_during_an_outage_says_the_database_did_not_answer_and_comes_back(form):
+    """Pages other than the forms: the frame says what happened (not 'something went wrong') and redraws the page
+    by itself once the database answers."""
+    at, _, outage = form
+    at.switch_page("pages/overview.py").run()
+    assert at.title[0].value == "Integrated care in England"
+    outage.down = True
+    at.sidebar.selectbox(key="filter_region").select("London").run()
+    assert not at.exception
+    assert "The database did not answer while drawing the Overview page" in shown(at)
+    assert "Trying again every" in shown(at) and "Something went wrong" not in shown(at)
+    outage.down = False
+    at.run()
+    assert not at.exception and at.title[0].value == "Integrated care in London"
