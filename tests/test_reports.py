@@ -24,7 +24,7 @@ from icsdash.auth import Principal
 from icsdash.store import Store
 
 from conftest import DATA, ROOT
-from test_workshop import env, open_page  # noqa: F401 - the workshop page tests' app and page opener
+from test_workshop import empty_env, env, open_page  # noqa: F401 - the workshop page tests' app and page opener
 
 BOLTON = Principal("place_director", "QOP-bolton", "Bolton lead", "code")
 NAMES = ("Ann Secret", "Bob Hidden", "Cat Private", "Fay Facilitator")
