@@ -61,7 +61,7 @@ with top[0]:
     forms.header(ctx, a)
 top[1].button("Other assessment", icon=":material/swap_horiz:", on_click=other_assessment)
 
-forms.seed(a, ctx.framework)
+forms.seed(ctx, who, a)
 gaps = forms.summary_panel(ctx, who, a)
 for number, dim in enumerate(ctx.framework.dimensions, start=1):
     forms.dimension_card(ctx, who, a, number, dim, editable=a.status == "draft", gap=gaps.get(dim.id))

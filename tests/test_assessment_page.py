@@ -113,6 +113,42 @@ def test_the_whole_journey(env, framework):
     assert at.dataframe[-1].value["Version"].tolist() == [1, 2]
 
 
+def test_an_entry_whose_save_was_cut_off_is_saved_and_another_tabs_entry_is_shown(env, framework):
+    """In the browser, a click arriving while the previous change is being saved stops that run, and the earlier
+    change's callback is not run again: its value is in the widget but not in the database. Here the values are
+    put into the session without their callbacks, as that leaves them."""
+    at = open_page(signed_in(env))
+    at.text_input(key="start_participant").input("Cleo")
+    at.button(key="start_open").click().run()
+    aid, dims = at.session_state["assessment_id"], framework.dimension_ids
+    at.radio(key=score_key(at, dims[0])).set_value(3).run()
+    at.session_state[score_key(at, dims[1])] = 4                          # no callback ran for these two
+    at.session_state[score_key(at, dims[1], "text")] = "Joint board since April"
+    at.run()
+    assert not at.exception
+    stored = env.get(BOLTON, aid)
+    assert (stored.scores, stored.justifications) == ({dims[0]: 3, dims[1]: 4}, {dims[1]: "Joint board since April"})
+    assert "Saved at" in " ".join(c.value for c in at.caption)
+
+    # The same draft changed in another tab: this tab shows it at its next run and writes nothing back over it.
+    env.save_draft(BOLTON, aid, framework, {dims[0]: 1, dims[2]: 2}, {dims[2]: "From the other tab"})
+    at.run()
+    assert [at.radio(key=score_key(at, d)).value for d in dims[:3]] == [1, 4, 2]
+    assert at.text_area(key=score_key(at, dims[2], "text")).value == "From the other tab"
+    assert env.get(BOLTON, aid).scores == {dims[0]: 1, dims[1]: 4, dims[2]: 2}
+
+    # Every other dimension saved, the last one cut off by the click on Submit: what is submitted is on screen.
+    env.save_draft(BOLTON, aid, framework, {d: 3 for d in dims[3:-1]},
+                   {d: f"Evidence {n}" for n, d in enumerate(dims[:-1])})
+    at.run()
+    at.session_state[score_key(at, dims[-1])] = "Not assessed"
+    at.button(key="submit_assessment").click().run()
+    assert not at.exception
+    done = env.get(BOLTON, aid)
+    assert (done.status, done.scores[dims[-1]], len(done.scores)) == ("submitted", None, 12)
+    assert any("Version 1 submitted" in s.value for s in at.success)
+
+
 def test_too_long_justification_is_refused_and_not_written(env, framework):
     at = open_page(signed_in(env))
     at.text_input(key="start_participant").input("Bob")

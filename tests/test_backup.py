@@ -21,7 +21,7 @@ from icsdash import backup as backup_module
 from icsdash.auth import AccessDenied, Principal, parse_code
 from icsdash.backup import CODECS, FORMAT, FORMAT_VERSION, backup_bytes, read_backup, restore, write_backup
 from icsdash.errors import DataError, IcsdashError
-from icsdash.store import Store, metadata
+from icsdash.store import PRIVATE_ACTIONS, Store, metadata
 
 PLACES = ["QOP-bolton", "QOP-bury"]
 BOLTON = Principal("place_director", "QOP-bolton", "Bolton lead", "code")
@@ -32,7 +32,7 @@ TABLES = [table.name for table in metadata.sorted_tables]      # in dependency o
 #: What seed() writes: the demo data for two places (18 assessments of 12 dimensions, 8 consensus links),
 #: then a third round, one assessment in two versions, a consensus linked to it, two access codes and
 #: two sign-in attempts, 13 audited writes in all; other tables (added to the schema since) stay empty.
-SEEDED = {name: 0 for name in TABLES} | {"access_codes": 2, "audit_log": 13, "meta": 1, "rounds": 3,
+SEEDED = {name: 0 for name in TABLES} | {"access_codes": 2, "audit_log": 13, "meta": 2, "rounds": 3,
                                          "sign_in_attempts": 2, "assessments": 21, "consensus_inputs": 9, "scores": 252}
 
 
@@ -128,7 +128,9 @@ def assert_next_ids_follow(store: Store, tables: dict[str, list[dict]], framewor
     assert started.id == top["assessments"] + 1
     store.create_access_code("cli", "system_leader", None, "New leader")
     assert contents(store)["access_codes"][-1]["id"] == top["access_codes"] + 1
-    assert store.data_version() == top["audit_log"] + 3
+    # Audit ids follow too; the access code's entry is the newest but does not move the data version.
+    assert store.audit_entries()["id"].max() == top["audit_log"] + 3
+    assert store.data_version() == top["audit_log"] + 2
 
 
 # --------------------------------------------------------------------------- writing
@@ -141,7 +143,7 @@ def test_backup_holds_every_table_with_its_rows(any_store, framework, tmp_path):
     assert summary.database == dialect(any_store)
     described = summary.describe()
     assert described.startswith(f"backup of {summary.created_at:%Y-%m-%d %H:%M} UTC (icsdash {__version__}, "
-                                f"{dialect(any_store)}): 2 access_codes, 13 audit_log, 1 meta, ")
+                                f"{dialect(any_store)}): 2 access_codes, 13 audit_log, 2 meta, ")
     assert all(part in described.split(": ", 1)[1].split(", ")
                for part in ["3 rounds", "2 sign_in_attempts", "21 assessments", "9 consensus_inputs", "252 scores"])
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["icsdash.zip"]     # no partial file left behind
@@ -201,10 +203,14 @@ def test_restore_into_a_fresh_database_is_an_exact_copy(any_store, new_store, fr
     assert backup.summary.rows == SEEDED
     target = new_store(dialect(any_store))
     done = restore(target, backup, ADMIN, record=False)
-    assert (done.removed, done.rows) == ({name: 0 for name in TABLES}, SEEDED)
+    # A new database holds one row: its data version, 0.
+    assert (done.removed, done.rows) == ({name: 0 for name in TABLES} | {"meta": 1}, SEEDED)
     assert contents(target) == contents(any_store)
     assert payloads(backup_bytes(target)) == payloads((tmp_path / "icsdash.zip").read_bytes())
-    assert done.data_version == target.data_version() == any_store.data_version() == 13
+    # The data version is the newest write any page shows (the sign-ins and access codes after it do not count).
+    published = any_store.audit_entries().query("action not in @PRIVATE_ACTIONS")["id"].max()
+    assert 0 < published < 13
+    assert done.data_version == target.data_version() == any_store.data_version() == published
     first, second = target.get(BOLTON, ids["first"]), target.get(BOLTON, ids["second"])
     dims = framework.dimension_ids
     assert (first.justifications[dims[0]], first.justifications[dims[2]]) == (ODD_TEXT, LONG_TEXT)
@@ -235,7 +241,9 @@ def test_restore_over_other_content_replaces_it_and_records_itself(any_store, ne
            {name: rows for name, rows in original.items() if name not in ("audit_log", "meta")}
     assert restored["audit_log"][:-1] == original["audit_log"]
     # The reference version moves on to the restore's entry, so servers reload imported places and PCNs.
-    assert restored["meta"] == original["meta"] + [{"key": "reference_import", "value": "14"}]
+    # So does the data version.
+    assert {row["key"]: row["value"] for row in restored["meta"]} == \
+           {**{row["key"]: row["value"] for row in original["meta"]}, "reference_import": "14", "data_version": "14"}
     assert any_store.reference_version() == 14
     entry = restored["audit_log"][-1]
     assert (entry["id"], entry["actor"], entry["action"], entry["place_code"]) == (14, "Ada Admin", "restore_backup",

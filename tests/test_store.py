@@ -95,3 +95,24 @@ def test_scores_out_of_range_are_refused_by_the_database(any_store, framework):
     with pytest.raises(Exception):
         with any_store.engine.begin() as conn:
             conn.execute(text("UPDATE scores SET score = 11"))
+
+
+def test_data_version_moves_only_with_what_pages_show(any_store, framework):
+    """Drafts saved as someone types, sign-ins and access codes are private: caches keyed by the version stay."""
+    any_store.add_round("cli", "2026/27")
+    after_round = any_store.data_version()
+    code = any_store.create_access_code("cli", "place_director", "QOP-bolton", "Bolton lead")
+    who = any_store.sign_in(code, client="browser-1")
+    assert any_store.data_version() == after_round
+    started = any_store.start(who, "QOP-bolton", "2026/27", "icb", "Ann", framework)
+    after_start = any_store.data_version()           # the place is now "in progress" on the maps
+    assert after_start > after_round
+    dims = framework.dimension_ids
+    for number, dim in enumerate(dims):
+        any_store.save_draft(who, started.id, framework, {dim: number % 6}, {dim: f"Because {number}"})
+    assert any_store.data_version() == after_start
+    assert len(any_store.audit_entries()) == 4 + len(dims)    # every draft save is still audited
+    any_store.submit(who, started.id, framework)
+    submitted = any_store.data_version()
+    assert submitted == any_store.audit_entries()["id"].max() > after_start
+    assert Store.open(str(any_store.engine.url.render_as_string(hide_password=False))).data_version() == submitted

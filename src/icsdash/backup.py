@@ -15,7 +15,7 @@ and restored without changing this module, as long as :data:`CODECS` knows its c
 A backup is read in one transaction, a consistent snapshot even while people keep submitting. A restore
 replaces every table's contents in one transaction: all of the backup or, if anything fails, nothing.
 It then adds one audit entry saying who restored which backup, so the restored database has one audit
-row more than the backup, and its data version (the newest audit id) is higher than any the database
+row more than the backup, and its data version (that entry's id) is higher than any the database
 had before: every server's caches refresh.
 
 >>> from icsdash.store import Store
@@ -56,7 +56,7 @@ from sqlalchemy.engine import Connection, Engine
 from . import __version__
 from .auth import Principal
 from .errors import DataError, IcsdashError
-from .store import IMPORTED, Store, audit_log, meta, metadata
+from .store import IMPORTED, Store, audit_log, current_version, meta, metadata, publish
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "CODECS", "Backup", "BackupSummary", "RestoreSummary", "write_backup",
            "backup_bytes", "read_backup", "restore"]
@@ -530,6 +530,7 @@ def _record(conn: Connection, actor: str, backup: Backup, before: int) -> None:
     # The reference version moves on too, so servers reload places and PCNs (imported rows may differ).
     conn.execute(delete(meta).where(meta.c.key == IMPORTED))
     conn.execute(insert(meta).values(key=IMPORTED, value=str(entry)))
+    publish(conn, entry)
 
 
 def restore(store: Store, backup: Backup, actor: Principal | str, *, record: bool = True) -> RestoreSummary:
@@ -557,7 +558,7 @@ def restore(store: Store, backup: Backup, actor: Principal | str, *, record: boo
             if record:
                 _record(conn, actor_name, backup, before)
             _reset_sequences(conn, tables)
-            version = _newest_audit_id(conn)
+            version = current_version(conn)
     except (sa_exc.IntegrityError, sa_exc.DataError) as exc:
         raise DataError(f"does not fit this database ({_first_line(exc)}); nothing was changed",
                         source=backup.source) from None

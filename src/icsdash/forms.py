@@ -49,18 +49,47 @@ def unsaved(a: Assessment | int) -> dict[str, dict]:
     return st.session_state.get(_key(a, "unsaved")) or {}
 
 
-def seed(a: Assessment, framework: Framework) -> None:
-    """Put the stored values, with any unsaved entries over them, into the widgets' state, unless the widgets
-    already hold newer ones."""
+def _shown(value) -> object:
+    """A stored score as its radio shows it (None: not chosen yet; NA: chosen 'Not assessed')."""
+    return NA if value is None else value
+
+
+def seed(ctx: Context, who: Principal, a: Assessment) -> None:
+    """Bring the widgets and the stored assessment ``a`` into line before the form is drawn.
+
+    A widget drawn for the first time shows the stored value, or the unsaved entry over it. For a draft,
+    a widget that already has a value is compared with what was stored when this tab last agreed with the
+    database: changed here but not stored means its save was cut off (a click arriving while the previous
+    change was being saved stops that run in Streamlit), so it is added to the unsaved entries and written
+    now; unchanged here but changed in the database (another tab) shows the stored value. A submitted
+    version always shows what is stored."""
+    state = st.session_state
     kept = unsaved(a)
-    marks = {**a.scores, **kept.get("scores", {})}
-    texts = {**a.justifications, **kept.get("texts", {})}
-    for dim in framework.dimension_ids:
-        if dim in marks:
-            st.session_state.setdefault(_key(a, "score", dim), NA if marks[dim] is None else marks[dim])
-        else:
-            st.session_state.setdefault(_key(a, "score", dim), None)
-        st.session_state.setdefault(_key(a, "text", dim), texts.get(dim, ""))
+    base = state.setdefault(_key(a, "base"), {})          # (part, dim) -> the stored value this tab last saw
+    lost: dict[str, dict] = {"scores": {}, "texts": {}}
+    for dim in ctx.framework.dimension_ids:
+        for part, what, stored, pending in (
+                ("scores", "score", _shown(a.scores[dim]) if dim in a.scores else None,
+                 {d: _shown(v) for d, v in kept.get("scores", {}).items()}),
+                ("texts", "text", a.justifications.get(dim, ""), kept.get("texts", {}))):
+            key, seen = _key(a, what, dim), base.get((part, dim), stored)
+            base[(part, dim)] = stored
+            if a.status != "draft" or key not in state:
+                state[key] = pending.get(dim, stored) if a.status == "draft" else stored
+            elif dim in pending or state[key] == stored:
+                continue
+            elif state[key] != seen and state[key] is not None:
+                lost[part][dim] = (None if state[key] == NA else int(state[key])) if part == "scores" \
+                    else state[key] or ""
+            else:
+                state[key] = stored                       # saved elsewhere since this tab last looked
+    if lost["scores"] or lost["texts"]:
+        LOG.warning("Assessment %s: %d entr(ies) whose save was cut off are saved now", a.id,
+                    len(lost["scores"]) + len(lost["texts"]))
+        pending = state.setdefault(_key(a, "unsaved"), {"scores": {}, "texts": {}})
+        for part in ("scores", "texts"):
+            pending[part].update(lost[part])
+        flush(ctx, who, a.id)
 
 
 def entries(a: Assessment, framework: Framework) -> tuple[dict, dict]:
@@ -242,6 +271,7 @@ def _submit(ctx: Context, who: Principal, a: Assessment) -> None:
     state = st.session_state
     state.pop(_key(a, "submit_error"), None)
     try:
+        seed(ctx, who, ctx.store.get(who, a.id))     # an entry whose save was cut off by this very click
         if not flush(ctx, who, a.id):
             state[_key(a, "submit_error")] = NOT_SUBMITTED
             return
@@ -447,6 +477,7 @@ def _start_consensus(ctx: Context, who: Principal, place: str, round_label: str)
 
 
 def _submit_consensus(ctx: Context, who: Principal, a: Assessment) -> None:
+    seed(ctx, who, ctx.store.get(who, a.id))         # an entry whose save was cut off by this very click
     if not flush(ctx, who, a.id):
         raise IcsdashError(NOT_SUBMITTED, source="database")
     try:
@@ -486,7 +517,7 @@ def consensus_draft(ctx: Context, who: Principal, a: Assessment, hints: dict[str
     """The facilitator's form: per dimension what the inputs said, the agreed score and its justification.
     Every change is saved at once; submitting names every gap."""
     fw = ctx.framework
-    seed(a, fw)
+    seed(ctx, who, a)
     answered = len(entries(a, fw)[0])
     gaps = st.session_state.get(_key(a, "gaps"), {})
     st.progress(answered / len(fw.dimensions), text=f"{answered} of {len(fw.dimensions)} dimensions agreed "

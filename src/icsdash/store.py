@@ -1,8 +1,12 @@
 """Storage of everything users enter, through SQLAlchemy: SQLite by default, PostgreSQL when configured.
 
 Every write is one transaction and adds a row to the audit log in that same
-transaction, so the newest audit id is the database's data version: caches
-keyed by it show a new submission at the next rerun, on every server.
+transaction. A write that changes what any page shows (a submission, a new
+assessment, a consensus, an import, a round, a restore) also records its audit
+id as the database's data version, in that transaction: caches keyed by it
+show a new submission at the next rerun, on every server. Writes only their
+author sees (a draft saved as someone types, a sign-in, an access code) leave
+the version alone, so they do not empty every server's caches.
 """
 
 from __future__ import annotations
@@ -167,6 +171,25 @@ reference_rows = Table(
     Column("import_id", Integer, nullable=False),        # the audit entry of the import that wrote it
 )
 IMPORTED = "reference_import"          # meta key: the audit id of the newest import of reference rows
+PUBLISHED = "data_version"             # meta key: the audit id of the newest write that changes what pages show
+# Audit actions that change nothing a page shows to anyone but their author: they do not move the data version.
+PRIVATE_ACTIONS = frozenset({"save_draft", "sign_in", "create_access_code", "revoke_access_code"})
+
+
+def _newest_audit_id(conn) -> int:
+    return int(conn.execute(select(func.coalesce(func.max(audit_log.c.id), 0))).scalar_one())
+
+
+def current_version(conn) -> int:
+    """The data version as ``conn`` sees it (see :meth:`Store.data_version`)."""
+    value = conn.execute(select(meta.c.value).where(meta.c.key == PUBLISHED)).scalar_one_or_none()
+    return int(value) if value is not None else _newest_audit_id(conn)
+
+
+def publish(conn, audit_id: int) -> None:
+    """Record ``audit_id`` as the data version, in the caller's transaction."""
+    if not conn.execute(update(meta).where(meta.c.key == PUBLISHED).values(value=str(audit_id))).rowcount:
+        conn.execute(insert(meta).values(key=PUBLISHED, value=str(audit_id)))
 
 
 NUL = "\x00"
@@ -250,6 +273,12 @@ class Store:
     def create_schema(self) -> None:
         try:
             metadata.create_all(self.engine)
+            with self.engine.begin() as conn:
+                if conn.execute(select(meta.c.value).where(meta.c.key == PUBLISHED)).scalar_one_or_none() is None:
+                    # A new database, or one made before the version was recorded: start from its newest entry.
+                    conn.execute(insert(meta).values(key=PUBLISHED, value=str(_newest_audit_id(conn))))
+        except IntegrityError:
+            pass                                # another server recorded it at the same moment
         except OperationalError as exc:
             raise IcsdashError(f"cannot open the database ({safe_url(str(self.engine.url))}): "
                                f"{exc.orig}", source="database.url") from None
@@ -257,15 +286,22 @@ class Store:
     # ------------------------------------------------------------------ versions and audit
 
     def data_version(self) -> int:
-        """The newest audit id: it changes with every write."""
+        """The audit id of the newest write that changes what a page shows (one key lookup).
+
+        Each such write records its own id as it commits, so every state a reader can see has its own
+        version, even when two writes commit out of id order. A draft saved as someone types does not
+        move it (see :data:`PRIVATE_ACTIONS`)."""
         with self.engine.connect() as conn:
-            return int(conn.execute(select(func.coalesce(func.max(audit_log.c.id), 0))).scalar_one())
+            return current_version(conn)
 
     @staticmethod
     def _audit(conn, actor: str, action: str, place_code: str | None = None, assessment_id: int | None = None,
                **detail) -> None:
-        conn.execute(insert(audit_log).values(at=_now(), actor=actor, action=action, place_code=place_code,
-                                              assessment_id=assessment_id, detail=json.dumps(detail, sort_keys=True)))
+        entry = conn.execute(insert(audit_log).values(
+            at=_now(), actor=actor, action=action, place_code=place_code, assessment_id=assessment_id,
+            detail=json.dumps(detail, sort_keys=True))).inserted_primary_key[0]
+        if action not in PRIVATE_ACTIONS:
+            publish(conn, entry)
 
     def audit_entries(self) -> pd.DataFrame:
         with self.engine.connect() as conn:
