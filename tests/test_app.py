@@ -154,3 +154,35 @@ def test_unreachable_database_is_explained(tmp_path, monkeypatch):
     assert not at.exception
     message = at.error[0].value
     assert "cannot open the database" in message and "127.0.0.1" in message
+    # Not a file to fix: the server may come back, and the page tries again by itself.
+    caption = " ".join(c.value for c in at.caption)
+    assert "did not answer" in caption and "tries again every 5 seconds" in caption
+    assert "Fix the file named above" not in caption
+
+
+def test_unopenable_sqlite_file_asks_to_fix_the_setting(tmp_path, monkeypatch):
+    (tmp_path / "taken").write_text("a file where a folder should be")
+    url = f"sqlite:///{tmp_path / 'taken' / 'icsdash.sqlite3'}"
+    monkeypatch.setenv("ICSDASH_CONFIG", str(write_config(tmp_path, database_url=url)))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    assert "database.url" in at.error[0].value
+    assert "Fix the file named above" in " ".join(c.value for c in at.caption)
+
+
+def test_memo_keeps_only_the_newest_data_versions():
+    """A long-running server keeps the derived values of the newest two data versions of each database only."""
+    from icsdash import ui
+    built = []
+
+    def value(n):
+        built.append(n)
+        return n
+    keys = {n: (ui.DataKey(("ref", "sqlite:///memo-test", n)), "page", "filters") for n in (1, 2, 3)}
+    assert [ui.memo(keys[n], lambda n=n: value(n)) for n in (1, 1, 2, 3, 3)] == [1, 1, 2, 3, 3]
+    assert built == [1, 2, 3]                                          # each built once
+    assert list(ui._memo_versions()[("ref", "sqlite:///memo-test")]) == [keys[2][0], keys[3][0]]
+    assert ui.memo(keys[1], lambda: value("again")) == "again"         # version 1 was dropped
+    other = (ui.DataKey(("ref", "sqlite:///other", 9)), "page")
+    assert ui.memo(other, lambda: "kept apart") == "kept apart"
+    assert len(ui._memo_versions()[("ref", "sqlite:///memo-test")]) == ui.MEMO_VERSIONS

@@ -6,6 +6,8 @@ from icsdash import auth
 from icsdash.auth import AccessDenied, Principal
 from icsdash.store import InvalidEntry
 
+from conftest import ROOT
+
 BOLTON = Principal("place_director", "QOP-bolton", "Bolton lead", "code")
 BURY = Principal("place_director", "QOP-bury", "Bury lead", "code")
 LEADER = Principal("system_leader", None, "ICB lead", "sso")
@@ -93,3 +95,29 @@ def test_sso_mapping():
     assert auth.principal_for_email(None, users) == auth.ANONYMOUS
     with pytest.raises(ValueError, match="a place director needs a place"):
         auth.check_user_entry("place_director")
+
+
+@pytest.mark.parametrize("address, headers, key", [
+    ("10.1.2.3", {}, "10.1.2.3"),
+    ("10.1.2.3", {"X-Real-IP": "10.9.9.9"}, "10.1.2.3"),            # a browser's own header counts for nothing
+    (None, {"X-Real-Ip": " 10.9.8.7 "}, "10.9.8.7 (through the proxy)"),
+    ("127.0.0.1", {"x-real-ip": "10.9.8.6"}, "10.9.8.6 (through the proxy)"),
+    (None, {}, "this machine"),
+    ("::1", {"Host": "example"}, "this machine"),
+])
+def test_wrong_codes_are_counted_per_browser_even_behind_the_proxy(address, headers, key):
+    assert auth.client_key(address, headers) == key
+
+
+def test_two_browsers_behind_the_proxy_are_throttled_apart(any_store):
+    """Five wrong codes from one browser behind nginx pause that browser only; the proxy example sets the header."""
+    code = any_store.create_access_code("cli", "place_director", "QOP-bolton", "Bolton lead")
+    first, second = (auth.client_key(None, {"X-Real-IP": ip}) for ip in ("10.0.0.1", "10.0.0.2"))
+    for _ in range(5):
+        with pytest.raises(AccessDenied):
+            any_store.sign_in("K7Q2XH-wrongwrongwrongwrong", client=first, max_failed=5)
+    with pytest.raises(AccessDenied, match="too many wrong access codes"):
+        any_store.sign_in(code, client=first, max_failed=5)
+    assert any_store.sign_in(code, client=second, max_failed=5).place_code == "QOP-bolton"
+    example = (ROOT / "deploy" / "nginx.conf.example").read_text()
+    assert "proxy_set_header X-Real-IP $remote_addr;" in example

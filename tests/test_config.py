@@ -1,6 +1,5 @@
 """config.yaml: defaults, every bad value named with its key, the environment override."""
 
-from pathlib import Path
 
 import pytest
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import io
-import re
 import struct
 import xml.etree.ElementTree as ET
-from datetime import datetime, timezone
+from datetime import datetime
 
 import altair as alt
 import numpy as np

@@ -5,7 +5,7 @@ import pytest
 from icsdash.errors import DataError
 from icsdash.framework import load_framework
 
-from conftest import DATA, MINI_FRAMEWORK
+from conftest import DATA
 
 
 def test_default_framework_has_twelve_dimensions_scored_0_to_5(framework):

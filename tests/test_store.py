@@ -116,3 +116,11 @@ def test_data_version_moves_only_with_what_pages_show(any_store, framework):
     submitted = any_store.data_version()
     assert submitted == any_store.audit_entries()["id"].max() > after_start
     assert Store.open(str(any_store.engine.url.render_as_string(hide_password=False))).data_version() == submitted
+
+
+def test_a_round_opened_before_the_first_start_stays_the_latest(any_store, framework):
+    """`icsdash round add 2026/27` before the app's first start: the demo's rounds go before it, not after."""
+    any_store.add_round("cli", "2026/27")
+    assert any_store.seed_demo(PLACES, framework) > 0
+    assert any_store.round_labels() == ["2024/25", "2025/26", "2026/27"]
+    assert any_store.rounds()["position"].tolist() == [1, 2, 3]

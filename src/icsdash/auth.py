@@ -16,6 +16,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Mapping
 
 from .errors import IcsdashError
 
@@ -127,6 +128,28 @@ def hash_secret(secret: str, salt: bytes | None = None) -> tuple[bytes, bytes]:
     """(salt, scrypt hash) of ``secret``; a new random salt unless one is given."""
     salt = salt or secrets.token_bytes(16)
     return salt, hashlib.scrypt(secret.encode(), salt=salt, dklen=32, **SCRYPT)
+
+
+def client_key(address: str | None, headers: Mapping[str, str]) -> str:
+    """Whose wrong access codes count together, for throttling: the browser's address.
+
+    Streamlit gives no address (None) for a connection from this machine. That is the reverse proxy in a
+    deployment for many users (see README, "For many users"), so it would put every user in one bucket and
+    five wrong codes from anyone would pause sign-in for all. A local connection is therefore keyed by the
+    ``X-Real-IP`` header the proxy sets (it overwrites what a browser sent); a remote one by its own address,
+    since a header from a browser can say anything.
+
+    >>> client_key("10.1.2.3", {"X-Real-IP": "1.1.1.1"})
+    '10.1.2.3'
+    >>> client_key(None, {"X-Real-Ip": "10.9.8.7"})
+    '10.9.8.7 (through the proxy)'
+    >>> client_key("127.0.0.1", {})
+    'this machine'
+    """
+    if address and address not in ("127.0.0.1", "::1", "localhost"):
+        return address[:100]
+    forwarded = next((v for k, v in headers.items() if k.lower() == "x-real-ip"), "").strip()
+    return f"{forwarded[:100]} (through the proxy)" if forwarded else "this machine"
 
 
 def secret_matches(secret: str, salt: bytes, expected: bytes) -> bool:

@@ -53,3 +53,7 @@ class ConfigError(IcsdashError):
 
 class DataError(IcsdashError):
     """A malformed or inconsistent data file."""
+
+
+class DatabaseUnavailable(IcsdashError):
+    """The database server did not answer (not running, or not reachable): trying again later may work."""

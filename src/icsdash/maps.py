@@ -13,7 +13,7 @@ import pandas as pd
 import pydeck as pdk
 
 from .analysis import Filters
-from .measures import MEASURES_BY_KEY, Measure
+from .measures import MEASURES_BY_KEY, Measure  # noqa: F401 - the doctests use MEASURES_BY_KEY
 from .palettes import CATEGORICAL, DIVERGING, NO_DATA, SEQUENTIAL, hex_to_rgb, interpolate
 
 FILL_ALPHA = 220

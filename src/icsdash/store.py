@@ -29,7 +29,7 @@ from . import auth
 from .assessments import (CONSENSUS_GROUP, DEMO_ROUNDS, MAX_PARTICIPANT, STAKEHOLDER_GROUPS, AssessmentRecord,
                           check_entries, demo_assessments, gaps)
 from .auth import Principal
-from .errors import IcsdashError
+from .errors import DatabaseUnavailable, IcsdashError
 from .framework import Framework
 
 
@@ -236,7 +236,12 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     if url.startswith("sqlite:///") and ":memory:" not in url:
-        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(url[len("sqlite:///"):]).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise IcsdashError(f"cannot create the folder {folder} for the SQLite database ({exc.strerror}); "
+                               "choose a folder this server may write to", source="database.url") from None
     options = {"connect_args": {"connect_timeout": CONNECT_TIMEOUT}} if url.startswith("postgresql") else {}
     try:
         engine = create_engine(url, pool_pre_ping=True, **options)
@@ -280,8 +285,9 @@ class Store:
         except IntegrityError:
             pass                                # another server recorded it at the same moment
         except OperationalError as exc:
-            raise IcsdashError(f"cannot open the database ({safe_url(str(self.engine.url))}): "
-                               f"{exc.orig}", source="database.url") from None
+            kind = DatabaseUnavailable if self.engine.dialect.name != "sqlite" else IcsdashError
+            raise kind(f"cannot open the database ({safe_url(str(self.engine.url))}): "
+                       f"{exc.orig}", source="database.url") from None
 
     # ------------------------------------------------------------------ versions and audit
 
@@ -394,6 +400,16 @@ class Store:
         return conn.execute(insert(rounds).values(label=label, position=position, opened_at=opened_at)
                             .returning(rounds.c.id)).scalar_one()
 
+    def _rounds_first(self, conn, labels: list[str]) -> None:
+        """Add rounds ``labels`` (oldest first) before every round there is: the demo's past rounds go before a
+        round an administrator opened before the first start."""
+        known = set(conn.execute(select(rounds.c.label)).scalars())
+        new = [label for label in labels if label not in known]
+        if new:
+            conn.execute(update(rounds).values(position=rounds.c.position + len(new)))
+            conn.execute(insert(rounds), [{"label": label, "position": i, "opened_at": _now()}
+                                          for i, label in enumerate(new, start=1)])
+
     def rounds(self) -> pd.DataFrame:
         with self.engine.connect() as conn:
             return pd.read_sql(select(rounds).order_by(rounds.c.position), conn)
@@ -447,7 +463,9 @@ class Store:
                 if conn.execute(select(func.count()).select_from(assessments)).scalar_one():
                     return 0
                 conn.execute(insert(meta).values(key="demo_seed", value=_now().isoformat()))
-                added = self._write_assessments(conn, demo_assessments(place_codes, framework), framework)
+                demo = list(demo_assessments(place_codes, framework))
+                self._rounds_first(conn, list(dict.fromkeys(r.round_label for r in demo)))
+                added = self._write_assessments(conn, demo, framework)
                 self._audit(conn, "system", "seed_demo", count=added, framework=framework.id)
                 return added
         except IntegrityError:

@@ -12,6 +12,7 @@ import html
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -25,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import analysis, anonymise, auth, exports, geography, maps, presenter
 from .auth import Principal
 from .config import Config, load_config
-from .errors import ConfigError, IcsdashError
+from .errors import ConfigError, DatabaseUnavailable, IcsdashError
 from .framework import Framework, load_framework
 from .geography import Geography
 from .governance import MODELS
@@ -142,7 +143,13 @@ def start(root: Path) -> Context:
     except IcsdashError as error:
         st.title("icsdash cannot start")
         show_error(error)
-        st.caption("Fix the file named above and reload the page. Nothing has been written.")
+        if isinstance(error, DatabaseUnavailable):
+            st.caption(f"The database server did not answer: check that it is running and that database.url (or "
+                       f"DATABASE_URL) points at it. This page tries again every {RETRY_START_SECONDS} seconds and "
+                       "opens by itself once it answers. Nothing has been written.")
+            _retry_start()
+        else:
+            st.caption("Fix the file named above and reload the page. Nothing has been written.")
         st.stop()
     _read_mode()
     if anonymised():
@@ -155,6 +162,19 @@ def start(root: Path) -> Context:
     _RUN.export_keys = {}
     _RUN.versions = {}
     return ctx
+
+
+RETRY_START_SECONDS = 5
+
+
+def _retry_start() -> None:
+    """Under 'cannot start' because the database did not answer: run the whole app again every few seconds."""
+    drawn = time.monotonic()
+
+    def again() -> None:
+        if time.monotonic() - drawn > 1:              # a timed rerun, not this run's own drawing
+            st.rerun(scope="app")
+    st.fragment(again, run_every=RETRY_START_SECONDS)()
 
 
 def data_version(ctx: Context) -> int:
@@ -503,12 +523,12 @@ def principal(ctx: Context) -> Principal:
 
 
 def _client_key() -> str:
-    """Who is knocking, for throttling wrong access codes (the browser's address as the server sees it)."""
+    """Who is knocking, for throttling wrong access codes (see :func:`icsdash.auth.client_key`)."""
     try:
-        address = st.context.ip_address
+        address, headers = st.context.ip_address, st.context.headers
     except Exception:  # noqa: BLE001 - no request context (tests, scripts)
-        address = None
-    return address if isinstance(address, str) and address else "unknown client"
+        address, headers = None, {}
+    return auth.client_key(address if isinstance(address, str) else None, headers or {})
 
 
 def _sign_in(ctx: Context) -> None:
@@ -756,21 +776,59 @@ def _memo_box(key: tuple) -> dict:
     return {}
 
 
+class DataKey(tuple):
+    """(reference version, database URL, data version): what :func:`version_key` keys start with."""
+
+
+MEMO_VERSIONS = 2          # data versions kept per database: the newest, and the one a run still drawing may use
+MEMO_ENTRIES = 512         # values kept per data version (pages x filters x selections), oldest dropped first
+_MEMO_LOCK = threading.Lock()
+
+
+@st.cache_resource(show_spinner=False)
+def _memo_versions() -> dict[tuple, dict[DataKey, dict[tuple, Any]]]:
+    """(reference version, URL) -> data key -> values; one per process (cleared with Streamlit's caches)."""
+    return {}
+
+
 def version_key(ctx: Context, scope: str, *parts) -> tuple:
     """What a page's derived values depend on: the reference data, the database (which one, and its data version),
     ``scope`` (the page, so two pages' values never meet under one key) and ``parts`` (the filters, say). Read
     once per run and passed to :func:`memo`."""
-    return (ctx.reference.version, ctx.config.database_url, data_version(ctx), scope, *parts)
+    return (DataKey((ctx.reference.version, ctx.config.database_url, data_version(ctx))), scope, *parts)
+
+
+def _versioned(data: DataKey) -> dict[tuple, Any]:
+    """The values of one data version. A new version drops all but the newest :data:`MEMO_VERSIONS` of its
+    database, so a server that sees a submission every minute for a year holds what the pages show now, not
+    every version since it started."""
+    with _MEMO_LOCK:
+        versions = _memo_versions().setdefault(data[:2], {})
+        if data not in versions:
+            versions[data] = {}
+            for old in list(versions)[:-MEMO_VERSIONS]:
+                del versions[old]
+        return versions[data]
 
 
 def memo(key: tuple, build: Callable[[], Any]) -> Any:
     """``build()`` once per key (start it with :func:`version_key`), shared by every session: the tables and chart
     specifications a page derives, so a rerun with nothing changed rebuilds nothing. Treat the value as
-    read-only."""
-    box = _memo_box(key)
-    if "value" not in box:
-        box["value"] = build()
-    return box["value"]
+    read-only. Keys from :func:`version_key` are kept for the newest data versions only (see :func:`_versioned`)."""
+    if not (key and isinstance(key[0], DataKey)):
+        box = _memo_box(key)
+        if "value" not in box:
+            box["value"] = build()
+        return box["value"]
+    values, rest = _versioned(key[0]), key[1:]
+    if rest in values:
+        return values[rest]
+    value = build()
+    with _MEMO_LOCK:
+        values[rest] = value
+        while len(values) > MEMO_ENTRIES:
+            del values[next(iter(values))]
+    return value
 
 
 def spec(item: alt.TopLevelMixin) -> dict:
