@@ -4,56 +4,29 @@ no traceback, nothing injected ran)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-from conftest import ROOT, free_port, write_config
-
-CHROMIUM = os.environ.get("ICSDASH_CHROMIUM", "/usr/bin/chromium")
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--no-first-run", "--disable-sync"]
-IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
+from conftest import write_config
+from live_app import CHROMIUM, IDLE, LAUNCH_ARGS, AppServer, app_env, free_port
 
 
 @contextmanager
-def app_server(folder: Path, database_url: str, overrides: dict | None = None) -> Iterator[str]:
-    """``streamlit run app.py`` on ``database_url`` (config in ``folder``, with ``overrides``); its base URL.
-    Stopped on leaving, even when the test fails."""
-    port = free_port()
-    env = {**os.environ, "ICSDASH_CONFIG": str(write_config(folder, overrides, database_url))}
-    env.pop("DATABASE_URL", None)
-    log = open(folder / "streamlit.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                             "--server.address", "127.0.0.1", "--server.headless", "true"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+def app_server(folder: Path, database_url: str | None = None, overrides: dict | None = None) -> Iterator[str]:
+    """``streamlit run app.py`` on ``database_url`` (default: a SQLite file in ``folder``; config in ``folder``,
+    with ``overrides``); its base URL. Stopped on leaving, even when the test fails."""
+    server = AppServer(free_port(), folder / "streamlit.log", app_env(write_config(folder, overrides, database_url)))
     try:
-        base, deadline = f"http://127.0.0.1:{port}", time.time() + 45
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("streamlit did not start: " + (folder / "streamlit.log").read_text()[-2000:])
-        yield base
-    finally:
-        proc.terminate()
         try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-        log.close()
+            server.start()
+        except (RuntimeError, TimeoutError) as exc:
+            pytest.fail(str(exc))
+        yield server.url
+    finally:
+        server.stop()
 
 
 def launch_chromium():

@@ -10,19 +10,16 @@ from __future__ import annotations
 import io
 import re
 import os
-import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, free_port, write_config
+from conftest import ROOT
 
-CHROMIUM = os.environ.get("ICSDASH_CHROMIUM", "/usr/bin/chromium")
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--no-first-run", "--disable-sync"]
+from live_app import CHROMIUM, LAUNCH_ARGS
+from served_app import app_server
+
 SERVER: dict[str, str] = {}           # what the module's server uses (its database)
 LOCAL = ("http://127.0.0.1", "http://localhost", "ws://127.0.0.1", "ws://localhost", "data:", "blob:")
 
@@ -35,30 +32,9 @@ if not Path(CHROMIUM).exists():
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("browser")
-    port = free_port()
-    env = {**os.environ, "ICSDASH_CONFIG": str(write_config(folder, {"workshop.refresh_seconds": 3}))}
     SERVER["database"] = f"sqlite:///{folder / 'icsdash.sqlite3'}"
-    env.pop("DATABASE_URL", None)
-    log = open(folder / "streamlit.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                             "--server.address", "127.0.0.1", "--server.headless", "true"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start: " + (folder / "streamlit.log").read_text()[-2000:])
-    yield base
-    proc.terminate()
-    proc.wait(10)
-    log.close()
+    with app_server(folder, overrides={"workshop.refresh_seconds": 3}) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -191,9 +167,19 @@ def idle(pg) -> None:
 
 
 def step_to(pg, key: str, step: int) -> None:
-    idle(pg)
-    pg.locator("body").press(key)
-    pg.wait_for_function(f"() => location.search.includes('step={step}')", timeout=30_000)
+    """Press ``key`` and wait for view ``step``. A press that lands while the page swaps its buttons (a rerun
+    the previous view started by itself) can be lost; like a presenter, press once more if nothing moved."""
+    arrived = f"() => location.search.includes('step={step}')"
+    for attempt in range(2):
+        idle(pg)
+        before = pg.url
+        pg.locator("body").press(key)
+        try:
+            pg.wait_for_function(arrived, timeout=15_000 if attempt == 0 else 30_000)
+            return
+        except playwright_api.TimeoutError:
+            if attempt or pg.url != before:
+                raise
 
 
 def screenshot_dir(tmp_path: Path) -> Path:

@@ -373,7 +373,7 @@ def test_the_store_keeps_every_payload_verbatim_and_refuses_nul_and_overlong_tex
         assert again.participant == text.strip() and set(again.justifications.values()) == {text}, text
         assert store.create_access_code("test", "system_leader", None, text) and \
             store.access_codes()["label"].iloc[-1] == text.strip()           # names and labels lose outer spaces
-    writes = store.data_version()
+    writes = len(store.audit_entries())
     refused = [
         (lambda: store.start(BOLTON, "QOP-bolton", ROUND, "icb", NUL_TEXT, fw), "participant"),
         (lambda: store.start(BOLTON, "QOP-bolton", ROUND, "icb", HUGE, fw), "participant"),
@@ -387,7 +387,7 @@ def test_the_store_keeps_every_payload_verbatim_and_refuses_nul_and_overlong_tex
         with pytest.raises(InvalidEntry) as caught:
             action()
         assert caught.value.field == field and ("NUL" in caught.value.message or "characters" in caught.value.message)
-    assert store.data_version() == writes                              # nothing written, no audit entry either
+    assert len(store.audit_entries()) == writes                              # nothing written, no audit entry either
     with pytest.raises(InvalidEntry, match="no assessment has that link"):
         store.find(BOLTON, NUL_TEXT)                                   # not even looked up
 
