@@ -175,17 +175,30 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def cold_start(browser, config: Path) -> tuple[subprocess.Popen, str, float, float]:
-    """Start a server and open its first page in an already running browser: seconds from process start to the
-    health endpoint answering and to the first page's map drawn."""
+def cold_start(browser, config: Path) -> tuple[subprocess.Popen, str, float, float, float]:
+    """Start a server and open its first page in an already running browser. Seconds from process start to:
+    the health endpoint answering; the first page's script run finished on the server (its "finished"
+    message reaching the browser: the issue's cold start, health then the first run); and the map drawn by
+    the browser (which adds the browser's own work: compiling Streamlit's scripts and drawing the map without
+    a GPU)."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    success = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_SUCCESSFULLY")
     proc, base, t0, health_s = start_server(config)
     page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    finished: list[float] = []
+
+    def frame(payload) -> None:
+        if isinstance(payload, bytes) and not finished:
+            msg = ForwardMsg.FromString(payload)
+            if msg.WhichOneof("type") == "script_finished" and msg.script_finished == success:
+                finished.append(time.perf_counter() - t0)
+    page.on("websocket", lambda ws: ws.on("framereceived", frame))
     page.goto(base + "/")
     page.wait_for_selector("canvas", timeout=60_000)
     page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=60_000)
     drawn = time.perf_counter() - t0
     page.close()
-    return proc, base, health_s, drawn
+    return proc, base, health_s, finished[0] if finished else float("nan"), drawn
 
 
 def browser_figures(config: Path) -> dict:
@@ -206,10 +219,11 @@ def browser_figures(config: Path) -> dict:
         doc = yaml.safe_load(config.read_text())
         doc["database"] = {**doc["database"], "url": f"sqlite:///{fresh / 'first.sqlite3'}", "seed_demo": True}
         first.write_text(yaml.safe_dump(doc))
-        proc, _, _, figures["first_start_s"] = cold_start(browser, first)      # creates and seeds its database
+        proc, _, _, figures["first_start_s"], figures["first_start_drawn_s"] = cold_start(browser, first)  # seeds
         proc.terminate()
         proc.wait(10)
-        proc, base, figures["health_s"], figures["cold_start_s"] = cold_start(browser, first)   # a restart
+        proc, base, figures["health_s"], figures["cold_start_s"], figures["cold_start_drawn_s"] = \
+            cold_start(browser, first)                                                           # a restart
         try:
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
             page.goto(base + "/map")
@@ -261,7 +275,8 @@ def check(results: dict) -> list[str]:
     for key, what in (("first_start_s", "first start (creates and seeds the database)"),
                       ("cold_start_s", "cold start (restart)")):
         if browser.get(key, 0) > BUDGETS["cold_start_s"]:
-            missed.append(f"{what} {browser[key]} s to the first drawn page (budget {BUDGETS['cold_start_s']} s)")
+            missed.append(f"{what} {browser[key]} s to the first page's run finished (budget "
+                          f"{BUDGETS['cold_start_s']} s)")
     if browser.get("rss_after_10_sessions_mb", 0) > BUDGETS["rss_mb"]:
         missed.append(f"server memory {browser['rss_after_10_sessions_mb']} MB after 10 sessions "
                       f"(budget {BUDGETS['rss_mb']} MB)")

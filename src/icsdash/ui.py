@@ -34,6 +34,7 @@ from .maps import Legend
 from .measures import Measure, measures_for
 from .palettes import NO_DATA
 from .reference import Reference, load_reference
+from .reference import illustrative_note as reference_note
 from .store import Store
 
 LOG = logging.getLogger("icsdash")
@@ -456,8 +457,7 @@ def illustrative_notice(ctx: Context) -> None:
 
 def _notice_text(ref: Reference, demo_scores: bool, short: bool) -> str:
     if short:
-        from . import reports                 # imported on first use: it pulls in the PDF and slide libraries
-        return f":material/info: **{escape_markdown(reports.illustrative_note(ref, demo_scores, short=True))}**"
+        return f":material/info: **{escape_markdown(reference_note(ref, demo_scores, short=True))}**"
     n = int((ref.places["source"] == "illustrative").sum())
     demo = " Assessment scores are illustrative demo data." if demo_scores else ""
     return (f":material/info: **Illustrative data is labelled.** {n} of {len(ref.places)} place definitions and "
@@ -474,10 +474,9 @@ def pcns_illustrative(ref: Reference) -> str:
 
 def illustrative_note(ctx: Context) -> str:
     """The illustrative-data notice as plain text, for the notes of an exported workbook."""
-    from . import reports
     demo_scores = _has_demo(ctx, ctx.config.database_url, data_version(ctx))
     return memo(("illustrative note", ctx.reference.version, demo_scores),
-                lambda: reports.illustrative_note(ctx.reference, demo_scores))
+                lambda: reference_note(ctx.reference, demo_scores))
 
 
 def legend(item: Legend) -> None:
