@@ -27,7 +27,7 @@ from icsdash.auth import Principal
 from icsdash.store import Store
 
 from conftest import MINI_FRAMEWORK, ROOT, _pg_bin, free_port, settled, write_config
-from served_app import app_server, launch_chromium, no_failure_shown, sign_in
+from served_app import app_server, idle, launch_chromium, no_failure_shown, sign_in
 
 BOLTON = Principal("place_director", "QOP-bolton", "Bolton lead", "code")
 DIMS = ("leadership", "data_sharing", "outcomes")                  # the mini framework's
@@ -292,3 +292,27 @@ def test_any_page_drawn_during_an_outage_says_the_database_did_not_answer_and_co
     outage.down = False
     at.run()
     assert not at.exception and at.title[0].value == "Integrated care in London"
+
+
+def test_a_first_start_while_postgresql_is_down_opens_by_itself_when_it_answers(cluster, chromium, tmp_path):
+    """The server starts while the database is stopped: the page says the database server did not answer (not
+    'fix the file'), and once PostgreSQL is started it opens the Overview by itself, with nobody reloading."""
+    cluster.stop("fast")
+    with app_server(tmp_path, cluster.url, {"data.framework": str(MINI_FRAMEWORK)}) as base:
+        context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+        pg = context.new_page()
+        pg.set_default_timeout(30_000)
+        pg.goto(base + "/")
+        pg.get_by_role("heading", name="icsdash cannot start").wait_for()
+        text = pg.locator("[data-testid=stMain]").inner_text()
+        assert "The database server did not answer" in text and "tries again every 5 seconds" in text
+        assert "Fix the file named above" not in text
+        no_failure_shown(pg)
+        started = time.time()
+        cluster.start()
+        pg.get_by_role("heading", name="Integrated care in").wait_for(timeout=30_000)
+        print(f"opened {time.time() - started:.1f} s after PostgreSQL was started")
+        idle(pg)                                                 # the old message goes when the run ends
+        assert pg.get_by_role("heading", name="icsdash cannot start").count() == 0
+        no_failure_shown(pg)
+        context.close()
