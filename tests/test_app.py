@@ -170,8 +170,8 @@ def test_unopenable_sqlite_file_asks_to_fix_the_setting(tmp_path, monkeypatch):
     assert "Fix the file named above" in " ".join(c.value for c in at.caption)
 
 
-def test_memo_keeps_only_the_newest_data_versions():
-    """A long-running server keeps the derived values of the newest two data versions of each database only."""
+def test_memo_keeps_only_the_newest_data_version():
+    """A long-running server keeps the derived values of the newest data version of each database only."""
     from icsdash import ui
     built = []
 
@@ -179,10 +179,11 @@ def test_memo_keeps_only_the_newest_data_versions():
         built.append(n)
         return n
     keys = {n: (ui.DataKey(("ref", "sqlite:///memo-test", n)), "page", "filters") for n in (1, 2, 3)}
-    assert [ui.memo(keys[n], lambda n=n: value(n)) for n in (1, 1, 2, 3, 3)] == [1, 1, 2, 3, 3]
+    assert [ui.memo(keys[n], lambda n=n: value(n)) for n in (1, 1, 2, 2, 3, 3)] == [1, 1, 2, 2, 3, 3]
     assert built == [1, 2, 3]                                          # each built once
-    assert list(ui._memo_versions()[("ref", "sqlite:///memo-test")]) == [keys[2][0], keys[3][0]]
-    assert ui.memo(keys[1], lambda: value("again")) == "again"         # version 1 was dropped
+    assert list(ui._memo_versions()[("ref", "sqlite:///memo-test")]) == [keys[3][0]]
+    assert ui.memo(keys[2], lambda: value("again")) == "again"         # version 2 was dropped when 3 came
     other = (ui.DataKey(("ref", "sqlite:///other", 9)), "page")
-    assert ui.memo(other, lambda: "kept apart") == "kept apart"
-    assert len(ui._memo_versions()[("ref", "sqlite:///memo-test")]) == ui.MEMO_VERSIONS
+    assert ui.memo(other, lambda: "kept apart") == "kept apart"        # another database's versions are its own
+    assert ui.memo(keys[2], lambda: value("not again")) == "again"
+    assert len(ui._memo_versions()[("ref", "sqlite:///memo-test")]) == ui.MEMO_VERSIONS == 1

@@ -214,8 +214,8 @@ async def load_round(sessions: list[live.Session], base: str, codes: list[str], 
 def load_run(postgres_url, reference, tmp_path_factory) -> dict:
     """20 real browser sessions at once on one server and PostgreSQL (run once for the tests below).
 
-    Warm-up: one session opens each public page (its first run), then every session opens one page; the
-    server's memory is read. Then a round of at least ROUND_SECONDS, until every submitter is done: 17
+    Warm-up: one session opens each public page (its first run) and submits one self-assessment through the
+    form (a fourth place), then every session opens one page; the server's memory is read. Then a round of at least ROUND_SECONDS, until every submitter is done: 17
     sessions move between the Overview, Map explorer, Place profile and Compare pages by the sidebar's links,
     reading each for 10 to 20 s; 3 sessions load the Self-assessment page, sign in, and submit a whole
     self-assessment through the form (12 scores and 12 justifications, waiting after each for its rerun, then
@@ -227,8 +227,8 @@ def load_run(postgres_url, reference, tmp_path_factory) -> dict:
     and the server's logged errors."""
     folder = tmp_path_factory.mktemp("load")
     url = live.fresh_postgres_database(postgres_url, "reliability_load")
-    places = sorted(reference.places["place_code"])[::17][:SUBMITTERS]
-    codes = access_codes(url, places, "Load test")
+    places = sorted(reference.places["place_code"])[::17][:SUBMITTERS + 1]
+    codes = access_codes(url, places, "Load test")           # the last: the warm-up's submission
     token = str(int(time.time()))[-5:]
     config = write_config(folder, database_url=url)
     figures: dict = {"sessions": SESSIONS, "submitting_sessions": SUBMITTERS, "database": "postgresql"}
@@ -242,6 +242,11 @@ def load_run(postgres_url, reference, tmp_path_factory) -> dict:
                                 for i in range(SESSIONS)]
                     for path in BROWSE:                   # the first run of each page, alone
                         await visit_safely(sessions[0], server.url, path)
+                    # ... and of the form, through to a submission: what the round does, done once before
+                    # memory is read, so that growth means memory kept, not code run for the first time.
+                    figures["warmup_submitted"] = await submit_safely(sessions[0], server.url, codes[-1],
+                                                                      f"Warm-up tester ({token})")
+                    sessions[0].acknowledged.clear()
                     await asyncio.gather(*[visit_safely(s, server.url, BROWSE[i % len(BROWSE)])
                                            for i, s in enumerate(sessions)])
                     await asyncio.sleep(3)
@@ -285,6 +290,7 @@ def test_twenty_sessions_at_once_see_no_error_and_lose_no_submission(load_run):
     assert [e for s in sessions for e in s.errors] == []
     assert load_run["logged"] == [], load_run["logged"][:20]
     assert [f for s in sessions for f in s.failures] == []
+    assert figures["warmup_submitted"] is True
     assert figures["submissions_acknowledged"] == SUBMITTERS
     assert check_acknowledged(load_run["url"], sessions) == SUBMITTERS
     assert figures["entries_reentered"] == 0, "the page named gaps for entries the browser had sent"

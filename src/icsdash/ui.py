@@ -7,6 +7,7 @@ shows at the next rerun on every page and every server.
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import html
 import logging
@@ -290,32 +291,25 @@ def show_unexpected(page_title: str) -> None:
 
 # --------------------------------------------------------------------------- data, cached by version
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _summary(_ctx: Context, database_url: str, reference_version: str, store_version: int,
-             round_label: str | None) -> pd.DataFrame:
-    store = _ctx.store
-    summary = analysis.place_summary(_ctx.reference, store.latest_scores(), store.activity(), _ctx.framework,
-                                     round_label)
-    summary.attrs["versions"] = (database_url, reference_version, store_version, round_label)
-    return summary
-
-
 def place_summary(ctx: Context, round_label: str | None = None) -> pd.DataFrame:
     """One row per place with every map measure, for a round (None: the latest); recomputed only when data
-    changes. Shared by all sessions: do not mutate."""
-    return _summary(ctx, ctx.config.database_url, ctx.reference.version, data_version(ctx), round_label)
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _scores(_ctx: Context, database_url: str, reference_version: str,
-            store_version: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    latest = _ctx.store.latest_scores()
-    return latest, analysis.dimension_scores(latest, _ctx.framework)
+    changes, and kept for the newest data versions only (see :func:`memo`). Shared by all sessions: do not
+    mutate."""
+    def build() -> pd.DataFrame:
+        store = ctx.store
+        summary = analysis.place_summary(ctx.reference, store.latest_scores(), store.activity(), ctx.framework,
+                                         round_label)
+        summary.attrs["versions"] = (ctx.config.database_url, ctx.reference.version, data_version(ctx), round_label)
+        return summary
+    return memo(version_key(ctx, "place summary", round_label), build)
 
 
 def scores(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(every latest submitted score, the per place/round/dimension table), cached by data version."""
-    return _scores(ctx, ctx.config.database_url, ctx.reference.version, data_version(ctx))
+    """(every latest submitted score, the per place/round/dimension table), once per data version."""
+    def build() -> tuple[pd.DataFrame, pd.DataFrame]:
+        latest = ctx.store.latest_scores()
+        return latest, analysis.dimension_scores(latest, ctx.framework)
+    return memo(version_key(ctx, "scores"), build)
 
 
 def link_echo(param: str, key: str) -> bool:
@@ -442,15 +436,15 @@ def view_for(ctx: Context, shown: pd.DataFrame) -> tuple[float, float, float]:
     return maps.view_of([ctx.geography.shapes["places"][c] for c in shown["place_code"]])
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _has_demo(_ctx: Context, database_url: str, store_version: int) -> bool:
-    return _ctx.store.has_demo_data()          # asked once per data version, not on every rerun
+def _has_demo(ctx: Context) -> bool:
+    """Whether the database holds demo assessments: asked once per data version, not on every rerun."""
+    return memo(version_key(ctx, "has demo"), ctx.store.has_demo_data)
 
 
 def illustrative_notice(ctx: Context) -> None:
     """The notice that illustrative data is labelled; on a projector one short line, so the view fits the screen.
     Its text is worked out once per reference data."""
-    demo_scores, short = _has_demo(ctx, ctx.config.database_url, data_version(ctx)), presenting()
+    demo_scores, short = _has_demo(ctx), presenting()
     st.caption(memo(("illustrative notice", ctx.reference.version, demo_scores, short),
                     lambda: _notice_text(ctx.reference, demo_scores, short)))
 
@@ -474,7 +468,7 @@ def pcns_illustrative(ref: Reference) -> str:
 
 def illustrative_note(ctx: Context) -> str:
     """The illustrative-data notice as plain text, for the notes of an exported workbook."""
-    demo_scores = _has_demo(ctx, ctx.config.database_url, data_version(ctx))
+    demo_scores = _has_demo(ctx)
     return memo(("illustrative note", ctx.reference.version, demo_scores),
                 lambda: reference_note(ctx.reference, demo_scores))
 
@@ -779,7 +773,7 @@ class DataKey(tuple):
     """(reference version, database URL, data version): what :func:`version_key` keys start with."""
 
 
-MEMO_VERSIONS = 2          # data versions kept per database: the newest, and the one a run still drawing may use
+MEMO_VERSIONS = 1          # data versions kept per database: the newest (a run still drawing an older one rebuilds)
 MEMO_ENTRIES = 512         # values kept per data version (pages x filters x selections), oldest dropped first
 _MEMO_LOCK = threading.Lock()
 
@@ -803,11 +797,24 @@ def _versioned(data: DataKey) -> dict[tuple, Any]:
     every version since it started."""
     with _MEMO_LOCK:
         versions = _memo_versions().setdefault(data[:2], {})
+        dropped = []
         if data not in versions:
             versions[data] = {}
-            for old in list(versions)[:-MEMO_VERSIONS]:
-                del versions[old]
-        return versions[data]
+            dropped = [versions.pop(old) for old in list(versions)[:-MEMO_VERSIONS]]
+        values = versions[data]
+    if dropped:
+        dropped.clear()                 # the old values go now (nothing else holds them) ...
+        _give_back_memory()             # ... and so does the memory they took
+    return values
+
+
+def _give_back_memory() -> None:
+    """Return freed heap to the operating system (glibc keeps it otherwise), so a long-running server's size
+    follows what it holds now rather than its high-water mark. Nothing happens where there is no glibc."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def memo(key: tuple, build: Callable[[], Any]) -> Any:
