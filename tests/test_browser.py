@@ -167,19 +167,32 @@ def idle(pg) -> None:
 
 
 def step_to(pg, key: str, step: int) -> None:
-    """Press ``key`` and wait for view ``step``. A press that lands while the page swaps its buttons (a rerun
-    the previous view started by itself) can be lost; like a presenter, press once more if nothing moved."""
+    """Press ``key`` and wait for view ``step`` to be drawn (its address, and its own clicker buttons, which
+    the run of the view draws last). A press that lands while the page swaps its buttons (a rerun the previous
+    view started by itself) can be lost; like a presenter, press once more if nothing moved."""
     arrived = f"() => location.search.includes('step={step}')"
     for attempt in range(2):
         idle(pg)
-        before = pg.url
+        before = shown_step(pg)
         pg.locator("body").press(key)
         try:
             pg.wait_for_function(arrived, timeout=15_000 if attempt == 0 else 30_000)
+            pg.wait_for_selector(f".st-key-present_page_up_{step}", state="attached", timeout=30_000)
+            idle(pg)
             return
         except playwright_api.TimeoutError:
-            if attempt or pg.url != before:
-                raise
+            now = shown_step(pg)
+            if attempt or now != before:
+                raise AssertionError(f"{key} on view {before} should show view {step}; after "
+                                     f"{'two presses' if attempt else 'one press'} the address is "
+                                     f"{pg.evaluate('location.href')}") from None
+
+
+def shown_step(pg) -> str | None:
+    """The view the page's address says is shown (its ``step`` parameter), read in the page itself:
+    Playwright's own ``page.url`` can lag behind a page switch."""
+    found = re.search(r"[?&]step=(\d+)", pg.evaluate("location.search"))
+    return found.group(1) if found else None
 
 
 def screenshot_dir(tmp_path: Path) -> Path:

@@ -310,7 +310,7 @@ def test_a_first_start_while_postgresql_is_down_opens_by_itself_when_it_answers(
         no_failure_shown(pg)
         started = time.time()
         cluster.start()
-        pg.get_by_role("heading", name="Integrated care in").wait_for(timeout=30_000)
+        pg.get_by_role("heading", name="Integrated care in England", exact=True).wait_for(timeout=30_000)
         print(f"opened {time.time() - started:.1f} s after PostgreSQL was started")
         idle(pg)                                                 # the old message goes when the run ends
         assert pg.get_by_role("heading", name="icsdash cannot start").count() == 0
