@@ -295,22 +295,27 @@ def test_any_page_drawn_during_an_outage_says_the_database_did_not_answer_and_co
 
 
 def test_a_first_start_while_postgresql_is_down_opens_by_itself_when_it_answers(cluster, chromium, tmp_path):
-    """The server starts while the database is stopped: the page says the database server did not answer (not
-    'fix the file'), and once PostgreSQL is started it opens the Overview by itself, with nobody reloading."""
+    """The server starts while the database is stopped: a link to the Place profile says the database server did
+    not answer (not 'fix the file'), lists no pages folder's file names in a sidebar, and keeps its address; once
+    PostgreSQL is started it opens that Place profile by itself, with nobody reloading."""
     cluster.stop("fast")
     with app_server(tmp_path, cluster.url, {"data.framework": str(MINI_FRAMEWORK)}) as base:
         context = chromium.new_context(viewport={"width": 1400, "height": 1000})
         pg = context.new_page()
         pg.set_default_timeout(30_000)
-        pg.goto(base + "/")
+        pg.goto(base + "/profile?place=QOP-bolton")
         pg.get_by_role("heading", name="icsdash cannot start").wait_for()
+        pg.get_by_text("tries again every 5 seconds").wait_for()           # the page's last line, once drawn
         text = pg.locator("[data-testid=stMain]").inner_text()
         assert "The database server did not answer" in text and "tries again every 5 seconds" in text
         assert "Fix the file named above" not in text
+        assert pg.locator("[data-testid=stSidebarNav]").count() == 0 and pg.get_by_text("Page not found").count() == 0
+        assert pg.evaluate("location.pathname + location.search") == "/profile?place=QOP-bolton"
         no_failure_shown(pg)
         started = time.time()
         cluster.start()
-        pg.get_by_role("heading", name="Integrated care in England", exact=True).wait_for(timeout=30_000)
+        pg.locator("[data-testid=stMain] h1").filter(has_text="Place profile").wait_for(timeout=30_000)
+        pg.get_by_role("heading", name="Bolton", exact=False).first.wait_for(timeout=30_000)
         print(f"opened {time.time() - started:.1f} s after PostgreSQL was started")
         idle(pg)                                                 # the old message goes when the run ends
         assert pg.get_by_role("heading", name="icsdash cannot start").count() == 0

@@ -16,7 +16,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn
 
 import altair as alt
 import pandas as pd
@@ -33,6 +33,7 @@ from .geography import Geography
 from .governance import MODELS
 from .maps import Legend
 from .measures import Measure, measures_for
+from .pages import PAGES_BY_KEY
 from .palettes import NO_DATA
 from .reference import Reference, load_reference
 from .reference import illustrative_note as reference_note
@@ -143,16 +144,7 @@ def start(root: Path) -> Context:
     try:
         ctx = boot(root)
     except IcsdashError as error:
-        st.title("icsdash cannot start")
-        show_error(error)
-        if isinstance(error, DatabaseUnavailable):
-            st.caption(f"The database server did not answer: check that it is running and that database.url (or "
-                       f"DATABASE_URL) points at it. This page tries again every {RETRY_START_SECONDS} seconds and "
-                       "opens by itself once it answers. Nothing has been written.")
-            _retry_start()
-        else:
-            st.caption("Fix the file named above and reload the page. Nothing has been written.")
-        st.stop()
+        _cannot_start(error)
     _read_mode()
     if anonymised():
         ctx = _anonymised(ctx, id(ctx), ctx.reference.version)
@@ -167,6 +159,26 @@ def start(root: Path) -> Context:
 
 
 RETRY_START_SECONDS = 5
+
+
+def _cannot_start(error: IcsdashError) -> NoReturn:
+    """Say why the app cannot start and stop the run. The message is declared as every page (hidden) with
+    st.navigation, or Streamlit would list the pages folder's file names in the sidebar instead."""
+    def page() -> None:
+        st.title("icsdash cannot start")
+        show_error(error)
+        if isinstance(error, DatabaseUnavailable):
+            st.caption(f"The database server did not answer: check that it is running and that database.url (or "
+                       f"DATABASE_URL) points at it. This page tries again every {RETRY_START_SECONDS} seconds and "
+                       "opens by itself once it answers. Nothing has been written.")
+            _retry_start()
+        else:
+            st.caption("Fix the file named above and reload the page. Nothing has been written.")
+
+    # Every page's address shows this page (no 'page not found'), and keeps the address for when it opens.
+    st.navigation([st.Page(page, title="icsdash cannot start", url_path=key, default=(i == 0))
+                   for i, key in enumerate(PAGES_BY_KEY)], position="hidden").run()
+    st.stop()
 
 
 def _retry_start() -> None:
