@@ -126,6 +126,18 @@ class AppServer:
     def rss_kb(self) -> int:
         return rss_kb(self.proc.pid)
 
+    async def settled_rss_kb(self, wait_s: float = 5, samples: int = 5) -> int:
+        """Resident memory once the server has had ``wait_s`` to finish what it was doing: the median of
+        ``samples`` readings a second apart, so one reading taken while a late run still holds its
+        allocations does not decide a test."""
+        await asyncio.sleep(wait_s)
+        readings = []
+        for i in range(samples):
+            if i:
+                await asyncio.sleep(1)
+            readings.append(self.rss_kb())
+        return sorted(readings)[samples // 2]
+
     def cpu_seconds(self) -> float:
         return cpu_seconds(self.proc.pid)
 
@@ -319,6 +331,24 @@ class Session:
             with contextlib.suppress(Exception):
                 await self.page.screenshot(path=str(stem.with_suffix(".png")), full_page=True, timeout=10_000)
                 stem.with_suffix(".txt").write_text(what + "\n\n" + await self.page.locator("body").inner_text())
+
+
+@contextlib.asynccontextmanager
+async def browser_without_webgl():
+    """Chromium for the reliability tests (:data:`NO_WEBGL_ARGS`), closed on the way out."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=NO_WEBGL_ARGS)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+async def new_sessions(browser, count: int, name: str, timeout_ms: int, folder: Path | None) -> list[Session]:
+    """``count`` sessions named '<name> 0', '<name> 1' ... (see :func:`new_session`)."""
+    return [await new_session(browser, f"{name} {i}", timeout_ms, folder) for i in range(count)]
 
 
 async def new_session(browser, name: str, timeout_ms: int = 60_000, folder: Path | None = None) -> Session:

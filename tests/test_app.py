@@ -1,5 +1,6 @@
 """The app as a user meets it, through Streamlit's AppTest: every page, the figures, and clear errors."""
 
+import time
 from datetime import datetime, timezone
 
 import pytest
@@ -182,8 +183,75 @@ def test_memo_keeps_only_the_newest_data_version():
     assert [ui.memo(keys[n], lambda n=n: value(n)) for n in (1, 1, 2, 2, 3, 3)] == [1, 1, 2, 2, 3, 3]
     assert built == [1, 2, 3]                                          # each built once
     assert list(ui._memo_versions()[("ref", "sqlite:///memo-test")]) == [keys[3][0]]
+    # A run still drawing version 2 (it read the version just before a submission) builds its own value and
+    # keeps it to itself: version 3's values stay.
     assert ui.memo(keys[2], lambda: value("again")) == "again"         # version 2 was dropped when 3 came
+    assert ui.memo(keys[2], lambda: value("and again")) == "and again"
+    assert ui.memo(keys[3], lambda: value("not rebuilt")) == 3
     other = (ui.DataKey(("ref", "sqlite:///other", 9)), "page")
     assert ui.memo(other, lambda: "kept apart") == "kept apart"        # another database's versions are its own
-    assert ui.memo(keys[2], lambda: value("not again")) == "again"
-    assert len(ui._memo_versions()[("ref", "sqlite:///memo-test")]) == ui.MEMO_VERSIONS == 1
+    assert built == [1, 2, 3, "again", "and again"]
+    assert list(ui._memo_versions()[("ref", "sqlite:///memo-test")]) == [keys[3][0]]
+    assert ui.MEMO_VERSIONS == 1
+
+
+def test_memo_builds_a_value_once_when_every_session_asks_at_once():
+    """A submission moves the data version and every open session's next run asks for the same new values at
+    the same moment: one builds each value, the others wait for it and share it."""
+    import threading
+
+    from icsdash import ui
+    calls, started = [], threading.Barrier(8)
+
+    def build():
+        calls.append(threading.get_ident())
+        time.sleep(0.3)                                    # long enough for every other session to arrive
+        return {"rows": len(calls)}
+    key = (ui.DataKey(("ref", "sqlite:///memo-at-once", 7)), "overview", "All regions")
+    got = []
+
+    def session():
+        started.wait()
+        got.append(ui.memo(key, build))
+    threads = [threading.Thread(target=session) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert len(calls) == 1 and len(got) == 8
+    assert all(g is got[0] for g in got) and got[0] == {"rows": 1}
+    assert ui._BUILDING == {}                              # no lock left behind
+
+
+def test_memo_after_a_failed_build_the_waiting_sessions_try_side_by_side():
+    """The build every session waited for fails (the database timed out after its 5 s): each waiting session
+    tries at once, side by side, rather than each after another's timeout (20 sessions would wait 100 s), and a
+    later run builds afresh."""
+    import threading
+
+    from icsdash import ui
+    key = (ui.DataKey(("ref", "sqlite:///memo-fails", 1)), "page")
+    started, attempts, outcomes = threading.Barrier(6), [], []
+
+    def timing_out():
+        attempts.append(time.monotonic())
+        time.sleep(1)
+        raise TimeoutError("the database did not answer")
+
+    def session():
+        started.wait()
+        try:
+            ui.memo(key, timing_out)
+        except TimeoutError:
+            outcomes.append("error shown")
+    began = time.monotonic()
+    threads = [threading.Thread(target=session) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert outcomes == ["error shown"] * 6
+    assert len(attempts) == 6 and max(attempts) - min(attempts) < 2       # one, then the five waiting at once
+    assert time.monotonic() - began < 4                                    # not 6 x 1 s in turn
+    assert ui._BUILDING == {}
+    assert ui.memo(key, lambda: "built") == "built"

@@ -32,8 +32,6 @@ if not Path(live.CHROMIUM).exists():
     pytest.skip(f"Chromium not found at {live.CHROMIUM} (apt-get install -y chromium); the reliability tests "
                 "run in CI", allow_module_level=True)
 
-from playwright.async_api import async_playwright  # noqa: E402
-
 FRAMEWORK = load_framework(DATA / "frameworks" / "scirocco_style.yaml")
 DIMENSIONS = {d.id: d.name for d in FRAMEWORK.dimensions}
 BROWSE = ["/", "/map", "/profile?place=QOP-bolton", "/compare"]
@@ -235,37 +233,31 @@ def load_run(postgres_url, reference, tmp_path_factory) -> dict:
 
     with live.app_servers(folder, config) as (server,):
         async def run() -> list[live.Session]:
-            async with async_playwright() as p:
-                browser = await p.chromium.launch(executable_path=live.CHROMIUM, args=live.NO_WEBGL_ARGS)
-                try:
-                    sessions = [await live.new_session(browser, f"user {i}", STEP_MS, folder)
-                                for i in range(SESSIONS)]
-                    for path in BROWSE:                   # the first run of each page, alone
-                        await visit_safely(sessions[0], server.url, path)
-                    await asyncio.gather(*[visit_safely(s, server.url, BROWSE[i % len(BROWSE)])
-                                           for i, s in enumerate(sessions)])
-                    # The warm-up is a whole round, as measured below: every page, form and submission has run
-                    # and every cache is at its working size. Memory is then read at the same point of each
-                    # round (its end, every session still open, 5 s after the last step), so growth means
-                    # memory the server kept, not code run for the first time or pages still being drawn.
-                    figures["warmup_round"] = await load_round(
-                        sessions, server.url, codes[:SUBMITTERS],
-                        [f"Warm-up tester {i} ({token})" for i in range(SUBMITTERS)], server)
-                    await asyncio.sleep(5)
-                    figures["rss_after_warmup_kb"] = server.rss_kb()
-                    for s in sessions:
-                        s.timings.clear()
-                        s.first_loads.clear()
-                    figures["round"] = await load_round(
-                        sessions, server.url, codes[SUBMITTERS:],
-                        [f"Load tester {i} ({token})" for i in range(SUBMITTERS)], server)
-                    await asyncio.sleep(5)
-                    figures["rss_after_run_kb"] = server.rss_kb()
-                    for s in sessions:
-                        await s.context.close()
-                    return sessions
-                finally:
-                    await browser.close()
+            async with live.browser_without_webgl() as browser:
+                sessions = await live.new_sessions(browser, SESSIONS, "user", STEP_MS, folder)
+                for path in BROWSE:                   # the first run of each page, alone
+                    await visit_safely(sessions[0], server.url, path)
+                await asyncio.gather(*[visit_safely(s, server.url, BROWSE[i % len(BROWSE)])
+                                       for i, s in enumerate(sessions)])
+                # The warm-up is a whole round, as measured below: every page, form and submission has run
+                # and every cache is at its working size. Memory is then read at the same point of each
+                # round (its end, every session still open; the median of 5 readings from 5 s after the last
+                # step), so growth means memory the server kept, not code run for the first time or pages
+                # still being drawn.
+                figures["warmup_round"] = await load_round(
+                    sessions, server.url, codes[:SUBMITTERS],
+                    [f"Warm-up tester {i} ({token})" for i in range(SUBMITTERS)], server)
+                figures["rss_after_warmup_kb"] = await server.settled_rss_kb()
+                for s in sessions:
+                    s.timings.clear()
+                    s.first_loads.clear()
+                figures["round"] = await load_round(
+                    sessions, server.url, codes[SUBMITTERS:],
+                    [f"Load tester {i} ({token})" for i in range(SUBMITTERS)], server)
+                figures["rss_after_run_kb"] = await server.settled_rss_kb()
+                for s in sessions:
+                    await s.context.close()
+                return sessions
 
         sessions = live.run(run(), timeout=2 * MAX_ROUND_SECONDS + 4 * STEP_MS / 1000)
         logged = server_errors(server)
@@ -349,52 +341,48 @@ def test_two_servers_behind_nginx_share_one_postgresql(postgres_url, reference, 
             figures: dict = {"servers": 2, "database": "postgresql", "place": place}
 
             async def run() -> dict:
-                async with async_playwright() as p:
-                    browser = await p.chromium.launch(executable_path=live.CHROMIUM, args=live.NO_WEBGL_ARGS)
-                    try:
-                        by_server: dict[str, live.Session] = {}
-                        opened = 0
-                        while len(by_server) < 2 and opened < 16:          # 1 in 2**15 to fail by chance
-                            s = await live.new_session(browser, f"browser {opened}", STEP_MS, tmp_path)
-                            opened += 1
-                            response = await s.page.goto(f"{front}/profile?place={place}")
-                            await live.settled(s.page, STEP_MS)
-                            served = backends.get(upstream_of(response), "?")
-                            if served in by_server or served == "?":
-                                await s.context.close()
-                            else:
-                                by_server[served] = s
-                        figures["browsers_opened_to_reach_both"] = opened
-                        assert set(by_server) == {"A", "B"}, f"nginx sent {opened} browsers to {set(by_server)}"
-                        on_a, on_b = by_server["A"], by_server["B"]
-                        main_b = on_b.page.locator("[data-testid=stMain]")
-                        await on_b.page.locator("[data-testid=stMain] h1").filter(has_text="Place profile") \
-                            .wait_for(timeout=STEP_MS)
-                        # A new round, opened once the first page has seeded the demo rounds: the newest.
-                        store = Store.open(url)
-                        store.add_round("test", new_round)
-                        store.engine.dispose()
-                        before = await main_b.inner_text()
-                        assert "Place profile" in before and f"Maturity ({new_round})" not in before
-                        # Submitted on A ...
-                        ok = await submit_safely(on_a, front, code, "Two-server tester", level=5)
-                        assert ok, on_a.failures
-                        # ... shown on B at the page's next rerun (a filter set in B's sidebar, same session).
-                        await live.rerun_by(on_b, lambda: choose(on_b.page, "Region", region), STEP_MS)
-                        await on_b.page.get_by_role("heading", name=f"Maturity ({new_round})") \
-                            .wait_for(timeout=STEP_MS)
-                        await live.check_for_errors(on_b, "profile on B after the submission on A")
-                        # ... and to a browser talking to B directly.
-                        direct = await live.new_session(browser, "direct to B", STEP_MS, tmp_path)
-                        await live.visit(direct, b.url, f"/profile?place={place}", STEP_MS)
-                        direct_text = await direct.page.locator("[data-testid=stMain]").inner_text()
-                        routes = {k: next(c["value"] for c in await s.context.cookies()
-                                          if c["name"] == "icsdash_route") for k, s in by_server.items()}
-                        return {"errors": on_a.errors + on_b.errors + direct.errors, "routes": routes,
-                                "direct_shows_new_round": f"Maturity ({new_round})" in direct_text,
-                                "acknowledged": on_a.acknowledged, "entered": on_a.entered}
-                    finally:
-                        await browser.close()
+                async with live.browser_without_webgl() as browser:
+                    by_server: dict[str, live.Session] = {}
+                    opened = 0
+                    while len(by_server) < 2 and opened < 16:          # 1 in 2**15 to fail by chance
+                        s = await live.new_session(browser, f"browser {opened}", STEP_MS, tmp_path)
+                        opened += 1
+                        response = await s.page.goto(f"{front}/profile?place={place}")
+                        await live.settled(s.page, STEP_MS)
+                        served = backends.get(upstream_of(response), "?")
+                        if served in by_server or served == "?":
+                            await s.context.close()
+                        else:
+                            by_server[served] = s
+                    figures["browsers_opened_to_reach_both"] = opened
+                    assert set(by_server) == {"A", "B"}, f"nginx sent {opened} browsers to {set(by_server)}"
+                    on_a, on_b = by_server["A"], by_server["B"]
+                    main_b = on_b.page.locator("[data-testid=stMain]")
+                    await on_b.page.locator("[data-testid=stMain] h1").filter(has_text="Place profile") \
+                        .wait_for(timeout=STEP_MS)
+                    # A new round, opened once the first page has seeded the demo rounds: the newest.
+                    store = Store.open(url)
+                    store.add_round("test", new_round)
+                    store.engine.dispose()
+                    before = await main_b.inner_text()
+                    assert "Place profile" in before and f"Maturity ({new_round})" not in before
+                    # Submitted on A ...
+                    ok = await submit_safely(on_a, front, code, "Two-server tester", level=5)
+                    assert ok, on_a.failures
+                    # ... shown on B at the page's next rerun (a filter set in B's sidebar, same session).
+                    await live.rerun_by(on_b, lambda: choose(on_b.page, "Region", region), STEP_MS)
+                    await on_b.page.get_by_role("heading", name=f"Maturity ({new_round})") \
+                        .wait_for(timeout=STEP_MS)
+                    await live.check_for_errors(on_b, "profile on B after the submission on A")
+                    # ... and to a browser talking to B directly.
+                    direct = await live.new_session(browser, "direct to B", STEP_MS, tmp_path)
+                    await live.visit(direct, b.url, f"/profile?place={place}", STEP_MS)
+                    direct_text = await direct.page.locator("[data-testid=stMain]").inner_text()
+                    routes = {k: next(c["value"] for c in await s.context.cookies()
+                                      if c["name"] == "icsdash_route") for k, s in by_server.items()}
+                    return {"errors": on_a.errors + on_b.errors + direct.errors, "routes": routes,
+                            "direct_shows_new_round": f"Maturity ({new_round})" in direct_text,
+                            "acknowledged": on_a.acknowledged, "entered": on_a.entered}
 
             seen = live.run(run(), timeout=8 * STEP_MS / 1000)
         routed = {k: routed_requests(tmp_path / "nginx" / "access.log", route) for k, route in seen["routes"].items()}
@@ -446,34 +434,29 @@ def test_server_killed_mid_stream_loses_no_acknowledged_submission(database, req
         codes = access_codes(url, places, "Crash test")
 
         async def stream_until_killed() -> list[live.Session]:
-            async with async_playwright() as p:
-                browser = await p.chromium.launch(executable_path=live.CHROMIUM, args=live.NO_WEBGL_ARGS)
-                try:
-                    sessions = [await live.new_session(browser, f"writer {i}", STEP_MS, tmp_path)
-                                for i in range(CRASH_SESSIONS)]
+            async with live.browser_without_webgl() as browser:
+                sessions = await live.new_sessions(browser, CRASH_SESSIONS, "writer", STEP_MS, tmp_path)
 
-                    async def writer(i: int, s: live.Session) -> None:
-                        await asyncio.sleep(6 * i)                  # staggered: each at another point of a form
-                        for n in range(20):
-                            if not await submit_safely(s, first.url, codes[i], f"Crash tester {i}-{n}"):
-                                return
+                async def writer(i: int, s: live.Session) -> None:
+                    await asyncio.sleep(6 * i)                  # staggered: each at another point of a form
+                    for n in range(20):
+                        if not await submit_safely(s, first.url, codes[i], f"Crash tester {i}-{n}"):
+                            return
 
-                    tasks = [asyncio.create_task(writer(i, s)) for i, s in enumerate(sessions)]
-                    deadline = time.monotonic() + 3 * STEP_MS / 1000
-                    while time.monotonic() < deadline and not any(s.acknowledged for s in sessions):
-                        await asyncio.sleep(0.2)
-                    assert any(s.acknowledged for s in sessions), [s.failures for s in sessions]
-                    await asyncio.sleep(2)                          # the others are writing their forms now
-                    figures["writing_at_kill"] = sum(s.last_step().startswith(("score", "justify")) for s in sessions)
-                    first.kill9()
-                    figures["acknowledged_before_kill"] = sum(len(s.acknowledged) for s in sessions)
-                    await asyncio.sleep(3)                          # a reply already on its way still shows
-                    for task in tasks:
-                        task.cancel()
-                    await asyncio.gather(*tasks, return_exceptions=True)
-                    return sessions
-                finally:
-                    await browser.close()
+                tasks = [asyncio.create_task(writer(i, s)) for i, s in enumerate(sessions)]
+                deadline = time.monotonic() + 3 * STEP_MS / 1000
+                while time.monotonic() < deadline and not any(s.acknowledged for s in sessions):
+                    await asyncio.sleep(0.2)
+                assert any(s.acknowledged for s in sessions), [s.failures for s in sessions]
+                await asyncio.sleep(2)                          # the others are writing their forms now
+                figures["writing_at_kill"] = sum(s.last_step().startswith(("score", "justify")) for s in sessions)
+                first.kill9()
+                figures["acknowledged_before_kill"] = sum(len(s.acknowledged) for s in sessions)
+                await asyncio.sleep(3)                          # a reply already on its way still shows
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                return sessions
 
         writers = live.run(stream_until_killed(), timeout=6 * STEP_MS / 1000)
         again.start()
@@ -481,19 +464,15 @@ def test_server_killed_mid_stream_loses_no_acknowledged_submission(database, req
         checked = check_acknowledged(url, writers)
 
         async def after_restart() -> live.Session:
-            async with async_playwright() as p:
-                browser = await p.chromium.launch(executable_path=live.CHROMIUM, args=live.NO_WEBGL_ARGS)
-                try:
-                    s = await live.new_session(browser, "after restart", STEP_MS, tmp_path)
-                    for path in BROWSE:
-                        await live.visit(s, again.url, path, STEP_MS)
-                    await live.visit(s, again.url, "/assessment", STEP_MS, fresh=True)
-                    await live.sign_in(s, codes[0], STEP_MS)              # a write: the audit log takes it
-                    await s.page.get_by_text("This place's assessments").wait_for(timeout=STEP_MS)
-                    await live.check_for_errors(s, "/assessment after restart")
-                    return s
-                finally:
-                    await browser.close()
+            async with live.browser_without_webgl() as browser:
+                s = await live.new_session(browser, "after restart", STEP_MS, tmp_path)
+                for path in BROWSE:
+                    await live.visit(s, again.url, path, STEP_MS)
+                await live.visit(s, again.url, "/assessment", STEP_MS, fresh=True)
+                await live.sign_in(s, codes[0], STEP_MS)              # a write: the audit log takes it
+                await s.page.get_by_text("This place's assessments").wait_for(timeout=STEP_MS)
+                await live.check_for_errors(s, "/assessment after restart")
+                return s
 
         checker = live.run(after_restart(), timeout=4 * STEP_MS / 1000)
         figures.update(acknowledged=checked, integrity_problems=problems, errors_after_restart=checker.errors)

@@ -788,6 +788,7 @@ class DataKey(tuple):
 MEMO_VERSIONS = 1          # data versions kept per database: the newest (a run still drawing an older one rebuilds)
 MEMO_ENTRIES = 512         # values kept per data version (pages x filters x selections), oldest dropped first
 _MEMO_LOCK = threading.Lock()
+_BUILDING: dict[tuple, _Build] = {}              # key -> the _Build of the run building its value now
 
 
 @st.cache_resource(show_spinner=False)
@@ -806,13 +807,16 @@ def version_key(ctx: Context, scope: str, *parts) -> tuple:
 def _versioned(data: DataKey) -> dict[tuple, Any]:
     """The values of one data version. A new version drops all but the newest :data:`MEMO_VERSIONS` of its
     database, so a server that sees a submission every minute for a year holds what the pages show now, not
-    every version since it started."""
+    every version since it started. A run still drawing an older version than those kept (it read the version
+    just before a submission) gets a dictionary of its own: it never pushes out the newest values."""
     with _MEMO_LOCK:
         versions = _memo_versions().setdefault(data[:2], {})
         dropped = []
         if data not in versions:
+            if any(held[2] > data[2] for held in versions):
+                return {}
             versions[data] = {}
-            dropped = [versions.pop(old) for old in list(versions)[:-MEMO_VERSIONS]]
+            dropped = [versions.pop(old) for old in sorted(versions, key=lambda held: held[2])[:-MEMO_VERSIONS]]
         values = versions[data]
     if dropped:
         dropped.clear()                 # the old values go now (nothing else holds them) ...
@@ -829,23 +833,62 @@ def _give_back_memory() -> None:
         pass
 
 
+class _Build:
+    """A value being built by one run while others wait for it (see :func:`memo`)."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: Any = None
+        self.failed = False
+
+
 def memo(key: tuple, build: Callable[[], Any]) -> Any:
     """``build()`` once per key (start it with :func:`version_key`), shared by every session: the tables and chart
     specifications a page derives, so a rerun with nothing changed rebuilds nothing. Treat the value as
-    read-only. Keys from :func:`version_key` are kept for the newest data versions only (see :func:`_versioned`)."""
+    read-only. Keys from :func:`version_key` are kept for the newest data versions only (see :func:`_versioned`).
+
+    When a submission moves the data version, every open session's next run asks for the same new values at
+    once: one run builds each value while the others wait for it, rather than each building (and holding) a
+    copy. If that build fails (the database stopped answering, say), the runs that waited each try at once, side
+    by side, so none waits for the others' timeouts in turn.
+    """
     if not (key and isinstance(key[0], DataKey)):
         box = _memo_box(key)
         if "value" not in box:
             box["value"] = build()
         return box["value"]
-    values, rest = _versioned(key[0]), key[1:]
+    rest = key[1:]
+    values = _versioned(key[0])
     if rest in values:
         return values[rest]
-    value = build()
     with _MEMO_LOCK:
-        values[rest] = value
-        while len(values) > MEMO_ENTRIES:
-            del values[next(iter(values))]
+        pending = _BUILDING.get(key)
+        if pending is None:
+            pending = _BUILDING[key] = _Build()
+            leading = True
+        else:
+            leading = False
+    if not leading:
+        pending.done.wait()
+        if not pending.failed:
+            return pending.value
+    try:
+        value = build()
+        with _MEMO_LOCK:
+            values[rest] = value
+            while len(values) > MEMO_ENTRIES:
+                del values[next(iter(values))]
+        if leading:
+            pending.value = value
+    except BaseException:
+        if leading:
+            pending.failed = True
+        raise
+    finally:
+        if leading:
+            with _MEMO_LOCK:
+                del _BUILDING[key]
+            pending.done.set()
     return value
 
 
