@@ -21,7 +21,6 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 
 from icsdash import analysis, anonymise, geography, presenter, reports, workshop
 from icsdash.auth import Principal
-from icsdash.reference import illustrative_note
 from icsdash.store import Store
 
 from conftest import DATA, ROOT
@@ -276,7 +275,7 @@ def test_every_page_of_the_running_order_has_a_chart():
 
 def test_running_order_pptx_has_a_slide_per_view(panel, mini_framework, reference, geo):
     data = reports.running_order_pptx(VIEWS, deck_data(panel, mini_framework, reference, geo), generated=DAY,
-                                      note=illustrative_note(reference, False, short=True))
+                                      note=reports.illustrative_note(reference, False, short=True))
     shown = slides(data)
     assert [s["title"] for s in shown] == ["Models in the North West", "Greater Manchester: overall maturity",
                                            "Place profile: Bolton", "Bolton beside Bury and its ICS",

@@ -43,14 +43,14 @@ from .maps import Legend
 from .measures import measures_for
 from .palettes import CATEGORICAL, hex_to_rgb
 from .presenter import View
-from .reference import Reference
+from .reference import Reference, illustrative_note  # noqa: F401 - illustrative_note: reports.illustrative_note
 from .workshop import Workshop
 
 if TYPE_CHECKING:                      # passed in, never opened here
     from .config import Config
     from .store import Store
 
-__all__ = ["profile_pdf", "workshop_pdf", "DeckData", "running_order_pptx", "SLIDE_CHARTS",
+__all__ = ["illustrative_note", "profile_pdf", "workshop_pdf", "DeckData", "running_order_pptx", "SLIDE_CHARTS",
            "png", "radar_chart", "profile_radar", "view_titles", "file_name"]
 
 FONT = "DejaVu Sans"
@@ -379,7 +379,7 @@ def profile_pdf(place: pd.Series, framework: Framework, dims: pd.DataFrame, late
     ``place`` is the place's row of :func:`icsdash.analysis.place_summary` (with ``place_code``), ``dims``
     :func:`icsdash.analysis.dimension_scores`, ``latest`` :meth:`Store.latest_scores`, ``places`` the
     reference's places; ``justifications`` is :meth:`Store.justifications`, or None when the reader may not
-    read them (the report then says so); ``note`` is :func:`icsdash.reference.illustrative_note` ('' for real data);
+    read them (the report then says so); ``note`` is :func:`illustrative_note` ('' for real data);
     ``redact`` is applied to free text (anonymising).
     """
     code, round_label = place.place_code, place.maturity_round
@@ -623,7 +623,7 @@ def running_order_pptx(views: tuple[View, ...], data: DeckData, *, note: str = "
                        generated: date | None = None) -> bytes:
     """The presenter's running order as a 16:9 deck: one slide per view, titled as presenter mode titles it,
     with the view's main chart (:data:`SLIDE_CHARTS`) and a footer with the source, what is illustrative
-    (``note``: :func:`icsdash.reference.illustrative_note` with ``short=True``), whether places are anonymised and the date."""
+    (``note``: :func:`illustrative_note` with ``short=True``), whether places are anonymised and the date."""
     deck = Presentation()
     deck.slide_width, deck.slide_height = SLIDE_W, SLIDE_H
     deck.core_properties.title = "icsdash running order"

@@ -218,12 +218,10 @@ def sidebar(ctx: Context, who: Principal) -> None:
                   help="Replaces every place, PCN and person name with a stable label (Place A, Place B ...) "
                        "on every page, tooltip and table. ICS and region names are kept.")
 
-        demo_scores = _has_demo(ctx)
-
         def slides() -> bytes:                    # made only when the button is clicked, on a thread of its own
             from . import reports
             data = reports.DeckData.read(ctx.store, ctx.reference, ctx.framework, ctx.geography, ctx.config)
-            note = reference_note(ctx.reference, demo_scores, short=True)
+            note = reports.illustrative_note(ctx.reference, ctx.store.has_demo_data(), short=True)
             return reports.running_order_pptx(ctx.config.presenter_views, data, note=note, redact=ctx.redact,
                                               anonymised=ctx.anonymised)
         st.download_button("Download the running order as slides (PPTX)", slides, key="running_order_pptx",
