@@ -29,7 +29,8 @@ def who_chose() -> None:
             share="share", colours={m.key: colours[m.label] for m in MODELS}))), width="stretch",
             name="Places by governance model")
         st.markdown("**Then and now**")
-        st.caption("June 2022: HSJ's survey as reported by CIPFA (2022). " + comparisons.SNAPSHOT_2022["summary"])
+        st.caption(f"June 2022: {comparisons.SNAPSHOT_SOURCE}. {comparisons.SNAPSHOT_SUMMARY} The June 2022 "
+                   "figures are for all of England; 'Now' follows the filters and is illustrative where not documented.")
         ui.table(ui.memo(key + ("snapshot",), lambda: comparisons.snapshot_comparison(places)), hide_index=True,
                  width="stretch", name="Then and now")
     with right:
@@ -105,7 +106,7 @@ def money_by_model() -> None:
             money.assign(value=money[column].fillna(0).astype(int)), "governance_model", "label", "value", title,
             colours={m.key: colours[m.label] for m in MODELS}))), width="stretch", name=column)
     st.caption("Per head uses the estimated population. Budgets are illustrative except where a case study "
-               "documents them (Oxfordshire, Tameside).")
+               "documents them (Oxfordshire's pooled and aligned budgets, Manchester's absent pool).")
     ui.table(money.drop(columns=["governance_model"]), hide_index=True, width="stretch", name="Money by model",
              note=ui.illustrative_note(ctx))
 
@@ -115,7 +116,8 @@ def models_explained() -> None:
         users = places.loc[places["governance_model"] == m.key, "place_name"].sort_values().tolist()
         with st.container(border=True):
             st.markdown(f"#### {m.label}" + ("" if m.in_table_6_1 else " :gray[(not in CIPFA Table 6.1)]"))
-            st.markdown(f"{m.summary}  \n**Decision rights:** {m.decision_rights}  \n**Money:** {m.money}")
+            st.markdown(f"{'**CIPFA Table 6.1:** ' if m.in_table_6_1 else ''}{m.summary}  \n"
+                        f":gray[**Our explanation:** {m.explanation}]")
             st.caption(f"{len(users)} place(s): {', '.join(users) if users else 'none in the current filters'}")
 
 

@@ -24,7 +24,7 @@ may_read = auth.can_read_place(who, code)
 left, right = st.columns([3, 2], gap="large")
 with left:
     st.subheader(f"{row.place_name} · {row.icb_short_name} ICS · {row.region_name}", anchor=False)
-    ui.facts(explorer.place_facts(row, fw).iloc[3:12])
+    ui.facts(explorer.profile_facts(row, fw))
 with right:
     st.markdown("**White Paper criteria**")
     marks = {"Met": ":green[:material/check_circle:]", "Partly met": ":orange[:material/timelapse:]",

@@ -35,8 +35,8 @@ import pandas as pd
 import shapely
 import yaml
 
-from icsdash.governance import (BCF_ARRANGEMENTS, CRITERIA, EMPLOYERS, MODELS_BY_KEY,
-                                YES_NO)
+from icsdash.governance import (BCF_ARRANGEMENTS, BUDGET_FIELDS, CRITERIA, EMPLOYERS, MODELS_BY_KEY,
+                                YES_NO, contradictions)
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -124,7 +124,7 @@ def assign_places(lsoas: gpd.GeoDataFrame, definitions: dict) -> tuple[pd.DataFr
             counts = lsoas.loc[in_icb].groupby(["council_code", "council_name"]).size()
             for (council, council_name), n in counts.items():
                 if n >= min_lsoas:
-                    add_place(icb, council_name, in_icb_mask & (lsoas["council_code"] == council),
+                    add_place(icb, definitions.get("names", {}).get(council, council_name), in_icb_mask & (lsoas["council_code"] == council),
                               {"kind": "council area", "source": "illustrative", "source_ref": ""})
             continue
         icb_source = spec["source"]
@@ -132,16 +132,14 @@ def assign_places(lsoas: gpd.GeoDataFrame, definitions: dict) -> tuple[pd.DataFr
         for group in spec.get("groups", []):
             groups.append({"icb_ods_code": icb, "group_name": group["name"], "kind": group["kind"],
                            "population": group.get("population"), "pcns": group.get("pcns"),
-                           "source": icb_source, "source_ref": ref})
+                           "note": group.get("note", ""), "source": icb_source, "source_ref": ref,
+                           "split_figures": group.get("split_figures", True)})
         if "system_wide" in spec:
             add_place(icb, spec["system_wide"]["name"], pd.Series(in_icb_mask, index=lsoas.index),
                       {"kind": "system-wide place", "source": icb_source, "source_ref": ref})
             continue
         for p in spec["places"]:
-            if "councils" in p:
-                mask = lsoas["council_code"].isin(p["councils"])
-            else:
-                mask = lsoas["district"].isin(p["districts"])
+            mask = lsoas["council_code"].isin(p.get("councils", [])) | lsoas["district"].isin(p.get("districts", []))
             source = p.get("source", icb_source)
             add_place(icb, p["name"], in_icb_mask & mask,
                       {"kind": p.get("kind", "place"), "group_name": p.get("group", ""),
@@ -161,6 +159,9 @@ def assign_places(lsoas: gpd.GeoDataFrame, definitions: dict) -> tuple[pd.DataFr
             candidates = [c for c in shapes.index if icb_of_place[c] == icb]
             nearest = min(candidates, key=lambda c: (shapes.loc[c, "geometry"].distance(sliver), c))
             place_of[idx] = nearest
+    names = Counter(p["place_name"] for p in places)
+    if max(names.values()) > 1:
+        raise SystemExit(f"place names used twice: {sorted(n for n, k in names.items() if k > 1)}")
     return place_of.astype(str), places, groups
 
 
@@ -295,7 +296,7 @@ def pcn_counts(places: pd.DataFrame, groups: list[dict], definitions: dict) -> d
             if p.get("pcns"):
                 documented[f"{icb}-{slug(p['name'])}"] = p["pcns"]
     for g in groups:
-        if g.get("pcns"):
+        if g.get("pcns") and g["split_figures"]:
             members = places[(places.icb_ods_code == g["icb_ods_code"]) & (places.group_name == g["group_name"])]
             for code, n in zip(members.place_code, _split(g["pcns"], members.population.tolist())):
                 documented[code] = n
@@ -378,16 +379,44 @@ def build_sub_icb_locations(lsoas, place_of, places) -> pd.DataFrame:
 ILLUSTRATIVE_MODELS = {"committee_of_statutory_body": 50, "joint_committee": 16, "consultative_forum": 10,
                        "place_board": 9, "individual_executives": 8, "lead_provider": 3,
                        "committees_in_common": 2, "other": 2}
+# An extended ('super') BCF is a documented arrangement (Bexley's): never invented.
+ILLUSTRATIVE_BCF = {"minimum": 55, "above_minimum": 45}
+
+
+def load_cases(path: Path) -> dict[str, dict]:
+    """The case studies by "<ICB>/<place name>", each with its citation resolved and its fields checked."""
+    doc = yaml.safe_load(path.read_text())
+    sources, out = doc["sources"], {}
+    for key, case in doc["places"].items():
+        unknown = set(case["facts"]) - set(GOVERNANCE_FIELDS) - {c.key for c in CRITERIA}
+        if unknown or case["source"] not in sources:
+            raise SystemExit(f"{path.name}, {key}: unknown field(s) {sorted(unknown)} or source {case['source']!r}")
+        if set(case.get("requires", [])) - set(BUDGET_FIELDS):
+            raise SystemExit(f"{path.name}, {key}: requires names budgets only ({', '.join(BUDGET_FIELDS)})")
+        history = case.get("history")
+        out[key] = {**case, "citation": sources[case["source"]],
+                    "history": {"note": history["note"], "citation": sources[history["source"]]} if history else None}
+    return out
 
 
 def build_governance(places: pd.DataFrame, cases: dict) -> pd.DataFrame:
+    """One governance row per place: the documented facts as stated, every other field drawn (seeded by the
+    place code) so that it never contradicts them (icsdash.governance.RULES)."""
     out = []
     for place in places.itertuples():
         rng = rng_for("governance", place.place_code)
         case = cases.get(f"{place.icb_ods_code}/{place.place_name}", {})
-        model = rng.choices(list(ILLUSTRATIVE_MODELS), weights=list(ILLUSTRATIVE_MODELS.values()))[0]
-        employer = rng.choices(list(EMPLOYERS), weights=[45, 35, 10, 10])[0]
-        per_head_delegated = 0 if model == "consultative_forum" else rng.uniform(250, 900)
+        facts, requires = case.get("facts", {}), set(case.get("requires", ()))
+        drawn_model = rng.choices(list(ILLUSTRATIVE_MODELS), weights=list(ILLUSTRATIVE_MODELS.values()))[0]
+        if "delegated_budget_gbp_m" in requires and drawn_model == "consultative_forum":
+            drawn_model = "committee_of_statutory_body"        # a forum has no delegated budget
+        model = facts.get("governance_model", drawn_model)
+        if place.kind == "system-wide place":
+            model = "system_wide"
+        employer = facts.get("sap_employer", rng.choices(list(EMPLOYERS), weights=[45, 35, 10, 10])[0])
+        per_head_delegated = 0 if model in ("consultative_forum", "system_wide") else rng.uniform(250, 900)
+        per_head_pooled = rng.uniform(60, 180)
+        per_head_aligned = rng.choice([20, 60] if "aligned_budget_gbp_m" in requires else [0, 0, 20, 60])
         row = {
             "place_code": place.place_code,
             "governance_model": model,
@@ -398,23 +427,29 @@ def build_governance(places: pd.DataFrame, cases: dict) -> pd.DataFrame:
             "sap_employer": employer,
             "sap_dual_role": "no" if employer == "icb" else "yes",
             "delegated_budget_gbp_m": round(place.population * per_head_delegated / 1e6, 1),
-            "pooled_budget_gbp_m": round(place.population * rng.uniform(60, 180) / 1e6, 1),
-            "aligned_budget_gbp_m": round(place.population * rng.choice([0, 0, 20, 60]) / 1e6, 1),
+            "pooled_budget_gbp_m": round(place.population * per_head_pooled / 1e6, 1),
+            "aligned_budget_gbp_m": round(place.population * per_head_aligned / 1e6, 1),
             "section75": "yes",
-            "bcf_arrangement": rng.choices(list(BCF_ARRANGEMENTS), weights=[50, 40, 10])[0],
+            "bcf_arrangement": rng.choices(list(ILLUSTRATIVE_BCF), weights=list(ILLUSTRATIVE_BCF.values()))[0],
         }
-        if place.kind == "system-wide place":
-            row.update(governance_model="system_wide", delegated_budget_gbp_m=0.0)
-        strength = {"place_board": 0.75, "joint_committee": 0.6, "lead_provider": 0.6}.get(row["governance_model"], 0.45)
+        strength = {"place_board": 0.75, "joint_committee": 0.6, "lead_provider": 0.6}.get(model, 0.45)
         for c in CRITERIA:
             r = rng.random()
             row[c.key] = ("unknown" if r > 0.92 else "met" if r < strength * 0.6
                           else "partly" if r < strength + 0.2 else "not_met")
-        documented = [f for f in (*GOVERNANCE_FIELDS, *(c.key for c in CRITERIA)) if f in case]
-        row.update({f: case[f] for f in documented})
+        documented = [f for f in (*GOVERNANCE_FIELDS, *(c.key for c in CRITERIA)) if f in facts]
+        row.update({f: facts[f] for f in documented})
+        if "sap_post" in documented and row["c6_single_accountable_person"] == "not_met":
+            row["c6_single_accountable_person"] = "partly"    # a documented leader: the criterion is at least partly met
+        if row["bcf_arrangement"] == "super_bcf" and row["c7_existing_structures"] == "not_met":
+            row["c7_existing_structures"] = "partly"
+        history = case.get("history")
         row["documented_fields"] = ";".join(documented)
+        row["documented_requirements"] = ";".join(f"{f}>0" for f in BUDGET_FIELDS if f in requires)
+        row["history_note"] = history["note"] if history else ""
+        row["history_source"] = history["citation"] if history else ""
         row["source"] = "illustrative" if not documented else "documented in part"
-        row["source_ref"] = case.get("source_ref", "")
+        row["source_ref"] = case.get("citation", "") if documented else ""
         _check_governance(row)
         out.append(row)
     return pd.DataFrame(out)
@@ -425,6 +460,9 @@ def _check_governance(row: dict) -> None:
     assert row["sap_employer"] in EMPLOYERS, row
     assert row["sap_dual_role"] in YES_NO, row
     assert row["bcf_arrangement"] in BCF_ARRANGEMENTS, row
+    broken = contradictions(row)
+    if broken:
+        raise SystemExit(f"{row['place_code']}: {'; '.join(broken)}")
 
 
 # --------------------------------------------------------------------------- main
@@ -436,7 +474,7 @@ def write_csv(path: Path, frame: pd.DataFrame) -> None:
 def build(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     definitions = yaml.safe_load((DATA / "sources" / "place_definitions.yaml").read_text())
-    cases = yaml.safe_load((DATA / "sources" / "case_studies.yaml").read_text())
+    cases = load_cases(DATA / "sources" / "case_studies.yaml")
     icbs = pd.read_csv(DATA / "icbs.csv", dtype=str)
     regions = pd.read_csv(DATA / "regions.csv", dtype=str)
     lsoas = load_lsoas()
@@ -447,7 +485,8 @@ def build(out: Path) -> None:
     counts = pcn_counts(places, groups, definitions)
     pcns = build_pcns(lsoas, place_of, places, places_geo, counts)
     write_csv(out / "places.csv", places)
-    write_csv(out / "place_groups.csv", pd.DataFrame(groups).astype({"population": "Int64", "pcns": "Int64"}))
+    write_csv(out / "place_groups.csv", pd.DataFrame(groups).drop(columns="split_figures")
+              .astype({"population": "Int64", "pcns": "Int64"}))
     write_csv(out / "place_governance.csv", build_governance(places, cases))
     write_csv(out / "pcns.csv", pcns)
     write_csv(out / "sub_icb_locations.csv", build_sub_icb_locations(lsoas, place_of, places))

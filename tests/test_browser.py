@@ -76,7 +76,7 @@ def test_map_draws_places_in_colour(page, tmp_path):
     png = canvas.screenshot()
     (tmp_path / "map.png").write_bytes(png)
     assert len(distinct_colours(png)) >= 6, "the map should show several governance-model colours"
-    assert page.get_by_text("Committee of the ICB").first.is_visible()
+    assert page.get_by_text("Committee of a statutory body").first.is_visible()
 
 
 def test_geometry_comes_from_static_serving_once(page, server):

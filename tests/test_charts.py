@@ -62,7 +62,7 @@ def test_radar_renders(framework, series):
 def test_category_bars_render(reference):
     mix = analysis.governance_mix(reference.places)
     svg = compiles(charts.category_bars(mix, "governance_model", "label", "places", "Mix", share="share"))
-    assert "Committee of the ICB" in svg
+    assert "Committee of a statutory body" in svg
 
 
 def test_spread_trend_and_distribution_render(framework):
@@ -91,7 +91,7 @@ def test_spread_trend_and_distribution_render(framework):
 
 def test_governance_charts_render(reference, framework):
     from icsdash import comparisons
-    colours = {"Joint committee": "#0072B2", "Committee of the ICB": "#E69F00"}
+    colours = {"Joint committee": "#0072B2", "Committee of a statutory body": "#E69F00"}
     mix = comparisons.model_mix(reference.places, by="region_name")
     mix = mix[mix.label.isin(colours)]
     assert "London" in compiles(charts.stacked_bars(mix, "group", "label", "places", "Mix", colours, share="share"))

@@ -148,8 +148,24 @@ def test_criteria_employers_and_money_by_model():
     assert money.loc["system_wide", "delegated_per_head"] == 0 and pd.isna(money.loc["system_wide", "pooled_per_head"])
 
 
-def test_snapshot_beside_the_data(reference):
+def test_snapshot_compares_icss_with_icss(reference):
     table = comparisons.snapshot_comparison(reference.places).set_index("Figure")
-    assert table.loc["Places"].tolist() == [175, len(reference.places)]
-    assert table.loc["ICSs"].tolist() == [42, 42]
-    assert table.loc["ICSs with places below the system"].tolist() == [39, 39]
+    # The June 2022 figures as CIPFA reports HSJ's survey: counts of ICSs, 16 of 39 a minority, no "most".
+    assert table["June 2022"].to_dict() == {
+        "Places": "175", "ICSs": "42", "ICSs with no places below the system": "3",
+        "ICSs that had selected a leader for each place": "16 of the other 39",
+        "ICSs that had identified their place governance": "21 of the other 39",
+        "ICSs with a place run by a committee of a statutory body": "most of those 21",
+        "ICSs with a place using a consultative forum": "a few of those 21",
+        "ICSs with a place using a lead provider": "2", "ICSs with a place using a joint committee": "1"}
+    # Like with like: every figure but the first counts ICSs, today as then.
+    places = reference.places
+    for model, figure in (("lead_provider", "ICSs with a place using a lead provider"),
+                          ("joint_committee", "ICSs with a place using a joint committee"),
+                          ("consultative_forum", "ICSs with a place using a consultative forum")):
+        assert table.loc[figure, "Now"] == places.loc[places.governance_model == model, "icb_ods_code"].nunique()
+    assert table.loc["Places", "Now"] == len(places) == 169
+    assert table.loc["ICSs", "Now"] == 42
+    assert table.loc["ICSs with no places below the system", "Now"] == 3       # Gloucestershire, Lincolnshire, Somerset
+    assert table.loc["ICSs that had selected a leader for each place", "Now"] == 39
+    assert "16 (a minority)" in comparisons.SNAPSHOT_SUMMARY and "Most ICSs" not in comparisons.SNAPSHOT_SUMMARY

@@ -30,13 +30,58 @@ def test_targets(reference):
         "england", "region", "icb"]
 
 
+def _facts(reference, framework, code):
+    row = reference.places.set_index("place_code").loc[code].copy()
+    row["place_code"] = code
+    row["assessment_status"], row["current_round"] = "not_started", "2025/26"
+    row["overall_maturity"], row["maturity_round"] = float("nan"), None
+    return explorer.place_facts(row, framework).set_index("Fact")
+
+
+def test_documented_facts_carry_source_and_date(reference, framework):
+    bolton = _facts(reference, framework, "QOP-bolton")
+    assert bolton.loc["Single accountable person"].tolist() == ["Chief Executive, Bolton NHS Foundation Trust",
+                                                               "documented: CIPFA, December 2022"]
+    # An interim 2022 arrangement says it was 2022's.
+    assert bolton.loc["Note", "Value"].startswith("In 2022: an interim Section 75 joint committee")
+    assert bolton.loc["Note", "Source"] == "documented: CIPFA, December 2022"
+    # A budget the source says exists, with an invented amount, says both.
+    assert bolton.loc["Delegated budget", "Source"] == (
+        "illustrative amount; that the budget exists is documented: CIPFA, December 2022")
+    assert bolton.loc["Pooled budget (Section 75)", "Source"] == "illustrative"
+    brent = _facts(reference, framework, "QRV-brent")
+    assert brent.loc["Population"].tolist() == ["327,753 (documented)", "documented: CIPFA, December 2022"]
+
+
+def test_tameside_bexley_bromley_and_manchester_read_as_documented(reference, framework):
+    tameside = _facts(reference, framework, "QOP-tameside")
+    assert tameside.loc["History"].tolist() == [
+        "Before ICBs, Tameside and Glossop CCG and Tameside Council worked as a 'micro ICS' with a pooled budget of "
+        "around GBP 1bn (a former footprint that included Glossop, now in Derbyshire; not described as a Section 75 "
+        "pool)", "documented: HFMA roundtable 'Network connection', 2021"]
+    assert tameside.loc["Pooled budget (Section 75)", "Source"] == "illustrative"
+    bexley, bromley = _facts(reference, framework, "QKK-bexley"), _facts(reference, framework, "QKK-bromley")
+    assert bexley.loc["Better Care Fund"].tolist() == ["Extended ('super') BCF", "documented: CIPFA, December 2022"]
+    assert bromley.loc["Better Care Fund", "Source"] == "illustrative"
+    assert bromley.loc["Better Care Fund", "Value"] != "Extended ('super') BCF"
+    assert bromley.loc["Governance model"].tolist() == ["Joint committee", "documented: CIPFA, December 2022"]
+    manchester = _facts(reference, framework, "QOP-manchester")
+    assert manchester.loc["Pooled budget (Section 75)"].tolist() == ["£0.0m", "documented: CIPFA, December 2022"]
+    assert manchester.loc["Aligned budget", "Source"].startswith("illustrative amount; that the budget exists")
+    darlington = _facts(reference, framework, "QHM-darlington")
+    assert darlington.loc["Local ICP", "Value"].startswith("Tees Valley: 847,000 people, 17 PCNs. The document's "
+                                                           "Tees Valley ICP also includes North Yorkshire")
+    eden = _facts(reference, framework, "QHM-eden")
+    assert eden.loc["Place", "Source"] == "illustrative"
+
+
 def test_place_facts_say_where_each_value_comes_from(reference, framework):
     row = reference.places.set_index("place_code").loc["QGH-herefordshire"].copy()
     row["place_code"] = "QGH-herefordshire"
     row["assessment_status"], row["current_round"] = "not_started", "2025/26"
     row["overall_maturity"], row["maturity_round"] = float("nan"), None
     facts = explorer.place_facts(row, framework).set_index("Fact")
-    assert facts.loc["Governance model"].tolist() == ["Lead provider", "documented"]
+    assert facts.loc["Governance model"].tolist() == ["Lead provider", "documented: CIPFA, December 2022"]
     assert facts.loc["Delegated budget", "Source"] == "illustrative"
     assert facts.loc["Overall maturity", "Value"] == "No data"
     assert facts.loc["Population", "Source"] == "estimate"

@@ -22,7 +22,21 @@ def test_a_different_framework_loads_the_same_way(mini_framework):
     assert mini_framework.id == "mini_test" and mini_framework.version == "0.3"
     assert mini_framework.dimension_ids == ["leadership", "data_sharing", "outcomes"]
     assert (mini_framework.scale_min, mini_framework.scale_max) == (0, 3)
-    assert [mini_framework.band(s).id for s in (0, 1, 1.5, 2, 3)] == ["low", "low", "low", "high", "high"]
+    assert [mini_framework.band(s).id for s in (0, 1, 1.5, 2, 3)] == ["low", "low", "high", "high", "high"]
+
+
+@pytest.mark.parametrize("median, band", [
+    (2.5, "Progressing"),      # the Delphi study's Table 4: Structure and governance, round 1
+    (2, "Initial"), (3, "Progressing"), (4, "Progressing"), (4.5, "Optimising"), (0.5, "Initial"), (1.5, "Initial"),
+])
+def test_half_point_medians_band_as_the_delphi_study_does(framework, median, band):
+    assert framework.between_levels == "half_up"
+    assert framework.band(median).label == band
+
+
+def test_half_point_medians_can_round_down(tmp_path):
+    fw = load_framework(_break(tmp_path, "between_levels: half_up", "between_levels: half_down"))
+    assert [fw.band(s).label for s in (2.5, 4.5, 2.6)] == ["Initial", "Progressing", "Progressing"]
 
 
 @pytest.mark.parametrize("ratings, expected", [
@@ -51,7 +65,13 @@ def _break(tmp_path, old, new):
     ("  - id: structure_and_governance", "  - id: readiness_to_change",
      "broken.yaml, dimensions[2].id: duplicate dimension id 'readiness_to_change'"),
     ("  max: 5\n", "  max: 50\n", "broken.yaml, scale: must satisfy 0 <= min < max <= 10"),
-    ("  window: 3", "  window: 0", "broken.yaml, agreement: window, max_outside and reference_panel must be at least 1"),
+    ("  window_levels: 3", "  window_levels: 0",
+     "broken.yaml, agreement: window_levels, split_from_outside and threshold_panel_size must be at least 1"),
+    ("  split_from_outside: 4", "  max_outside: 4",
+     "broken.yaml, agreement.max_outside: 'max_outside' is now called 'split_from_outside' (a panel is split when "
+     "at least this many ratings fall outside the window); rename it"),
+    ("between_levels: half_up", "between_levels: nearest",
+     "broken.yaml, between_levels: must be one of half_up, half_down; got 'nearest'"),
 ])
 def test_broken_framework_names_the_key(tmp_path, old, new, message):
     with pytest.raises(DataError) as raised:

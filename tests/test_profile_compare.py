@@ -141,16 +141,27 @@ def test_governance_page_figures(env, reference):
     assert chart_titles(at) == ["Places by governance model", "Models by region"]
     assert not any("is not evidence that the model causes it" in c.value for c in at.caption)
     snapshot = next(d.value for d in at.dataframe if "June 2022" in d.value.columns).set_index("Figure")
-    assert snapshot.loc["Places"].tolist() == [175, len(reference.places)]
+    assert snapshot.loc["Places"].tolist() == ["175", len(reference.places)]
+    assert snapshot.loc["ICSs with a place using a lead provider"].tolist() == [
+        "2", reference.places.loc[reference.places.governance_model == "lead_provider", "icb_ods_code"].nunique()]
+    assert not any(f.startswith("Places ") for f in snapshot.index)         # no places beside 2022's ICS counts
+    snapshot_text = " ".join(c.value for c in at.caption)
+    assert "Of the other 39 ICSs, 16 (a minority) had selected executive leaders" in snapshot_text
+    assert "These are counts of ICSs" in snapshot_text
     counts = reference.places["governance_model"].value_counts()
-    mix = next(d.value for d in at.dataframe if "Committee of the ICB" in getattr(d.value, "columns", []))
-    assert mix.loc["London", "Committee of the ICB"] == int(
+    mix = next(d.value for d in at.dataframe if "Committee of a statutory body" in getattr(d.value, "columns", []))
+    assert mix.loc["London", "Committee of a statutory body"] == int(
         ((reference.places.region_name == "London") & (reference.places.governance_model ==
                                                        "committee_of_statutory_body")).sum())
     assert int(mix.sum().sum()) == len(reference.places)
     open_tab(at, "The models explained")
     cards = " ".join(m.value for m in at.markdown)
     assert "#### Lead provider" in cards and f"{counts['lead_provider']} place(s)" in " ".join(c.value for c in at.caption)
+    # CIPFA Table 6.1's names; the table's words kept apart from the project's own explanation.
+    assert "#### Committee of a statutory body" in cards and "#### Individual executives or staff" in cards
+    assert "Committee of the ICB" not in cards and "each partner keeps its own" not in cards
+    assert "**CIPFA Table 6.1:** A committee set up between partner organisations" in cards
+    assert "**Our explanation:** Each partner delegates only its own functions." in cards
     assert not at.get("deck_gl_json_chart") and not chart_titles(at)
     open_tab(at, "Maturity by model")
     assert any("is not evidence that the model causes it" in c.value for c in at.caption)

@@ -9,7 +9,7 @@ from icsdash.reference import ENGLAND_BOUNDS, load_reference
 def test_national_counts(reference):
     assert len(reference.regions) == 7
     assert len(reference.icbs) == 42
-    assert len(reference.places) >= 170
+    assert len(reference.places) == 169
     assert len(reference.pcns) >= 1200
     assert reference.icbs["place_count"].sum() == len(reference.places)
     assert set(reference.icbs["region_name"]) == set(reference.regions["region_name"])
@@ -74,7 +74,8 @@ def test_north_west_london_figures_from_the_case_study(reference):
 def test_north_east_and_north_cumbria_local_icps(reference):
     places = reference.places[reference.places.icb_ods_code == "QHM"]
     pcns = places.groupby("group_name")["pcn_count"].sum().to_dict()
-    assert pcns == {"North Cumbria": 8, "North": 24, "Central": 24, "Tees Valley": 17}
+    assert {k: pcns[k] for k in ("North Cumbria", "North", "Central")} == {"North Cumbria": 8, "North": 24,
+                                                                            "Central": 24}
     members = places.groupby("group_name")["place_name"].apply(sorted).to_dict()
     assert members["North"] == ["Gateshead", "Newcastle", "North Tyneside", "Northumberland"]
     assert members["Tees Valley"] == ["Darlington", "Hartlepool", "Middlesbrough", "Redcar and Cleveland",
@@ -83,11 +84,22 @@ def test_north_east_and_north_cumbria_local_icps(reference):
     assert groups.loc["Tees Valley", "population"] == 847000
 
 
+def test_tees_valley_figures_stay_with_the_footprint_they_count(reference):
+    """The document's Tees Valley ICP includes North Yorkshire: its 847,000 people and 17 PCNs are not shared
+    out over the five council places, and each of them says whose figures they are."""
+    tees = reference.places[reference.places.group_name == "Tees Valley"].set_index("place_name")
+    assert sorted(tees.index) == ["Darlington", "Hartlepool", "Middlesbrough", "Redcar and Cleveland",
+                                  "Stockton-on-Tees"]
+    assert (tees["population_source"] == "estimate").all() and tees["population"].sum() != 847000
+    assert set(tees["pcn_source"]) == {"illustrative"}
+    assert (tees["group_pcns"] == 17).all() and (tees["group_population"] == 847000).all()
+    assert tees["group_note"].str.contains("also includes North Yorkshire County Council").all()
+
 def test_case_study_governance(reference):
     gm = reference.places[reference.places.icb_ods_code == "QOP"].set_index("place_name")
     assert gm.loc["Bolton", "sap_employer"] == "nhs_trust"
     assert (gm.drop("Bolton")["sap_employer"] == "council").all()
-    assert gm.loc["Tameside", "pooled_budget_gbp_m"] == 1000
+    assert "pooled_budget_gbp_m" not in gm.loc["Tameside", "documented_fields"]
     sel = reference.places[reference.places.icb_ods_code == "QKK"].set_index("place_name")["governance_model"]
     assert sel.to_dict() == {"Bexley": "joint_committee", "Bromley": "joint_committee",
                              "Greenwich": "committee_of_statutory_body", "Lambeth": "committee_of_statutory_body",
@@ -100,6 +112,77 @@ def test_case_study_governance(reference):
     joint = reference.places[reference.places.icb_ods_code == "QYG"].set_index("place_name")["sap_employer"]
     assert sorted(joint[joint == "joint"].index) == ["Cheshire West", "Sefton", "St Helens"]
     assert reference.place("QJM-lincolnshire").governance_model == "system_wide"
+
+
+def test_bromley_has_no_super_bcf(reference):
+    """Only Bexley's local care partnership is said to run a 'super BCF'."""
+    sel = reference.places[reference.places.icb_ods_code == "QKK"].set_index("place_name")
+    assert sel.loc["Bexley", "bcf_arrangement"] == "super_bcf"
+    assert "bcf_arrangement" in sel.loc["Bexley", "documented_fields"].split(";")
+    assert "bcf_arrangement" not in sel.loc["Bromley", "documented_fields"].split(";")
+    assert (reference.places.set_index("place_name").drop("Bexley")["bcf_arrangement"] != "super_bcf").all()
+    assert "super" not in sel.loc["Bromley", "governance_note"].lower()
+
+
+def test_tameside_billion_is_history_not_a_budget(reference):
+    tameside = reference.place("QOP-tameside")
+    assert tameside.pooled_budget_gbp_m < 100
+    assert "pooled_budget_gbp_m" not in tameside.documented_fields.split(";")
+    assert "around GBP 1bn" in tameside.history_note and "Glossop" in tameside.history_note
+    assert tameside.history_source == "HFMA roundtable 'Network connection', 2021"
+    per_head = (reference.places["pooled_budget_gbp_m"] * 1e6 / reference.places["population"]).set_axis(
+        reference.places["place_name"])
+    assert per_head["Tameside"] < 2 * per_head.median()        # it was about 37 times the median
+    assert per_head.idxmax() == "Oxfordshire"                  # the largest is now a documented Section 75 pool
+
+
+@pytest.mark.parametrize("field, places", [
+    ("delegated_budget_gbp_m", ["QKK-bexley", "QKK-bromley", "QKK-greenwich", "QKK-lambeth", "QKK-lewisham",
+                                "QKK-southwark"]),                             # formal delegated budgets (SEL)
+    ("delegated_budget_gbp_m", ["QOP-bolton", "QOP-bury", "QOP-heywood-middleton-and-rochdale", "QOP-manchester",
+                                "QOP-oldham", "QOP-salford", "QOP-stockport", "QOP-tameside", "QOP-trafford",
+                                "QOP-wigan"]),                                 # the ICB delegated to all ten
+    ("aligned_budget_gbp_m", ["QOP-manchester"]),                              # aligned rather than pooled
+])
+def test_documented_budgets_are_never_illustrated_as_zero(reference, field, places):
+    rows = reference.places.set_index("place_code").loc[places]
+    assert (rows[field] > 0).all(), rows.loc[rows[field] <= 0, field]
+    assert rows["documented_requirements"].str.contains(f"{field}>0", regex=False).all()
+
+
+def test_manchester_budgets_were_aligned_not_pooled(reference):
+    manchester = reference.place("QOP-manchester")
+    assert manchester.pooled_budget_gbp_m == 0 and "pooled_budget_gbp_m" in manchester.documented_fields
+    assert "aligned rather than pooled" in manchester.governance_note
+
+
+def test_no_illustrative_value_contradicts_a_documented_one(reference):
+    """Every place's governance record, documented and generated fields together, breaks no rule."""
+    from icsdash.governance import RULES, contradictions
+    broken = {row["place_code"]: contradictions(row) for row in reference.places.to_dict("records")}
+    assert {k: v for k, v in broken.items() if v} == {}
+    assert len(RULES) >= 7
+
+
+def test_place_names_are_unique_and_as_places_use_them(reference):
+    places = reference.places.set_index("place_code")
+    assert not reference.places["place_name"].duplicated().any()
+    assert places.loc["QOQ-hull", "place_name"] == "Hull" and places.loc["QUY-bristol", "place_name"] == "Bristol"
+    assert not reference.places["place_name"].str.contains(", City of|\\(", regex=True).any()
+    craven = places.loc["QWO-bradford-district-and-craven"]
+    assert craven.place_name == "Bradford District and Craven" and "Craven" in craven.districts_2011
+    assert not reference.places["place_code"].isin(["QWO-north-yorkshire", "QNQ-hampshire"]).any()
+    eden = places.loc["QHM-eden"]
+    assert (eden.place_name, eden.source) == ("Eden", "illustrative")          # the project's name, not documented
+
+
+def test_every_retired_place_code_leads_to_a_place(reference):
+    from icsdash.reference import load_code_changes
+    from conftest import DATA
+    changes = load_code_changes(DATA, set(reference.places["place_code"]))
+    assert changes["QWO-north-yorkshire"] == changes["QWO-bradford"] == "QWO-bradford-district-and-craven"
+    assert set(changes.values()) <= set(reference.places["place_code"])
+    assert not set(changes) & set(reference.places["place_code"])
 
 
 def test_everything_not_documented_is_labelled_illustrative(reference):

@@ -124,3 +124,103 @@ def test_a_round_opened_before_the_first_start_stays_the_latest(any_store, frame
     assert any_store.seed_demo(PLACES, framework) > 0
     assert any_store.round_labels() == ["2024/25", "2025/26", "2026/27"]
     assert any_store.rounds()["position"].tolist() == [1, 2, 3]
+
+
+# --------------------------------------------------------------------------- place codes that changed
+
+RENAMED = {"QWO-bradford": "QWO-bradford-district-and-craven", "QWO-north-yorkshire": "QWO-bradford-district-and-craven",
+           "QOQ-kingston-upon-hull-city-of": "QOQ-hull"}
+OLD_RELEASE = ["QWO-bradford", "QWO-north-yorkshire", "QOQ-kingston-upon-hull-city-of", "QOP-bolton"]
+
+
+def _contents(store) -> dict[str, list[tuple]]:
+    """Every row of the tables that name places, place codes left out, in a stable order."""
+    from icsdash.store import access_codes, assessments, audit_log, reference_rows, scores
+    out = {}
+    with store.engine.connect() as conn:
+        for table in (assessments, scores, access_codes, audit_log, reference_rows):
+            columns = [c for c in table.c if c.name not in ("place_code", "row_key", "data")]
+            out[table.name] = sorted(tuple(map(str, r)) for r in conn.execute(text(
+                f"SELECT {', '.join(c.name for c in columns)} FROM {table.name}")))
+        out["place codes"] = sorted(r[0] for r in conn.execute(text("SELECT place_code FROM assessments")))
+    return out
+
+
+def _fill_like_the_previous_release(store, framework):
+    """Demo assessments, an access code and imported rows on the codes of the release before the renames."""
+    import json
+    from sqlalchemy import insert
+    from icsdash.store import reference_rows
+    store.seed_demo(OLD_RELEASE, framework)
+    store.create_access_code("admin", "place_director", "QOQ-kingston-upon-hull-city-of", "Hull director")
+    with store.engine.begin() as conn:
+        conn.execute(insert(reference_rows), [
+            {"table_name": "place_governance.csv", "row_key": "QWO-bradford", "import_id": 1,
+             "data": json.dumps({"place_code": "QWO-bradford", "governance_model": "place_board"})},
+            {"table_name": "pcns.csv", "row_key": "U99999", "import_id": 1,
+             "data": json.dumps({"pcn_code": "U99999", "place_code": "QWO-north-yorkshire"})}])
+
+
+def test_place_code_changes_move_every_row_once(any_store, framework):
+    _fill_like_the_previous_release(any_store, framework)
+    before = _contents(any_store)
+    url = any_store.engine.url.render_as_string(hide_password=False)
+    moved = Store.open(url, RENAMED)
+    after = _contents(moved)
+    # Every row is still there and unchanged apart from its place code, plus one audit entry saying what moved.
+    for table in ("assessments", "scores", "access_codes", "reference_rows"):
+        assert after[table] == before[table], table
+    assert len(after["audit_log"]) == len(before["audit_log"]) + 1
+    entries = moved.audit_entries()
+    assert entries["action"].iloc[-1] == "migrate_place_codes"
+    per_place = {c: before["place codes"].count(c) for c in OLD_RELEASE}
+    assert after["place codes"].count("QWO-bradford-district-and-craven") == per_place["QWO-bradford"] + per_place[
+        "QWO-north-yorkshire"]
+    assert after["place codes"].count("QOQ-hull") == per_place["QOQ-kingston-upon-hull-city-of"]
+    assert after["place codes"].count("QOP-bolton") == per_place["QOP-bolton"]
+    assert not set(after["place codes"]) & set(RENAMED)
+    assert moved.access_codes()["place_code"].tolist() == ["QOQ-hull"]
+    overlay = moved.reference_overlay()
+    assert overlay["place_governance.csv"] == {"QWO-bradford-district-and-craven": {
+        "place_code": "QWO-bradford-district-and-craven", "governance_model": "place_board"}}
+    assert overlay["pcns.csv"]["U99999"]["place_code"] == "QWO-bradford-district-and-craven"
+    version = moved.data_version()
+    # A second run (the next start) changes nothing, not even the audit log.
+    again = Store.open(url, RENAMED)
+    assert _contents(again) == after and again.data_version() == version
+    moved.engine.dispose()
+    again.engine.dispose()
+
+
+def test_place_code_changes_refuse_to_merge_two_imported_rows(any_store, framework):
+    import json
+    from sqlalchemy import insert
+    from icsdash.errors import IcsdashError
+    from icsdash.store import reference_rows
+    _fill_like_the_previous_release(any_store, framework)
+    with any_store.engine.begin() as conn:
+        conn.execute(insert(reference_rows).values(
+            table_name="place_governance.csv", row_key="QWO-north-yorkshire", import_id=2,
+            data=json.dumps({"place_code": "QWO-north-yorkshire", "governance_model": "lead_provider"})))
+    before = _contents(any_store)
+    url = any_store.engine.url.render_as_string(hide_password=False)
+    with pytest.raises(IcsdashError) as refused:
+        Store.open(url, RENAMED)
+    assert str(refused.value) == (
+        "data/place_code_changes.csv: imported rows of place_governance.csv exist for QWO-bradford, "
+        "QWO-north-yorkshire and would replace the imported row of QWO-bradford-district-and-craven; nothing was "
+        "changed. Remove one of them (import again) and restart")
+    assert _contents(any_store) == before                     # one transaction: nothing written
+
+
+def test_a_backup_from_before_the_renames_restores_on_todays_codes(any_store, framework):
+    from icsdash.backup import backup_bytes, read_backup, restore
+    _fill_like_the_previous_release(any_store, framework)
+    old = read_backup(backup_bytes(any_store), name="before.zip")
+    url = any_store.engine.url.render_as_string(hide_password=False)
+    today = Store.open(url, RENAMED)
+    restore(today, old, "admin")
+    codes = _contents(today)["place codes"]
+    assert "QOQ-hull" in codes and not set(codes) & set(RENAMED)
+    assert today.access_codes()["place_code"].tolist() == ["QOQ-hull"]
+    today.engine.dispose()

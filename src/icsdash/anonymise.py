@@ -19,10 +19,10 @@ import pandas as pd
 from .reference import Reference
 
 # Place columns that can name a place, a council or a district; blanked when anonymised.
-NAMING_COLUMNS = ("council_codes", "council_names", "group_name", "districts_2011", "source_ref",
-                  "governance_source_ref")
-# Free-text place columns kept with the names in them replaced.
-REDACTED_COLUMNS = ("governance_note", "sap_post")
+NAMING_COLUMNS = ("council_codes", "council_names", "group_name", "districts_2011")
+# Free-text place columns kept with the names in them replaced (citations keep their dates).
+REDACTED_COLUMNS = ("governance_note", "sap_post", "history_note", "group_note", "source_ref",
+                    "governance_source_ref")
 
 
 def letters(n: int) -> str:

@@ -56,7 +56,7 @@ from sqlalchemy.engine import Connection, Engine
 from . import __version__
 from .auth import Principal
 from .errors import DataError, IcsdashError
-from .store import IMPORTED, Store, audit_log, current_version, meta, metadata, publish
+from .store import IMPORTED, Store, audit_log, current_version, meta, metadata, publish, rename_place_codes
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "CODECS", "Backup", "BackupSummary", "RestoreSummary", "write_backup",
            "backup_bytes", "read_backup", "restore"]
@@ -558,6 +558,7 @@ def restore(store: Store, backup: Backup, actor: Principal | str, *, record: boo
             if record:
                 _record(conn, actor_name, backup, before)
             _reset_sequences(conn, tables)
+            rename_place_codes(conn, store.code_changes)       # a backup made before places were renamed
             version = current_version(conn)
     except (sa_exc.IntegrityError, sa_exc.DataError) as exc:
         raise DataError(f"does not fit this database ({_first_line(exc)}); nothing was changed",

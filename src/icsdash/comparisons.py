@@ -283,28 +283,68 @@ def money_by_model(places: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-# What HSJ found in June 2022, as reported by CIPFA (2022): the reference panel's figures.
-SNAPSHOT_2022 = {
-    "places": 175,
-    "icss": 42,
-    "icss_with_places": 39,
-    "icss_governance_decided": 21,
-    "lead_provider": 2,
-    "joint_committee": 1,
-    "summary": ("Most ICSs had named their place leaders (mostly ICB or council executives, a minority from NHS "
-                "trusts). Where governance was decided, most places were committees of the ICB, a few were "
-                "consultative forums, two used a lead provider and one a joint committee of ICB and council."),
-}
+# What HSJ found in June 2022, as CIPFA (December 2022) reports it. Its figures count systems (ICSs), not places,
+# apart from the 175 places: so today's side counts ICSs too.
+SNAPSHOT_SOURCE = "HSJ's survey of June 2022, as reported by CIPFA (December 2022)"
+SNAPSHOT_SUMMARY = (
+    "175 places were being set up across the 42 ICSs; Gloucestershire, Lincolnshire and Somerset planned no "
+    "places below the system. Of the other 39 ICSs, 16 (a minority) had selected executive leaders for their "
+    "places, mostly ICB or council executives and a minority from NHS trusts. 21 ICSs had identified their place "
+    "governance: most chose committees of the ICB, a few planned consultative forums, two a lead provider model "
+    "and one a joint committee of the ICB and council. These are counts of ICSs, so the 'Now' column counts "
+    "ICSs too, in the data shown.")
+
+
+def _icss(places: pd.DataFrame, test: Callable[[pd.DataFrame], bool]) -> int:
+    """How many ICSs' places pass ``test`` (a function of one ICS's places)."""
+    return int(sum(bool(test(group)) for _, group in places.groupby("icb_ods_code")))
+
+
+def _below_system(group: pd.DataFrame) -> pd.DataFrame:
+    return group[group["governance_model"] != "system_wide"]
+
+
+def _uses(model: str) -> Callable[[pd.DataFrame], bool]:
+    return lambda group: (group["governance_model"] == model).any()
+
+
+@dataclass(frozen=True)
+class SnapshotFigure:
+    """One figure of the June 2022 snapshot: as the source states it, and the same count over today's data."""
+
+    label: str
+    then: str
+    now: Callable[[pd.DataFrame], int]
+
+
+SNAPSHOT_2022: tuple[SnapshotFigure, ...] = (
+    SnapshotFigure("Places", "175", len),
+    SnapshotFigure("ICSs", "42", lambda p: p["icb_ods_code"].nunique()),
+    SnapshotFigure("ICSs with no places below the system", "3", lambda p: _icss(p, lambda g: _below_system(g).empty)),
+    SnapshotFigure("ICSs that had selected a leader for each place", "16 of the other 39", lambda p: _icss(
+        p, lambda g: not _below_system(g).empty and _below_system(g)["sap_post"].notna().all())),
+    SnapshotFigure("ICSs that had identified their place governance", "21 of the other 39", lambda p: _icss(
+        p, lambda g: not _below_system(g).empty and (_below_system(g)["governance_model"] != "other").all())),
+    SnapshotFigure("ICSs with a place run by a committee of a statutory body", "most of those 21",
+                   lambda p: _icss(p, _uses("committee_of_statutory_body"))),
+    SnapshotFigure("ICSs with a place using a consultative forum", "a few of those 21",
+                   lambda p: _icss(p, _uses("consultative_forum"))),
+    SnapshotFigure("ICSs with a place using a lead provider", "2", lambda p: _icss(p, _uses("lead_provider"))),
+    SnapshotFigure("ICSs with a place using a joint committee", "1", lambda p: _icss(p, _uses("joint_committee"))),
+)
 
 
 def snapshot_comparison(places: pd.DataFrame) -> pd.DataFrame:
-    """The June 2022 snapshot beside the current data, figure by figure."""
-    icss_with_places = places.groupby("icb_ods_code")["governance_model"].apply(
-        lambda s: (s != "system_wide").any()).sum()
-    counts = places["governance_model"].value_counts()
-    rows = [("Places", SNAPSHOT_2022["places"], len(places)),
-            ("ICSs", SNAPSHOT_2022["icss"], places["icb_ods_code"].nunique()),
-            ("ICSs with places below the system", SNAPSHOT_2022["icss_with_places"], int(icss_with_places)),
-            ("Places using a lead provider", SNAPSHOT_2022["lead_provider"], int(counts.get("lead_provider", 0))),
-            ("Places with a joint committee", SNAPSHOT_2022["joint_committee"], int(counts.get("joint_committee", 0)))]
-    return pd.DataFrame(rows, columns=["Figure", "June 2022", "Now"])
+    """The June 2022 snapshot beside the same counts over ``places``: ICSs beside ICSs, places beside places.
+
+    >>> frame = pd.DataFrame({"icb_ods_code": ["A", "A", "B"], "sap_post": ["x", "y", None],
+    ...                       "governance_model": ["lead_provider", "joint_committee", "system_wide"]})
+    >>> snapshot_comparison(frame).set_index("Figure").loc[["Places", "ICSs with a place using a lead provider"]]
+    ... # doctest: +NORMALIZE_WHITESPACE
+                                            June 2022  Now
+    Figure
+    Places                                        175    3
+    ICSs with a place using a lead provider         2    1
+    """
+    return pd.DataFrame([(f.label, f.then, int(f.now(places))) for f in SNAPSHOT_2022],
+                        columns=["Figure", "June 2022", "Now"])

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .analysis import Filters
-from .governance import BCF_ARRANGEMENTS, CRITERIA, CRITERION_STATUSES, EMPLOYERS, MODELS_BY_KEY, YES_NO
+from .governance import (BCF_ARRANGEMENTS, CRITERIA, CRITERION_STATUSES, EMPLOYERS, MODELS_BY_KEY, YES_NO,
+                         documented_set, requirements)
 from .measures import STATUSES
 from .reference import Reference
 
@@ -67,26 +68,45 @@ def _money(value) -> str:
 
 def documented_fields(row: pd.Series) -> set[str]:
     """The fields of a place's governance record that come from the source documents."""
-    value = row.get("documented_fields")
-    return set(value.split(";")) - {""} if isinstance(value, str) else set()
+    return documented_set(row)
+
+
+def _text(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def cited(ref) -> str:
+    """The source label of a documented value, with its citation: 'documented: CIPFA, December 2022'.
+
+    >>> cited("CIPFA, December 2022"), cited(None)
+    ('documented: CIPFA, December 2022', 'documented')
+    """
+    return f"documented: {ref}" if _text(ref) else "documented"
 
 
 def place_facts(row: pd.Series, framework) -> pd.DataFrame:
-    """The place's details as rows of (fact, value, source): 'documented' or 'illustrative' per field."""
-    documented = documented_fields(row)
+    """The place's details as rows of (fact, value, source). A documented value's source names where it is
+    documented and when ('documented: CIPFA, December 2022'); anything invented says 'illustrative'."""
+    documented, stated = documented_fields(row), requirements(row)
+    governance_ref = row.get("governance_source_ref")
 
     def source(*fields: str) -> str:
-        return "documented" if documented.intersection(fields) else "illustrative"
+        if documented.intersection(fields):
+            return cited(governance_ref)
+        if stated.intersection(fields):
+            return f"illustrative amount; that the budget exists is {cited(governance_ref)}"
+        return "illustrative"
 
+    place_source = cited(row.get("source_ref")) if row.source == "documented" else row.source
     round_label = row.get("maturity_round")
     maturity = row.get("overall_maturity")
     facts = [
         ("Place", row.place_name if row.get("anonymised") is True else f"{row.place_name} ({row.place_code})",
-         row.source),
+         place_source),
         ("ICS and region", f"{row.icb_short_name} · {row.region_name}", "documented"),
-        ("Councils", row.council_names, row.source),
+        ("Councils", row.council_names, place_source),
         ("Population", f"{int(row.population):,} ({row.population_source})",
-         "documented" if row.population_source == "documented" else "estimate"),
+         cited(row.get("source_ref")) if row.population_source == "documented" else "estimate"),
         ("Governance model", MODELS_BY_KEY[row.governance_model].label, source("governance_model")),
         ("Single accountable person", row.sap_post if isinstance(row.sap_post, str) else "—", source("sap_post")),
         ("Employed by", EMPLOYERS[row.sap_employer], source("sap_employer")),
@@ -101,13 +121,41 @@ def place_facts(row: pd.Series, framework) -> pd.DataFrame:
                                                                   f"({round_label})", "assessments"),
         ("PCNs", f"{int(row.pcn_count)}", row.pcn_source),
     ]
-    if isinstance(row.get("governance_note"), str) and row.get("governance_note"):
-        facts.insert(5, ("Note", row.governance_note, source("governance_note", "governance_model")))
+    extra = []
+    if _text(row.get("governance_note")):
+        extra.append(("Note", row.governance_note, source("governance_note", "governance_model")))
+    if _text(row.get("history_note")):
+        extra.append(("History", row.history_note, cited(row.get("history_source"))))
+    if _text(row.get("group_name")) and row.get("anonymised") is not True:
+        kind = str(row.get("group_kind") or "group")
+        extra.append((kind[:1].upper() + kind[1:], group_text(row),
+                      cited(row.get("group_source_ref")) if row.get("group_source") == "documented"
+                      else "illustrative"))
+    facts[5:5] = extra
     return pd.DataFrame(facts, columns=["Fact", "Value", "Source"])
+
+
+HEADER_FACTS = ("Place", "ICS and region", "Councils", "Self-assessment", "Overall maturity", "PCNs")
+
+
+def profile_facts(row: pd.Series, framework) -> pd.DataFrame:
+    """The facts the place profile lists beside its header (which already names the place, ICS and region)."""
+    facts = place_facts(row, framework)
+    return facts[~facts["Fact"].isin(HEADER_FACTS)]
+
+
+def group_text(row: pd.Series) -> str:
+    """'Tees Valley: 847,000 people, 17 PCNs. <note>' for a place's intermediate tier."""
+    figures = [f"{int(row.group_population):,} people" if pd.notna(row.get("group_population")) else "",
+               f"{int(row.group_pcns)} PCNs" if pd.notna(row.get("group_pcns")) else ""]
+    figures = ", ".join(f for f in figures if f)
+    return f"{row.group_name}" + (f": {figures}" if figures else "") + (f". {row.group_note}"
+                                                                      if _text(row.get("group_note")) else "")
 
 
 def criteria_table(row: pd.Series) -> pd.DataFrame:
     """The White Paper's eight criteria for the place, with status and source."""
     documented = documented_fields(row)
     return pd.DataFrame([{"Criterion": c.label, "Status": CRITERION_STATUSES[row[c.key]],
-                          "Source": "documented" if c.key in documented else "illustrative"} for c in CRITERIA])
+                          "Source": cited(row.get("governance_source_ref")) if c.key in documented
+                          else "illustrative"} for c in CRITERIA])

@@ -47,9 +47,13 @@ class Band:
 
 @dataclass(frozen=True)
 class AgreementRule:
-    window: int
-    max_outside: int
-    reference_panel: int
+    """When a panel's ratings of one dimension agree: fewer than ``split_from_outside`` ratings (for a panel of
+    ``threshold_panel_size``; scaled to the actual panel) outside the best window of ``window_levels`` adjacent
+    levels that contains the median."""
+
+    window_levels: int
+    split_from_outside: int
+    threshold_panel_size: int
     agreed_label: str
     split_label: str
     split_band_label: str
@@ -66,6 +70,7 @@ class Framework:
     dimensions: tuple[Dimension, ...]
     bands: tuple[Band, ...]
     agreement: AgreementRule
+    between_levels: str = "half_up"
 
     @property
     def dimension_ids(self) -> list[str]:
@@ -78,16 +83,19 @@ class Framework:
         raise KeyError(dimension_id)
 
     def band(self, score: float | None) -> Band | None:
-        """The band a (median) score falls in: the band with the highest minimum not above it.
+        """The band a (median) score falls in: the band with the highest minimum not above it. A median between
+        two levels (2.5, from an even panel) is first rounded to the nearest level, a half as ``between_levels``
+        says: ``half_up``, as the published Delphi study classifies a median of 2.5 with agreement as Progressing.
 
         >>> fw = load_framework(Path(__file__).parents[2] / "data/frameworks/scirocco_style.yaml")
         >>> [fw.band(s).label for s in (0, 2, 2.5, 3, 4.5, 5)]
-        ['Initial', 'Initial', 'Initial', 'Progressing', 'Progressing', 'Optimising']
+        ['Initial', 'Initial', 'Progressing', 'Progressing', 'Optimising', 'Optimising']
         >>> fw.band(None) is None
         True
         """
         if score is None or (isinstance(score, float) and math.isnan(score)):
             return None
+        score = math.floor(score + 0.5) if self.between_levels == "half_up" else math.ceil(score - 0.5)
         chosen = None
         for b in sorted(self.bands, key=lambda b: b.min):
             if score >= b.min:
@@ -97,9 +105,9 @@ class Framework:
     def agreement_status(self, ratings: Iterable[int | None]) -> str | None:
         """'Agreement' or 'Split' for one dimension's ratings (None ratings are ignored).
 
-        A panel agrees when fewer than ``max_outside`` ratings (scaled from a
-        panel of ``reference_panel`` to the actual panel size) fall outside the
-        best ``window``-point window that contains the median.
+        A panel agrees when fewer than ``split_from_outside`` ratings (scaled from a
+        panel of ``threshold_panel_size`` to the actual panel size) fall outside the
+        best window of ``window_levels`` adjacent levels that contains the median.
 
         >>> fw = load_framework(Path(__file__).parents[2] / "data/frameworks/scirocco_style.yaml")
         >>> fw.agreement_status([2, 3, 3, 3, 4, 2, 3, 3, 2, 4, 3, 3])
@@ -115,12 +123,24 @@ class Framework:
         rule = self.agreement
         m = median(scores)
         best_inside = 0
-        for low in range(math.ceil(m) - rule.window + 1, math.floor(m) + 1):
-            inside = sum(low <= s <= low + rule.window - 1 for s in scores)
+        for low in range(math.ceil(m) - rule.window_levels + 1, math.floor(m) + 1):
+            inside = sum(low <= s <= low + rule.window_levels - 1 for s in scores)
             best_inside = max(best_inside, inside)
         outside = len(scores) - best_inside
-        threshold = rule.max_outside * len(scores) / rule.reference_panel
+        threshold = rule.split_from_outside * len(scores) / rule.threshold_panel_size
         return rule.agreed_label if outside < threshold else rule.split_label
+
+
+# The agreement rule's keys, and what each means (said in an error that names a key by its old name).
+AGREEMENT_KEYS = {
+    "window_levels": "how many adjacent levels the window around the median spans",
+    "split_from_outside": "a panel is split when at least this many ratings fall outside the window",
+    "threshold_panel_size": "the panel size that split_from_outside is set for; it scales to the actual panel",
+}
+RENAMED_AGREEMENT_KEYS = {"window": "window_levels", "max_outside": "split_from_outside",
+                          "reference_panel": "threshold_panel_size"}
+# Which way a median halfway between two levels (2.5) is rounded before it is banded.
+BETWEEN_LEVELS = ("half_up", "half_down")
 
 
 def _require(doc: dict, key: str, kind: type, source: str, where: str = ""):
@@ -192,16 +212,24 @@ def load_framework(path: str | Path) -> Framework:
     if min(b.min for b in bands) != lo:
         raise DataError(f"the lowest band must start at the scale minimum {lo}", source=source, field="bands")
     ag = _require(doc, "agreement", dict, source)
-    rule = AgreementRule(window=_require(ag, "window", int, source, "agreement."),
-                         max_outside=_require(ag, "max_outside", int, source, "agreement."),
-                         reference_panel=_require(ag, "reference_panel", int, source, "agreement."),
+    for old, new in RENAMED_AGREEMENT_KEYS.items():
+        if old in ag:
+            raise DataError(f"'{old}' is now called '{new}' ({AGREEMENT_KEYS[new]}); rename it", source=source,
+                            field=f"agreement.{old}")
+    rule = AgreementRule(window_levels=_require(ag, "window_levels", int, source, "agreement."),
+                         split_from_outside=_require(ag, "split_from_outside", int, source, "agreement."),
+                         threshold_panel_size=_require(ag, "threshold_panel_size", int, source, "agreement."),
                          agreed_label=_require(ag, "agreed_label", str, source, "agreement."),
                          split_label=_require(ag, "split_label", str, source, "agreement."),
                          split_band_label=_require(ag, "split_band_label", str, source, "agreement."))
-    if rule.window < 1 or rule.max_outside < 1 or rule.reference_panel < 1:
-        raise DataError("window, max_outside and reference_panel must be at least 1", source=source,
-                        field="agreement")
+    if min(rule.window_levels, rule.split_from_outside, rule.threshold_panel_size) < 1:
+        raise DataError("window_levels, split_from_outside and threshold_panel_size must be at least 1",
+                        source=source, field="agreement")
+    between = _require(doc, "between_levels", str, source)
+    if between not in BETWEEN_LEVELS:
+        raise DataError(f"must be one of {', '.join(BETWEEN_LEVELS)}; got {between!r}", source=source,
+                        field="between_levels")
     return Framework(id=_require(doc, "id", str, source), version=_require(doc, "version", str, source),
                      title=_require(doc, "title", str, source), scale_min=lo, scale_max=hi,
                      levels=_levels(scale, lo, hi, source, "scale."), dimensions=tuple(dimensions),
-                     bands=tuple(bands), agreement=rule)
+                     bands=tuple(bands), agreement=rule, between_levels=between)

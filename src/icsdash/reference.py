@@ -16,7 +16,7 @@ from typing import Callable
 import pandas as pd
 
 from .errors import DataError
-from .governance import BCF_ARRANGEMENTS, CRITERIA, CRITERION_STATUSES, EMPLOYERS, MODELS, MODELS_BY_KEY, YES_NO
+from .governance import BCF_ARRANGEMENTS, BUDGET_FIELDS, CRITERIA, CRITERION_STATUSES, EMPLOYERS, MODELS, MODELS_BY_KEY, YES_NO
 
 # England's extent, with a margin: every point must fall inside it.
 ENGLAND_BOUNDS = {"latitude": (49.8, 55.9), "longitude": (-6.5, 1.8)}
@@ -95,6 +95,7 @@ ICB_ODS = r"Q[A-Z0-9]{2}"
 COUNCIL = r"E(0[6-9]|10)\d{6}"
 PLACE = r"Q[A-Z0-9]{2}-[a-z0-9-]+"
 PCN = r"U\d{5}"
+REQUIREMENT = "(" + "|".join(BUDGET_FIELDS) + ")>0"     # a budget a source says exists, amount unknown
 
 SCHEMAS: dict[str, tuple[Column, ...]] = {
     "regions.csv": (
@@ -136,6 +137,7 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         Column("kind", text),
         Column("population", integer(1_000, 10_000_000), optional=True),
         Column("pcns", integer(1, 500), optional=True),
+        Column("note", text, optional=True),
         Column("source", choice(SOURCES)),
         Column("source_ref", text, optional=True),
     ),
@@ -153,6 +155,9 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         Column("bcf_arrangement", choice(tuple(BCF_ARRANGEMENTS))),
         *(Column(c.key, choice(tuple(CRITERION_STATUSES))) for c in CRITERIA),
         Column("documented_fields", text, optional=True),
+        Column("documented_requirements", code_list(REQUIREMENT, "delegated_budget_gbp_m>0"), optional=True),
+        Column("history_note", text, optional=True),
+        Column("history_source", text, optional=True),
         Column("source", choice(("documented in part", "illustrative"))),
         Column("source_ref", text, optional=True),
     ),
@@ -168,6 +173,14 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         Column("source", choice(PCN_SOURCES)),
     ),
 }
+# Place codes that were retired, each with the code it became (read by load_code_changes, not a reference table).
+CODE_CHANGES = "place_code_changes.csv"
+CODE_CHANGE_SCHEMA = (
+    Column("old_code", code(PLACE, "QOP-bolton")),
+    Column("new_code", code(PLACE, "QOP-bolton")),
+    Column("changed_on", code(r"\d{4}-\d{2}-\d{2}", "2026-12-03")),
+    Column("reason", text),
+)
 GEO_FILES = ("geo/places.geojson", "geo/icbs.geojson", "geo/regions.geojson", "geo/england.geojson")
 
 
@@ -303,7 +316,8 @@ def load_reference(data_dir: str | Path, overlay: Overlay | None = None, importe
     groups, governance, pcns = t["place_groups.csv"], t["place_governance.csv"], t["pcns.csv"]
     for frame, column, name in ((regions, "region_ons_code", "regions.csv"), (icbs, "icb_ods_code", "icbs.csv"),
                                 (icbs, "icb_ons_code", "icbs.csv"), (places, "place_code", "places.csv"),
-                                (governance, "place_code", "place_governance.csv"), (pcns, "pcn_code", "pcns.csv")):
+                                (places, "place_name", "places.csv"), (governance, "place_code", "place_governance.csv"),
+                                (pcns, "pcn_code", "pcns.csv")):
         _unique(frame, column, f"data/{name}")
     _known(icbs, "region_name", regions["region_name"], "data/icbs.csv", "region")
     _known(places, "icb_ods_code", icbs["icb_ods_code"], "data/places.csv", "ICB ODS code")
@@ -332,6 +346,9 @@ def load_reference(data_dir: str | Path, overlay: Overlay | None = None, importe
                                                      "source_ref": "governance_source_ref"}),
                            on="place_code", how="left")
               .merge(icbs[["icb_ods_code", "icb_ons_code", "icb_name", "region_name"]], on="icb_ods_code"))
+    places = places.merge(groups.rename(columns={c: f"group_{c}" for c in groups.columns if c != "group_name"})
+                          .rename(columns={"group_icb_ods_code": "icb_ods_code"}),
+                          on=["icb_ods_code", "group_name"], how="left")
     places["icb_short_name"] = places["icb_name"].map(short_icb_name)
     places["density"] = (places["population"] / places["area_km2"]).round(1)
     places["governance_model_label"] = places["governance_model"].map({m.key: m.label for m in MODELS})
@@ -352,6 +369,37 @@ def load_reference(data_dir: str | Path, overlay: Overlay | None = None, importe
     icbs[["place_count", "pcn_count", "population"]] = icbs[["place_count", "pcn_count", "population"]].astype(int)
     return Reference(regions=regions, icbs=icbs, places=places.sort_values("place_name").reset_index(drop=True),
                      pcns=pcns, groups=groups, version=data_version(data_dir, imported))
+
+
+def load_code_changes(data_dir: str | Path, known: set[str] | None = None) -> dict[str, str]:
+    """Retired place codes, each mapped to the code its place has today (a chain of changes followed to its
+    end), from ``data/place_code_changes.csv``; none when the file is absent. With ``known`` (today's place
+    codes) every end of a chain must be one of them.
+
+    >>> changes = load_code_changes(Path(__file__).parents[2] / "data")
+    >>> changes["QWO-north-yorkshire"], changes["QOQ-kingston-upon-hull-city-of"]
+    ('QWO-bradford-district-and-craven', 'QOQ-hull')
+    """
+    path = Path(data_dir) / CODE_CHANGES
+    if not path.exists():
+        return {}
+    name = f"data/{CODE_CHANGES}"
+    frame = read_table(path, CODE_CHANGE_SCHEMA)
+    _unique(frame, "old_code", name)
+    step = dict(zip(frame["old_code"], frame["new_code"]))
+    out = {}
+    for i, old in enumerate(frame["old_code"]):
+        seen, new = {old}, step[old]
+        while new in step:
+            if new in seen:
+                raise DataError(f"{old} changes back to itself (through {new})", source=name, line=i + 2,
+                                field="new_code")
+            seen.add(new)
+            new = step[new]
+        if known is not None and new not in known:
+            raise DataError(f"{new} is not a place in data/places.csv", source=name, line=i + 2, field="new_code")
+        out[old] = new
+    return out
 
 
 def pcn_source(count: int, illustrative: int) -> str:

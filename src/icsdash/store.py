@@ -176,6 +176,68 @@ PUBLISHED = "data_version"             # meta key: the audit id of the newest wr
 PRIVATE_ACTIONS = frozenset({"save_draft", "sign_in", "create_access_code", "revoke_access_code"})
 
 
+# Tables whose rows name a place by its code, in a place_code column.
+PLACE_CODED = (assessments, access_codes, audit_log)
+RENAMED_KEYS = ("places.csv", "place_governance.csv")        # imported rows keyed by a place code
+
+
+class MigrationRefused(IcsdashError):
+    """A place-code change cannot be applied without guessing; nothing was written."""
+
+
+def rename_place_codes(conn, changes: dict[str, str], actor: str = "icsdash (data migration)") -> dict[str, int]:
+    """Move every row naming an old place code to its new code, in the caller's transaction: assessments (and
+    so their versions, scores and consensus links), access codes, audit entries and imported reference rows.
+
+    ``changes`` maps each old code to its current code. Rows already on the new codes are left alone, so a
+    second run changes nothing. Two imported rows that would land on the same place (both an old and a new
+    code imported) cannot be merged without guessing which wins: :class:`MigrationRefused`, and the caller's
+    transaction writes nothing. What moved is recorded in one audit entry ``migrate_place_codes``.
+    """
+    if not changes:
+        return {}
+    moved: dict[str, int] = {}
+    for table in PLACE_CODED:
+        for old, new in changes.items():
+            n = conn.execute(update(table).where(table.c.place_code == old).values(place_code=new)).rowcount
+            if n:
+                moved[f"{table.name}: {old} -> {new}"] = n
+    keyed = conn.execute(select(reference_rows).where(reference_rows.c.table_name.in_(RENAMED_KEYS)
+                                                      & reference_rows.c.row_key.in_(list(changes)))).all()
+    for table_name in RENAMED_KEYS:
+        rows = [r for r in keyed if r.table_name == table_name]
+        targets = [changes[r.row_key] for r in rows]
+        existing = set(conn.execute(select(reference_rows.c.row_key).where(
+            (reference_rows.c.table_name == table_name) & reference_rows.c.row_key.in_(targets))).scalars())
+        clash = sorted({t for t in targets if t in existing or targets.count(t) > 1})
+        if clash:
+            olds = sorted(r.row_key for r in rows if changes[r.row_key] in clash)
+            raise MigrationRefused(
+                f"imported rows of {table_name} exist for {', '.join(olds)} and would replace the imported row of "
+                f"{', '.join(clash)}; nothing was changed. Remove one of them (import again) and restart",
+                source="data/place_code_changes.csv")
+        for r in rows:
+            data = None if r.data is None else json.dumps({**json.loads(r.data), "place_code": changes[r.row_key]})
+            conn.execute(update(reference_rows).where((reference_rows.c.table_name == table_name)
+                                                      & (reference_rows.c.row_key == r.row_key))
+                         .values(row_key=changes[r.row_key], data=data))
+            moved[f"reference_rows {table_name}: {r.row_key} -> {changes[r.row_key]}"] = 1
+    for r in conn.execute(select(reference_rows).where(reference_rows.c.table_name == "pcns.csv")).all():
+        cells = None if r.data is None else json.loads(r.data)
+        if cells and cells.get("place_code") in changes:
+            new = changes[cells["place_code"]]
+            conn.execute(update(reference_rows).where((reference_rows.c.table_name == "pcns.csv")
+                                                      & (reference_rows.c.row_key == r.row_key))
+                         .values(data=json.dumps({**cells, "place_code": new})))
+            moved[f"reference_rows pcns.csv: {r.row_key} to {new}"] = 1
+    if moved:
+        entry = conn.execute(insert(audit_log).values(
+            at=_now(), actor=actor, action="migrate_place_codes",
+            detail=json.dumps({"moved": moved}, sort_keys=True))).inserted_primary_key[0]
+        publish(conn, entry)
+    return moved
+
+
 def _newest_audit_id(conn) -> int:
     return int(conn.execute(select(func.coalesce(func.max(audit_log.c.id), 0))).scalar_one())
 
@@ -267,13 +329,28 @@ class Store:
     """Repository functions over one database. Holds no Streamlit state."""
 
     engine: Engine
+    code_changes: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     _rounds_seen: list[str] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def open(cls, url: str) -> "Store":
-        store = cls(make_engine(url))
+    def open(cls, url: str, code_changes: dict[str, str] | None = None) -> "Store":
+        """The store at ``url``, its schema created and its rows moved to today's place codes
+        (``code_changes``: old code -> current code, from :func:`icsdash.reference.load_code_changes`)."""
+        store = cls(make_engine(url), code_changes=dict(code_changes or {}))
         store.create_schema()
+        store.migrate()
         return store
+
+    def migrate(self) -> dict[str, int]:
+        """Move rows on retired place codes to the current ones, in one transaction (see
+        :func:`rename_place_codes`); nothing to do on a database already moved."""
+        if not self.code_changes:
+            return {}
+        try:
+            with self.engine.begin() as conn:
+                return rename_place_codes(conn, self.code_changes)
+        except IntegrityError:
+            return {}                           # another server moved them at the same moment
 
     def create_schema(self) -> None:
         try:

@@ -35,7 +35,7 @@ from .maps import Legend
 from .measures import Measure, measures_for
 from .pages import PAGES_BY_KEY
 from .palettes import NO_DATA
-from .reference import Reference, load_reference
+from .reference import Reference, load_code_changes, load_reference
 from .reference import illustrative_note as reference_note
 from .store import Store
 
@@ -75,8 +75,9 @@ def _signature(*paths: Path) -> tuple:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _open_store(url: str) -> Store:
-    return Store.open(url)
+def _open_store(url: str, data_dir: Path) -> Store:
+    """The store, its rows moved to today's place codes (data/place_code_changes.csv) on first opening."""
+    return Store.open(url, load_code_changes(data_dir))
 
 
 _IMPORTED: dict[str, int] = {}       # database URL -> the newest import seen (kept through an outage)
@@ -96,8 +97,9 @@ def _imported(store: Store, url: str) -> int:
 def _load_context(config_path: str, static_dir: str, _signature_key: tuple, environ_url: str | None,
                   imported: int) -> Context:
     config = load_config(config_path)
-    store = _open_store(config.database_url)
+    store = _open_store(config.database_url, config.data_dir)
     reference = load_reference(config.data_dir, store.reference_overlay() if imported else None, imported)
+    load_code_changes(config.data_dir, set(reference.places["place_code"]))       # every change ends at a place
     framework = load_framework(config.framework_path)
     geo = geography.load_geography(config.data_dir, set(reference.places["place_code"]),
                                    set(reference.icbs["icb_ods_code"]))
@@ -127,7 +129,7 @@ def boot(root: Path) -> Context:
                                                      ("places.csv", "place_governance.csv", "pcns.csv", "icbs.csv",
                                                       "regions.csv", "place_groups.csv", "geo/places.geojson")]]
     # Streamlit serves static files from the folder beside the main script, wherever the config lives.
-    imported = _imported(_open_store(config.database_url), config.database_url)
+    imported = _imported(_open_store(config.database_url, config.data_dir), config.database_url)
     ctx = _load_context(str(config_path), str(root / "static"), _signature(*watched), os.environ.get("DATABASE_URL"),
                         imported)
     st.session_state[CONTEXT_KEY] = ctx
@@ -335,6 +337,7 @@ def place_choice(ctx: Context, key: str, places: pd.DataFrame, who: Principal) -
     options = places.sort_values("place_name")
     labels = dict(zip(options["place_code"], options["place_name"] + " · " + options["icb_short_name"]))
     wanted = None if link_echo("place", key) else st.query_params.get("place")
+    wanted = ctx.store.code_changes.get(wanted, wanted)          # an old link names the place by a retired code
     if wanted and wanted not in labels:
         show_error(IcsdashError(f"{wanted!r} is not a place in the current filters; choose one below",
                                 source="link", field="place"))
@@ -429,11 +432,17 @@ def filters() -> analysis.Filters:
 
 def facts(frame: pd.DataFrame) -> None:
     """Facts as a readable list: label, value, and where the value comes from (never cut off)."""
-    tags = {"documented": ":green[documented]", "imported": ":green[imported]",
-            "illustrative": ":orange[illustrative]", "illustrative in part": ":orange[illustrative in part]",
-            "estimate": ":orange[estimate]", "demo data": ":orange[demo data]"}
-    st.markdown("\n".join(f"- **{escape_markdown(r.Fact)}:** {escape_markdown(r.Value)} "
-                          f"{tags.get(r.Source, '')}" for r in frame.itertuples()))
+    st.markdown("\n".join(f"- **{escape_markdown(r.Fact)}:** {escape_markdown(r.Value)} {source_tag(r.Source)}"
+                          for r in frame.itertuples()))
+
+
+def source_tag(source: str) -> str:
+    """A fact's source as a coloured tag: green where documented or imported (with its citation), amber where
+    invented or estimated; nothing for sources that need no tag ('assessments', '—')."""
+    kind = source.split(":", 1)[0].split(";", 1)[0]
+    colour = {"documented": "green", "imported": "green", "illustrative": "orange", "illustrative in part": "orange",
+              "illustrative amount": "orange", "estimate": "orange", "demo data": "orange"}.get(kind)
+    return f":{colour}[{escape_markdown(source)}]" if colour else ""
 
 
 def icb_name(ctx: Context, code: str) -> str:
