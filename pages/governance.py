@@ -28,11 +28,6 @@ def who_chose() -> None:
             national[national["places"] > 0], "governance_model", "label", "places", "Places by governance model",
             share="share", colours={m.key: colours[m.label] for m in MODELS}))), width="stretch",
             name="Places by governance model")
-        st.markdown("**Then and now**")
-        st.caption(f"June 2022: {comparisons.SNAPSHOT_SOURCE}. {comparisons.SNAPSHOT_SUMMARY} The June 2022 "
-                   "figures are for all of England; 'Now' follows the filters and is illustrative where not documented.")
-        ui.table(ui.memo(key + ("snapshot",), lambda: comparisons.snapshot_comparison(places)), hide_index=True,
-                 width="stretch", name="Then and now")
     with right:
         urls, legends = ui.served_layers(ctx, summary)
         deck = maps.place_deck(urls["places"], urls["icbs"], urls["england"], urls["regions"],
@@ -43,6 +38,11 @@ def who_chose() -> None:
                 static=ui.static_map(ctx, summary, MEASURES_BY_KEY["governance_model"], legend, places,
                                      title=f"Governance models · {chosen.describe()}"))
         ui.legend(legend)
+    st.markdown("**Then and now**")
+    st.caption(f"{comparisons.SNAPSHOT_SOURCE}: {comparisons.SNAPSHOT_SUMMARY} The June 2022 "
+               "figures are for all of England; 'Now' follows the filters and is illustrative where not documented.")
+    ui.table(ui.memo(key + ("snapshot",), lambda: comparisons.snapshot_comparison(places)), hide_index=True,
+             width="stretch", name="Then and now")
     by = "icb_short_name" if chosen.region else "region_name"
     mix = ui.memo(key + ("mix by",), lambda: comparisons.model_mix(places, by=by))
     ui.chart(ui.memo(key + ("mix by chart",), lambda: ui.spec(charts.stacked_bars(

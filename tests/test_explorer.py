@@ -57,7 +57,7 @@ def test_tameside_bexley_bromley_and_manchester_read_as_documented(reference, fr
     tameside = _facts(reference, framework, "QOP-tameside")
     assert tameside.loc["History"].tolist() == [
         "Before ICBs, Tameside and Glossop CCG and Tameside Council worked as a 'micro ICS' with a pooled budget of "
-        "around GBP 1bn (a former footprint that included Glossop, now in Derbyshire; not described as a Section 75 "
+        "around £1bn (a former footprint that included Glossop, now in Derbyshire; not described as a Section 75 "
         "pool)", "documented: HFMA roundtable 'Network connection', 2021"]
     assert tameside.loc["Pooled budget (Section 75)", "Source"] == "illustrative"
     bexley, bromley = _facts(reference, framework, "QKK-bexley"), _facts(reference, framework, "QKK-bromley")

@@ -186,5 +186,5 @@ def test_governance_page_follows_the_filters(env, reference):
     at.sidebar.selectbox(key="filter_region").select("London").run()
     assert not at.exception
     assert at.title[0].value == "Governance models · London"
-    mix = next(d.value for d in at.dataframe if "Committee of the ICB" in getattr(d.value, "columns", []))
+    mix = next(d.value for d in at.dataframe if "Committee of a statutory body" in getattr(d.value, "columns", []))
     assert sorted(mix.index) == sorted(reference.icbs.loc[reference.icbs.region_name == "London", "icb_short_name"])

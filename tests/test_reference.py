@@ -128,7 +128,7 @@ def test_tameside_billion_is_history_not_a_budget(reference):
     tameside = reference.place("QOP-tameside")
     assert tameside.pooled_budget_gbp_m < 100
     assert "pooled_budget_gbp_m" not in tameside.documented_fields.split(";")
-    assert "around GBP 1bn" in tameside.history_note and "Glossop" in tameside.history_note
+    assert "around £1bn" in tameside.history_note and "Glossop" in tameside.history_note
     assert tameside.history_source == "HFMA roundtable 'Network connection', 2021"
     per_head = (reference.places["pooled_budget_gbp_m"] * 1e6 / reference.places["population"]).set_axis(
         reference.places["place_name"])

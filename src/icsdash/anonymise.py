@@ -88,7 +88,7 @@ def anonymise_reference(reference: Reference) -> Reference:
     pcns["pcn_code"] = "PCN-" + pcns["place_code"].map(labels).str.removeprefix("Place ") + "-" + number.astype(str)
     groups = reference.groups.copy()
     for column in groups.columns:
-        if column in ("group_name", "source_ref"):
+        if column in ("group_name", "source_ref", "note"):
             groups[column] = ""
     return dataclasses.replace(reference, places=places, pcns=pcns.sort_index(), groups=groups,
                                version=reference.version + "+anonymised")
