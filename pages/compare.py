@@ -36,7 +36,7 @@ with st.expander("Ready-made peer groups", icon=":material/groups:", expanded=no
                  format_func=lambda k: comparisons.PEER_RULES_BY_KEY[k].label)
     c3.button("Compare", on_click=add_peers, type="primary")
     st.caption(f"The place and its first {MAX - 1} peers fill the selection; nearest neighbours are the "
-               f"{ctx.config.compare_neighbours} places most alike in estimated population and density.")
+               f"{ctx.config.compare_neighbours} places most alike in population and density.")
 
 st.multiselect(f"Places and ICSs to compare (up to {MAX})", list(labels), key="compare_selection",
                format_func=labels.get, max_selections=MAX, placeholder="Choose places or ICSs")

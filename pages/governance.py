@@ -105,7 +105,7 @@ def money_by_model() -> None:
         ui.chart(ui.memo(key + (column,), lambda: ui.spec(charts.category_bars(
             money.assign(value=money[column].fillna(0).astype(int)), "governance_model", "label", "value", title,
             colours={m.key: colours[m.label] for m in MODELS}))), width="stretch", name=column)
-    st.caption("Per head uses the estimated population. Budgets are illustrative except where a case study "
+    st.caption("Per head uses the place's population. Budgets are illustrative except where a case study "
                "documents them (Oxfordshire's pooled and aligned budgets, Manchester's absent pool).")
     ui.table(money.drop(columns=["governance_model"]), hide_index=True, width="stretch", name="Money by model",
              note=ui.illustrative_note(ctx))

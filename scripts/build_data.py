@@ -41,10 +41,8 @@ from icsdash.governance import (BCF_ARRANGEMENTS, BUDGET_FIELDS, CRITERIA, EMPLO
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 
-# England 2011 census: about 53.0 million residents in 32,844 LSOAs.
-ENGLAND_POPULATION_2011 = 53_012_456
 ENGLAND_LSOAS_2011 = 32_844
-PEOPLE_PER_LSOA = ENGLAND_POPULATION_2011 / ENGLAND_LSOAS_2011
+ONS_POPULATION = "ONS mid-2022 population estimates"     # data/sources/ons_mid2022_population_by_la_2023.csv
 PEOPLE_PER_PCN = 42_000          # for the illustrative number of PCNs in a place
 SIMPLIFY_METRES = 350            # coverage simplification tolerance (British National Grid)
 PINHOLE_M2 = 1_000_000           # holes smaller than 1 km2 are gaps in the source, filled
@@ -91,7 +89,7 @@ def load_lsoas() -> gpd.GeoDataFrame:
 
     shapes = gpd.read_file(pkg / "LSOA.geojson", columns=["LSOA11CD"])
     shapes = shapes.rename(columns={"LSOA11CD": "lsoa_code"})
-    gdf = shapes.merge(lookup[["lsoa_code", "district", "council_code", "council_name",
+    gdf = shapes.merge(lookup[["lsoa_code", "district", "council_code", "council_name", "ltla_code",
                                "icb_ods_code"]], on="lsoa_code", how="inner")
     if len(gdf) != ENGLAND_LSOAS_2011:
         raise SystemExit(f"expected {ENGLAND_LSOAS_2011} English LSOAs, got {len(gdf)}")
@@ -111,7 +109,7 @@ def assign_places(lsoas: gpd.GeoDataFrame, definitions: dict) -> tuple[pd.DataFr
     groups: list[dict] = []
 
     def add_place(icb: str, name: str, mask: pd.Series, extra: dict) -> None:
-        code = f"{icb}-{slug(name)}"
+        code = slug(name)                  # stable: a place keeps its code when its ICB changes
         if not mask.any():
             raise SystemExit(f"place {code} covers no LSOA of its ICB")
         place_of[mask & place_of.isna()] = code
@@ -174,13 +172,25 @@ def district_list(rows: pd.DataFrame, lsoas: gpd.GeoDataFrame) -> str:
     return "; ".join(parts)
 
 
+def lsoa_population(lsoas: gpd.GeoDataFrame) -> pd.Series:
+    """Each LSOA's share of its council's ONS mid-2022 population: the (lower-tier) council's residents spread
+    evenly over its 2011 LSOAs. A place of whole councils gets their exact total; a council split between
+    places is apportioned by its share of LSOAs."""
+    pop = pd.read_csv(DATA / "sources" / "ons_mid2022_population_by_la_2023.csv", dtype={"la_code": str})
+    residents = dict(zip(pop["la_code"], pop["population_mid2022"]))
+    per_council = lsoas["ltla_code"].map(lsoas["ltla_code"].value_counts())
+    return lsoas["ltla_code"].map(residents) / per_council
+
+
 def build_places(lsoas, place_of, places) -> pd.DataFrame:
-    lsoas = lsoas.assign(place_code=place_of)
+    lsoas = lsoas.assign(place_code=place_of, residents=lsoa_population(lsoas))
+    whole = lsoas.groupby("ltla_code")["place_code"].nunique() == 1
     out = []
     for p in places:
         rows = lsoas[lsoas["place_code"] == p["place_code"]]
         councils = rows.drop_duplicates("council_code").sort_values("council_code")
-        estimate = int(round(len(rows) * PEOPLE_PER_LSOA, -2))
+        estimate = int(round(rows["residents"].sum()))
+        apportioned = not whole[rows["ltla_code"].unique()].all()
         documented = p.get("documented_population")
         out.append({
             "place_code": p["place_code"], "place_name": p["place_name"],
@@ -193,7 +203,8 @@ def build_places(lsoas, place_of, places) -> pd.DataFrame:
             "lsoa_count": len(rows),
             "area_km2": round(float(rows.geometry.area.sum()) / 1e6, 1),
             "population": documented or estimate,
-            "population_source": "documented" if documented else "estimate",
+            "population_source": "documented" if documented else "ons apportioned" if apportioned else "ons",
+            "population_ref": p["source_ref"] if documented else ONS_POPULATION,
             "gp_practices": p.get("documented_practices") or "",
             "source": p["source"], "source_ref": p["source_ref"],
         })
@@ -294,7 +305,7 @@ def pcn_counts(places: pd.DataFrame, groups: list[dict], definitions: dict) -> d
     for icb, spec in definitions["icbs"].items():
         for p in spec.get("places", []):
             if p.get("pcns"):
-                documented[f"{icb}-{slug(p['name'])}"] = p["pcns"]
+                documented[slug(p["name"])] = p["pcns"]
     for g in groups:
         if g.get("pcns") and g["split_figures"]:
             members = places[(places.icb_ods_code == g["icb_ods_code"]) & (places.group_name == g["group_name"])]

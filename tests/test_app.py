@@ -140,7 +140,7 @@ def test_bad_config_stops_with_a_clear_message(tmp_path, monkeypatch):
 
 
 def test_bad_data_file_stops_with_a_clear_message(tmp_path, monkeypatch, data_copy):
-    text = (data_copy / "places.csv").read_text().replace("QOP-bolton,Bolton,QOP", "QOP-bolton,Bolton,Q!!")
+    text = (data_copy / "places.csv").read_text().replace("bolton,Bolton,QOP", "bolton,Bolton,Q!!")
     (data_copy / "places.csv").write_text(text)
     monkeypatch.setenv("ICSDASH_CONFIG", str(write_config(tmp_path, {"data.dir": str(data_copy)})))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()

@@ -9,7 +9,7 @@ from icsdash.store import Store
 
 from conftest import ROOT, settled, write_config
 
-BOLTON = Principal("place_director", "QOP-bolton", "Bolton lead", "code")
+BOLTON = Principal("place_director", "bolton", "Bolton lead", "code")
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def new_session(query=None):
     return settled(at)
 
 
-def signed_in(store, role="place_director", place="QOP-bolton", query=None, label="Bolton lead"):
+def signed_in(store, role="place_director", place="bolton", query=None, label="Bolton lead"):
     at = new_session(query)
     code = store.create_access_code("test", role, place, label)
     at.sidebar.text_input(key="access_code").input(code).run()
@@ -171,20 +171,20 @@ def test_user_text_is_shown_as_text(env):
 
 
 def test_another_place_cannot_be_reached_by_link(env, framework):
-    a = env.start(BOLTON, "QOP-bolton", "2025/26", "icb", "Ann", framework)
-    at = open_page(signed_in(env, place="QOP-bury", label="Bury lead", query={"assessment": a.assessment_key}))
-    assert "may not see assessments for QOP-bolton" in at.error[0].value
+    a = env.start(BOLTON, "bolton", "2025/26", "icb", "Ann", framework)
+    at = open_page(signed_in(env, place="bury", label="Bury lead", query={"assessment": a.assessment_key}))
+    assert "may not see assessments for bolton" in at.error[0].value
     assert at.session_state["assessment_id"] is None if "assessment_id" in at.session_state else True
     assert not at.radio and not at.text_area
     assert "assessment" not in at.query_params
 
 
 def test_bury_director_can_only_start_for_bury(env):
-    at = open_page(signed_in(env, place="QOP-bury", label="Bury lead"))
+    at = open_page(signed_in(env, place="bury", label="Bury lead"))
     at.text_input(key="start_participant").input("Bea")
     at.button(key="start_open").click().run()
-    opened = env.get(Principal("place_director", "QOP-bury", "Bury lead", "code"), at.session_state["assessment_id"])
-    assert opened.place_code == "QOP-bury"
+    opened = env.get(Principal("place_director", "bury", "Bury lead", "code"), at.session_state["assessment_id"])
+    assert opened.place_code == "bury"
     assert "Bury" in header(at)
 
 
@@ -212,10 +212,10 @@ def test_admin_page_creates_a_code_that_signs_in(env):
     at.switch_page("pages/admin.py").run()
     assert not at.exception
     at.selectbox(key="new_code_role").set_value("place_director")
-    at.selectbox(key="new_code_place").set_value("QOP-wigan")
+    at.selectbox(key="new_code_place").set_value("wigan")
     at.text_input(key="new_code_label").input("Wigan lead")
     at.button(key="new_code_create").click().run()
     assert not at.exception
     code = at.code[0].value
-    assert env.sign_in(code, client="other").place_code == "QOP-wigan"
+    assert env.sign_in(code, client="other").place_code == "wigan"
     assert "Wigan lead" in env.access_codes()["label"].tolist()

@@ -23,8 +23,8 @@ from icsdash.backup import CODECS, FORMAT, FORMAT_VERSION, backup_bytes, read_ba
 from icsdash.errors import DataError, IcsdashError
 from icsdash.store import PRIVATE_ACTIONS, Store, metadata
 
-PLACES = ["QOP-bolton", "QOP-bury"]
-BOLTON = Principal("place_director", "QOP-bolton", "Bolton lead", "code")
+PLACES = ["bolton", "bury"]
+BOLTON = Principal("place_director", "bolton", "Bolton lead", "code")
 ADMIN = Principal("admin", None, "Ada Admin", "code")
 ODD_TEXT = 'Zoë: "one\ntwo\r\n\ttab \u2028 \u2029 \u0085 \x01\x1f\x7f" \\ 漢字 🏥 \ud7ff \ufeff end'
 LONG_TEXT = "Because " + "partnership working " * 5000
@@ -33,7 +33,7 @@ TABLES = [table.name for table in metadata.sorted_tables]      # in dependency o
 #: then a third round, one assessment in two versions, a consensus linked to it, two access codes and
 #: two sign-in attempts, 13 audited writes in all; other tables (added to the schema since) stay empty.
 SEEDED = {name: 0 for name in TABLES} | {"access_codes": 2, "audit_log": 13, "meta": 2, "rounds": 3,
-                                         "sign_in_attempts": 2, "assessments": 21, "consensus_inputs": 9, "scores": 252}
+                                         "sign_in_attempts": 2, "assessments": 10, "consensus_inputs": 1, "scores": 120}
 
 
 def seed(store: Store, framework) -> dict:
@@ -41,16 +41,16 @@ def seed(store: Store, framework) -> dict:
     store.seed_demo(PLACES, framework)
     store.add_round("cli", "2026/27")
     dims = framework.dimension_ids
-    first = store.start(BOLTON, "QOP-bolton", "2026/27", "icb", "Zoë Ødegård 😀", framework)
+    first = store.start(BOLTON, "bolton", "2026/27", "icb", "Zoë Ødegård 😀", framework)
     scores = {d: 3 for d in dims} | {dims[1]: None}
     texts = {d: f"Because of {d}" for d in dims} | {dims[0]: ODD_TEXT, dims[2]: LONG_TEXT}
     store.save_draft(BOLTON, first.id, framework, scores, texts, max_justification=len(LONG_TEXT))
     store.submit(BOLTON, first.id, framework)
     second = store.edit(BOLTON, first.id)
-    consensus = store.start(BOLTON, "QOP-bolton", "2026/27", "icb", "Workshop", framework, kind="consensus")
+    consensus = store.start(BOLTON, "bolton", "2026/27", "icb", "Workshop", framework, kind="consensus")
     store.save_draft(BOLTON, consensus.id, framework, {d: 2 for d in dims}, {d: "Agreed" for d in dims})
     store.submit(BOLTON, consensus.id, framework)
-    code = store.create_access_code("cli", "place_director", "QOP-bolton", "Bolton lead")
+    code = store.create_access_code("cli", "place_director", "bolton", "Bolton lead")
     spare = store.create_access_code("cli", "admin", None, "Spare admin")
     store.revoke_access_code("cli", parse_code(spare)[0])
     store.sign_in(code, "browser-1")
@@ -124,7 +124,7 @@ def assert_next_ids_follow(store: Store, tables: dict[str, list[dict]], framewor
     top = {name: max((row["id"] for row in tables[name]), default=0)
            for name in ("rounds", "assessments", "access_codes", "audit_log")}
     assert store.add_round("cli", "2031/32") == top["rounds"] + 1
-    started = store.start(BOLTON, "QOP-bolton", "2031/32", "icb", "Newcomer", framework)
+    started = store.start(BOLTON, "bolton", "2031/32", "icb", "Newcomer", framework)
     assert started.id == top["assessments"] + 1
     store.create_access_code("cli", "system_leader", None, "New leader")
     assert contents(store)["access_codes"][-1]["id"] == top["access_codes"] + 1
@@ -145,7 +145,7 @@ def test_backup_holds_every_table_with_its_rows(any_store, framework, tmp_path):
     assert described.startswith(f"backup of {summary.created_at:%Y-%m-%d %H:%M} UTC (icsdash {__version__}, "
                                 f"{dialect(any_store)}): 2 access_codes, 13 audit_log, 2 meta, ")
     assert all(part in described.split(": ", 1)[1].split(", ")
-               for part in ["3 rounds", "2 sign_in_attempts", "21 assessments", "9 consensus_inputs", "252 scores"])
+               for part in ["3 rounds", "2 sign_in_attempts", "10 assessments", "1 consensus_inputs", "120 scores"])
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["icsdash.zip"]     # no partial file left behind
     with zipfile.ZipFile(tmp_path / "out" / "icsdash.zip") as archive:
         manifest = json.loads(archive.read("manifest.json"))
@@ -221,17 +221,17 @@ def test_restore_into_a_fresh_database_is_an_exact_copy(any_store, new_store, fr
     assert target.consensus_inputs(ids["consensus"]) == [ids["first"]]
     assert [r["succeeded"] for r in contents(target)["sign_in_attempts"]] == [True, False]
     assert_next_ids_follow(target, contents(any_store), framework)
-    assert target.sign_in(ids["code"], "browser-3").place_code == "QOP-bolton"      # the hashes came back too
+    assert target.sign_in(ids["code"], "browser-3").place_code == "bolton"      # the hashes came back too
 
 
 def test_restore_over_other_content_replaces_it_and_records_itself(any_store, new_store, framework):
     source = new_store(dialect(any_store))
     seed(source, framework)
     backup = read_backup(backup_bytes(source), name="monday.zip")
-    any_store.seed_demo(PLACES + ["QKK-bexley", "QRV-brent"], framework)      # more rows, higher ids
+    any_store.seed_demo(PLACES + ["bexley", "brent"], framework)      # more rows, higher ids
     any_store.add_round("cli", "1999/00")
     before = counts(any_store)
-    assert (before["assessments"], before["rounds"], before["audit_log"]) == (36, 3, 2)
+    assert (before["assessments"], before["rounds"], before["audit_log"]) == (19, 3, 2)
 
     done = restore(any_store, backup, ADMIN)
     assert done.removed == before and done.rows == SEEDED

@@ -198,8 +198,8 @@ def test_map_of_england_has_one_feature_per_place_in_the_legends_colours(referen
     assert sorted(fills) == sorted(reference.places["place_code"]) and len(fills) == len(reference.places) == 169
     assert fills == colours.to_dict()                                     # the served layer's colours exactly
     assert set(fills.values()) == {item.colour for item in legend.items}
-    bolton = reference.places.set_index("place_code").loc["QOP-bolton", "governance_model"]
-    assert fills["QOP-bolton"] == legend.colours[bolton]
+    bolton = reference.places.set_index("place_code").loc["bolton", "governance_model"]
+    assert fills["bolton"] == legend.colours[bolton]
     counts = reference.places["governance_model_label"].value_counts()
     assert [(r["colour"], r["text"]) for r in legend_rows(chart)] == [
         (item.colour, f"{item.label} ({counts[item.label]})") for item in legend.items]
@@ -213,7 +213,7 @@ def test_map_of_a_region_shows_its_places_and_greys_the_rest(reference, geo):
     london = reference.places[reference.places["region_name"] == "London"]
     legend = maps.focus_legend(national, london, measure)
     chart = exports.map_chart(geo, reference.places, measure, legend, london, title="Population · London",
-                              highlight="QKK-lambeth")
+                              highlight="lambeth")
     fills = exports.fill_colours(chart)
     assert set(london["place_code"]) < set(fills) and len(fills) < 100     # neighbours only, not all England
     assert all(fills[c] == colours[c] for c in london["place_code"])
@@ -221,10 +221,10 @@ def test_map_of_a_region_shows_its_places_and_greys_the_rest(reference, geo):
     assert [r["text"] for r in legend_rows(chart)] == [f"Outside the filters ({len(reference.places) - len(london)})"]
     spec = exports.chart_spec(chart)
     assert spec["hconcat"][0]["layer"][-1]["mark"]["stroke"] == exports.HIGHLIGHT
-    assert [f["properties"]["code"] for f in features(chart, -1)] == ["QKK-lambeth"]
+    assert [f["properties"]["code"] for f in features(chart, -1)] == ["lambeth"]
     svg = ET.fromstring(exports.chart_svg(chart))
     texts = {t.text for t in svg.iter(f"{SVG}text")}
-    assert {"Population · London", "Population (estimate)", national.low, national.high} <= texts
+    assert {"Population · London", "Population", national.low, national.high} <= texts
 
 
 def test_missing_values_are_no_data_in_the_map_and_its_legend(reference, geo):
@@ -336,7 +336,7 @@ def test_anonymised_downloads_hold_only_what_is_shown(app, offered):
 def test_the_explorers_map_downloads_as_drawn(app, offered):
     app.run()
     app.switch_page("pages/explorer.py").run()
-    app.selectbox(key="explorer_search").select("place:QOP-bolton").run()      # opens its ICS, selects it
+    app.selectbox(key="explorer_search").select("place:bolton").run()      # opens its ICS, selects it
     assert not app.exception, app.exception
     assert offered["export_map_map_png"]["file_name"] == \
         "governance-model-england-north-west-greater-manchester-ics.png"

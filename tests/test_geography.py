@@ -89,9 +89,9 @@ def test_missing_polygon_is_reported(tmp_path, reference):
     for name in ("places", "icbs", "regions", "england"):
         doc = json.loads((DATA / "geo" / f"{name}.geojson").read_text())
         if name == "places":
-            doc["features"] = [f for f in doc["features"] if f["properties"]["place_code"] != "QOP-bolton"]
+            doc["features"] = [f for f in doc["features"] if f["properties"]["place_code"] != "bolton"]
         (tmp_path / "geo" / f"{name}.geojson").write_text(json.dumps(doc))
-    with pytest.raises(DataError, match="geo/places.geojson: has no polygon for QOP-bolton"):
+    with pytest.raises(DataError, match="geo/places.geojson: has no polygon for bolton"):
         load_geography(tmp_path, set(reference.places["place_code"]), set(reference.icbs["icb_ods_code"]))
 
 

@@ -38,8 +38,8 @@ from icsdash.store import InvalidEntry, Store, reference_rows
 from conftest import DATA, ROOT, settled, write_config
 from served_app import app_server, idle, launch_chromium, no_failure_shown, sign_in
 
-BOLTON = Principal("place_director", "QOP-bolton", "Bolton lead", "code")
-BURY = Principal("place_director", "QOP-bury", "Bury lead", "code")
+BOLTON = Principal("place_director", "bolton", "Bolton lead", "code")
+BURY = Principal("place_director", "bury", "Bury lead", "code")
 
 # What an attacker, or an unlucky paste, puts into a text field. Each fits every field (at most 80 characters).
 PAYLOADS = {
@@ -114,7 +114,7 @@ class Site:
         idle(pg)
         return context, pg
 
-    def code(self, role: str = "place_director", place: str | None = "QOP-bolton") -> str:
+    def code(self, role: str = "place_director", place: str | None = "bolton") -> str:
         return self.store.create_access_code("test", role, place if role == "place_director" else None, "Tester")
 
 
@@ -128,7 +128,7 @@ def site(tmp_path_factory):
     for label in WORKSHOP_ROUNDS:              # each round has one submitted input, so a consensus can start
         store.add_round("test", label)
         store.add_assessments([AssessmentRecord(
-            place_code="QOP-bolton", round_label=label, kind="individual", stakeholder_group="icb",
+            place_code="bolton", round_label=label, kind="individual", stakeholder_group="icb",
             participant="Input", status="submitted", created_at=now, scores={d: 2 for d in framework.dimension_ids},
             justifications={d: "Seen" for d in framework.dimension_ids}, author="test", is_demo=False)],
             framework, "test")
@@ -156,7 +156,7 @@ def test_participant_names(site):
         nothing_injected(pg)
         pg.get_by_role("button", name="Other assessment").click()
         pg.get_by_role("button", name="Open my assessment").wait_for()
-    stored = site.store.place_assessments(BOLTON, "QOP-bolton")
+    stored = site.store.place_assessments(BOLTON, "bolton")
     assert set(stored.loc[stored["round"] == ROUND, "participant"]) == set(typed.values())
 
     paste(pg, name_field, HUGE)
@@ -164,7 +164,7 @@ def test_participant_names(site):
     pg.get_by_role("button", name="Open my assessment").click()
     pg.get_by_text("enter your name or role, as it should appear in the history").wait_for()
     nothing_injected(pg)
-    assert len(site.store.place_assessments(BOLTON, "QOP-bolton")) == len(stored)
+    assert len(site.store.place_assessments(BOLTON, "bolton")) == len(stored)
     context.close()
 
 
@@ -172,7 +172,7 @@ def test_justifications(site):
     """A payload in each dimension's justification: saved verbatim as typed, then, once submitted, shown as
     plain text on the Place profile; NUL is refused with a message naming the dimension."""
     fw = site.framework
-    draft = site.store.start(BOLTON, "QOP-bolton", ROUND, "nhs_provider", "Justifier", fw)
+    draft = site.store.start(BOLTON, "bolton", ROUND, "nhs_provider", "Justifier", fw)
     site.store.save_draft(BOLTON, draft.id, fw, {d: 3 for d in fw.dimension_ids}, {})
     texts = [*PAYLOADS.values(), "first line\n\n- a list item?\n> a quote?\nlast line", "W" * 2000]
     assert len(texts) == len(fw.dimension_ids)
@@ -217,7 +217,7 @@ def test_justifications(site):
 
 def test_facilitator_names(site):
     """The workshop facilitator's name, kept in the consensus's history (the page itself shows no names)."""
-    context, pg = site.page(f"/workshop?place=QOP-bolton&round={WORKSHOP_ROUNDS[0]}", site.code())
+    context, pg = site.page(f"/workshop?place=bolton&round={WORKSHOP_ROUNDS[0]}", site.code())
     facilitators = dict(zip(WORKSHOP_ROUNDS, list(PAYLOADS.values())[:len(WORKSHOP_ROUNDS)]))
     for round_label, text in facilitators.items():
         if round_label != WORKSHOP_ROUNDS[0]:
@@ -232,7 +232,7 @@ def test_facilitator_names(site):
         pg.get_by_text("dimensions agreed").wait_for()
         idle(pg)
         nothing_injected(pg)
-    drafts = site.store.place_assessments(BOLTON, "QOP-bolton")
+    drafts = site.store.place_assessments(BOLTON, "bolton")
     consensus = drafts[drafts["kind"] == "consensus"]
     assert dict(zip(consensus["round"], consensus["participant"])) == facilitators
     context.close()
@@ -289,7 +289,7 @@ def test_an_import_with_hostile_file_name_and_cells(site):
     name = "<img src=x onerror=window.__pwned=1> **places** [x](javascript:1).csv"    # (a browser sends " as %22)
     note, post = PAYLOADS["script element"] + " " + PAYLOADS["SQL: drop table"], PAYLOADS["Markdown and a javascript: link"]
     data = ("place_code,governance_note,sap_post\n"
-            f"QOP-bolton,\"{note}\",\"{post}\"\n"
+            f"bolton,\"{note}\",\"{post}\"\n"
             f"{PAYLOADS['SQL: delete']},x,y\n").encode()
     context, pg = site.admin_page()
     pg.get_by_role("tab", name="Import").click()
@@ -304,7 +304,7 @@ def test_an_import_with_hostile_file_name_and_cells(site):
     assert shows(pg, f"Imported {name}: ")
     nothing_injected(pg)
     with site.store.engine.connect() as conn:
-        row = conn.execute(select(reference_rows.c.data).where(reference_rows.c.row_key == "QOP-bolton")).scalar_one()
+        row = conn.execute(select(reference_rows.c.data).where(reference_rows.c.row_key == "bolton")).scalar_one()
     assert (json.loads(row)["governance_note"], json.loads(row)["sap_post"]) == (note, post)
     context.close()
 
@@ -327,7 +327,7 @@ def test_query_parameters(site):
     Self-assessment page, signed in) with a script and a NUL (a link not shaped like an assessment key is not even
     looked up: test_the_store_keeps_every_payload_verbatim...). Nothing runs or is written; a bad place or round is
     named and explained; the page goes on."""
-    before = len(site.store.place_assessments(BOLTON, "QOP-bolton"))
+    before = len(site.store.place_assessments(BOLTON, "bolton"))
     n = len(QUERY_PAYLOADS)
     for i in range(n):
         chosen = {p: QUERY_PAYLOADS[(i + k) % n] for k, p in enumerate(PARAMS)}
@@ -344,7 +344,7 @@ def test_query_parameters(site):
         pg.get_by_text("no assessment has that link").wait_for()
         nothing_injected(pg)
         context.close()
-    assert len(site.store.place_assessments(BOLTON, "QOP-bolton")) == before
+    assert len(site.store.place_assessments(BOLTON, "bolton")) == before
 
 
 @pytest.mark.parametrize("step", ["\u00b2", "9" * 5000, "-3", "0"])
@@ -367,7 +367,7 @@ def test_the_store_keeps_every_payload_verbatim_and_refuses_nul_and_overlong_tex
     store.add_round("test", ROUND)
     texts = [*PAYLOADS.values(), "line one\r\nline two\n"]
     for i, text in enumerate(texts):
-        a = store.start(BOLTON, "QOP-bolton", ROUND, "icb", text, fw)
+        a = store.start(BOLTON, "bolton", ROUND, "icb", text, fw)
         store.save_draft(BOLTON, a.id, fw, {}, {d: text for d in fw.dimension_ids})
         again = store.get(BOLTON, a.id)
         assert again.participant == text.strip() and set(again.justifications.values()) == {text}, text
@@ -375,8 +375,8 @@ def test_the_store_keeps_every_payload_verbatim_and_refuses_nul_and_overlong_tex
             store.access_codes()["label"].iloc[-1] == text.strip()           # names and labels lose outer spaces
     writes = len(store.audit_entries())
     refused = [
-        (lambda: store.start(BOLTON, "QOP-bolton", ROUND, "icb", NUL_TEXT, fw), "participant"),
-        (lambda: store.start(BOLTON, "QOP-bolton", ROUND, "icb", HUGE, fw), "participant"),
+        (lambda: store.start(BOLTON, "bolton", ROUND, "icb", NUL_TEXT, fw), "participant"),
+        (lambda: store.start(BOLTON, "bolton", ROUND, "icb", HUGE, fw), "participant"),
         (lambda: store.save_draft(BOLTON, a.id, fw, {}, {"leadership": NUL_TEXT}), "leadership"),
         (lambda: store.save_draft(BOLTON, a.id, fw, {}, {"leadership": HUGE}), "leadership"),
         (lambda: store.create_access_code("test", "admin", None, NUL_TEXT), "label"),
@@ -395,8 +395,8 @@ def test_the_store_keeps_every_payload_verbatim_and_refuses_nul_and_overlong_tex
 def test_a_csv_with_nul_past_the_first_4_kb_is_refused_naming_the_line(tmp_path, framework):
     from icsdash import imports
     from icsdash.errors import DataError
-    data = ("place_code,governance_note\n" + "".join(f"QOP-bolton,{'x' * 100}\n" for _ in range(50))
-            + "QOP-bolton,bad\x00cell\n").encode()
+    data = ("place_code,governance_note\n" + "".join(f"bolton,{'x' * 100}\n" for _ in range(50))
+            + "bolton,bad\x00cell\n").encode()
     with pytest.raises(DataError, match="contains a NUL character") as caught:
         imports.read_sheet(data, "p.csv", ["place_code"])
     assert caught.value.line == 52
@@ -491,24 +491,24 @@ def test_a_place_director_reaches_no_other_places_drafts_by_any_link(tmp_path, m
     store = Store.open(f"sqlite:///{tmp_path / 'icsdash.sqlite3'}")
     store.add_round("test", "2026/27")
     fw = mini_framework
-    submitted = store.start(BOLTON, "QOP-bolton", "2026/27", "icb", "Ann", fw)
+    submitted = store.start(BOLTON, "bolton", "2026/27", "icb", "Ann", fw)
     store.save_draft(BOLTON, submitted.id, fw, {d: 2 for d in fw.dimension_ids}, {d: "Public" for d in fw.dimension_ids})
     store.submit(BOLTON, submitted.id, fw)
     secret = "Draft secret of Bolton"
-    drafts = [store.start(BOLTON, "QOP-bolton", "2026/27", "local_authority", "Bea", fw),
-              store.start(BOLTON, "QOP-bolton", "2026/27", "", "Fay", fw, kind="consensus")]
+    drafts = [store.start(BOLTON, "bolton", "2026/27", "local_authority", "Bea", fw),
+              store.start(BOLTON, "bolton", "2026/27", "", "Fay", fw, kind="consensus")]
     for d in drafts:
         store.save_draft(BOLTON, d.id, fw, {"leadership": 3}, {"leadership": secret})
 
     for d in drafts:
-        for query in ({"assessment": d.assessment_key}, {"assessment": d.assessment_key, "place": "QOP-bolton",
+        for query in ({"assessment": d.assessment_key}, {"assessment": d.assessment_key, "place": "bolton",
                                                          "round": "2026/27"}):
             at = app(query, BURY)
             at.switch_page("pages/assessment.py").run()
-            assert not at.exception and "may not see assessments for QOP-bolton" in everything_shown(at)
+            assert not at.exception and "may not see assessments for bolton" in everything_shown(at)
             assert secret not in everything_shown(at) and not at.radio and not at.text_area
     for page in ("pages/workshop.py", "pages/profile.py"):
-        at = app({"place": "QOP-bolton", "round": "2026/27"}, BURY)
+        at = app({"place": "bolton", "round": "2026/27"}, BURY)
         at.switch_page(page).run()
         assert not at.exception
         shown = everything_shown(at)
@@ -516,8 +516,8 @@ def test_a_place_director_reaches_no_other_places_drafts_by_any_link(tmp_path, m
     # Every store read that could carry a draft refuses Bury, whatever it is asked for.
     for read in (lambda: store.get(BURY, drafts[1].id), lambda: store.find(BURY, drafts[0].assessment_key),
                  lambda: store.history(BURY, drafts[1].assessment_key),
-                 lambda: store.place_assessments(BURY, "QOP-bolton"),
-                 lambda: store.justifications(BURY, "QOP-bolton", "2026/27"),
+                 lambda: store.place_assessments(BURY, "bolton"),
+                 lambda: store.justifications(BURY, "bolton", "2026/27"),
                  lambda: store.save_draft(BURY, drafts[0].id, fw, {"leadership": 0}, {})):
         with pytest.raises(AccessDenied):
             read()

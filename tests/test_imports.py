@@ -27,6 +27,9 @@ MAP_2022 = (FIXTURES / "gp-reg-pat-prac-map-2022.csv").read_bytes()
 MAP_2024 = (FIXTURES / "gp-reg-pat-prac-map-2024.csv").read_bytes()
 COUNTS_2024 = (FIXTURES / "gp-reg-pat-prac-all-2024.csv").read_bytes()
 
+# Greater Manchester's illustrative PCNs in the shipped data (one per about 42,000 residents).
+MANCHESTER_PCNS = 71
+
 
 @pytest.fixture(scope="module")
 def geography(reference):
@@ -66,18 +69,18 @@ def test_practice_map_2024_layout_with_counts_replaces_the_icbs_pcns(store, fram
         ("U92001", "Bolton Test North PCN", "Bolton", "3", "28500"),       # 9,000 + 7,500 + 12,000
         ("U92002", "Bolton Test South PCN", "Bolton", "2", "14900")]
     assert {r["code"] for r in p.removed} == set(manchester["pcn_code"])   # the practice in no PCN is ignored
-    assert p.rejected == [] and p.counts()["removed"] == len(manchester) == 64
+    assert p.rejected == [] and p.counts()["removed"] == len(manchester) == MANCHESTER_PCNS
     imports.apply(store, p, "tester", framework)
     after = reloaded(store)
     mine = after.pcns[after.pcns["icb_ods_code"] == "QOP"].set_index("pcn_code")
     assert sorted(mine.index) == ["U92001", "U92002"]
     assert mine.loc["U92001", "list_size"] == 28500 and mine.loc["U92001", "source"] == "imported"
-    bolton_shape = shape(geography.shapes["places"]["QOP-bolton"])
+    bolton_shape = shape(geography.shapes["places"]["bolton"])
     assert all(bolton_shape.contains(Point(r.longitude, r.latitude)) for r in mine.itertuples())
-    bolton = after.place("QOP-bolton")
+    bolton = after.place("bolton")
     assert (bolton.pcn_count, bolton.pcn_source, bolton.pcn_list_size) == (2, "imported", 43400)
-    assert after.place("QOP-wigan").pcn_count == 0
-    assert len(after.pcns) == len(reference.pcns) - 64 + 2
+    assert after.place("wigan").pcn_count == 0
+    assert len(after.pcns) == len(reference.pcns) - MANCHESTER_PCNS + 2
     # The same file again changes nothing.
     again = imports.prepare("gp_practices", MAP_2024, "gp-reg-pat-prac-map.csv", target(store, framework, geography),
                             COUNTS_2024, "gp-reg-pat-prac-all.csv")
@@ -89,7 +92,7 @@ def test_practice_map_2022_layout_maps_old_icb_codes_and_places_by_name(store, f
     places = {a["code"]: a["place"] for a in p.added}
     places.update({c["code"]: c["new"] for c in p.changed if c["column"] == "place_code"})
     assert places == {"U91001": "Guildford and Waverley",             # 'Guildford' in its name
-                      "U91002": "QXU-north-west-surrey",              # 'Woking' is a district of North West Surrey
+                      "U91002": "north-west-surrey",              # 'Woking' is a district of North West Surrey
                       "U91003": "North West Surrey"}                  # no name: the largest place of sub-ICB 92A
     assert any("put in the largest of those places" in n for n in p.notes)
     assert any("list sizes are left blank" in n for n in p.notes)
@@ -99,7 +102,7 @@ def test_practice_map_2022_layout_maps_old_icb_codes_and_places_by_name(store, f
     after = reloaded(store)
     new = after.pcns.set_index("pcn_code").loc[["U91001", "U91002", "U91003"]]
     assert set(new["icb_ods_code"]) == {"QXU"} and new["list_size"].isna().all()
-    assert pd.isna(after.place("QXU-guildford-and-waverley").pcn_list_size)        # not known, not 0
+    assert pd.isna(after.place("guildford-and-waverley").pcn_list_size)        # not known, not 0
 
 
 def test_practice_map_rejects_bad_rows_with_line_column_and_reason(store, framework, geography):
@@ -183,22 +186,22 @@ def test_an_untouched_template_imports_nothing(kind, fmt, store, framework, geog
 
 def test_places_template_changes_governance_and_labels_it_documented(store, framework, geography, reference):
     data = csv_bytes("place_code,governance_model,delegated_budget_gbp_m,population,source_ref",
-                     "QOP-bolton,place_board,250,,Bolton locality plan 2025",
-                     "QOP-wigan,,,,",                                   # nothing to change
-                     "QOP-nowhere,place_board,,,",
-                     "QOP-bury,committees,,,",
-                     "QOP-bolton,joint_committee,,,")
+                     "bolton,place_board,250,,Bolton locality plan 2025",
+                     "wigan,,,,",                                   # nothing to change
+                     "nowhere,place_board,,,",
+                     "bury,committees,,,",
+                     "bolton,joint_committee,,,")
     p = imports.prepare("places", data, "places.csv", target(store, framework, geography))
-    bolton = reference.place("QOP-bolton")
+    bolton = reference.place("bolton")
     assert p.changed == [
-        {"code": "QOP-bolton", "column": "governance_model", "now": bolton.governance_model, "new": "place_board"},
-        {"code": "QOP-bolton", "column": "delegated_budget_gbp_m", "now": f"{bolton.delegated_budget_gbp_m}",
+        {"code": "bolton", "column": "governance_model", "now": bolton.governance_model, "new": "place_board"},
+        {"code": "bolton", "column": "delegated_budget_gbp_m", "now": f"{bolton.delegated_budget_gbp_m}",
          "new": "250"}]
     assert [(r.line, r.column) for r in p.rejected] == [(4, "place_code"), (5, "governance_model"), (6, "place_code")]
     assert "is not a known place" in p.rejected[0].reason and "appears again (first on line 2)" in p.rejected[2].reason
     assert p.unchanged == 1
     imports.apply(store, p, "tester", framework)
-    after = reloaded(store).place("QOP-bolton")
+    after = reloaded(store).place("bolton")
     assert (after.governance_model, after.delegated_budget_gbp_m) == ("place_board", 250.0)
     assert {"governance_model", "delegated_budget_gbp_m"} <= set(after.documented_fields.split(";"))
     assert (after.governance_source, after.governance_source_ref) == ("documented in part", "Bolton locality plan 2025")
@@ -208,16 +211,16 @@ def test_places_template_changes_governance_and_labels_it_documented(store, fram
 
 def test_pcn_template_adds_with_a_point_inside_the_place(store, framework, geography):
     data = csv_bytes("pcn_code,pcn_name,place_code,list_size,gp_practices,latitude,longitude",
-                     "U99001,Bolton Imported PCN,QOP-bolton,41000,6,,",
+                     "U99001,Bolton Imported PCN,bolton,41000,6,,",
                      "U99002,No Place PCN,,5000,2,,",
-                     "U99003,Half Point,QOP-bolton,5000,2,53.5,")
+                     "U99003,Half Point,bolton,5000,2,53.5,")
     p = imports.prepare("pcns", data, "pcns.xlsx", target(store, framework, geography))
     assert [a["code"] for a in p.added] == ["U99001"]
     assert [(r.line, r.column) for r in p.rejected] == [(3, "place_code"), (4, "longitude")]
     row = p.rows["pcns.csv"]["U99001"]
-    assert shape(geography.shapes["places"]["QOP-bolton"]).contains(Point(float(row["longitude"]),
+    assert shape(geography.shapes["places"]["bolton"]).contains(Point(float(row["longitude"]),
                                                                          float(row["latitude"])))
-    assert imports.point_inside(geography.shapes["places"]["QOP-bolton"], "U99001") == \
+    assert imports.point_inside(geography.shapes["places"]["bolton"], "U99001") == \
         (float(row["latitude"]), float(row["longitude"]))            # the same point every time
 
 
@@ -230,9 +233,9 @@ def test_assessments_template_adds_then_versions(store, framework, geography):
         return f"{place},2025/26,{kind},{group},{participant},2026-03-10," + ",".join(
             f"{score},{justification}" for _ in dims)
 
-    data = csv_bytes(header, row("QOP-bolton", "P1", 3), row("QOP-bolton", "P2", "n/a", group="nhs_provider"),
-                     row("QOP-bolton", "P3", 7), row("QOP-bolton", "P4", 2, justification=""),
-                     row("QOP-bolton", "P5", 2, group="martians"))
+    data = csv_bytes(header, row("bolton", "P1", 3), row("bolton", "P2", "n/a", group="nhs_provider"),
+                     row("bolton", "P3", 7), row("bolton", "P4", 2, justification=""),
+                     row("bolton", "P5", 2, group="martians"))
     p = imports.prepare("assessments", data, "a.csv", target(store, framework, geography))
     assert [(a["participant"], a["group"]) for a in p.added] == [("P1", "icb"), ("P2", "nhs_provider")]
     rejected = {(r.line, r.column) for r in p.rejected}
@@ -240,12 +243,12 @@ def test_assessments_template_adds_then_versions(store, framework, geography):
     assert "must be from 0 to 5, or 'n/a'; got 7" in next(r.reason for r in p.rejected if r.line == 4)
     imports.apply(store, p, "tester", framework)
     latest = store.latest_scores()
-    assert len(latest[latest["place_code"] == "QOP-bolton"]) == 2 * len(dims)
+    assert len(latest[latest["place_code"] == "bolton"]) == 2 * len(dims)
     assert sorted(latest["score"].dropna().unique()) == [3]
-    same = imports.prepare("assessments", csv_bytes(header, row("QOP-bolton", "P1", 3)), "a.csv",
+    same = imports.prepare("assessments", csv_bytes(header, row("bolton", "P1", 3)), "a.csv",
                            target(store, framework, geography))
     assert (same.changes, same.unchanged) == (0, 1)
-    newer = imports.prepare("assessments", csv_bytes(header, row("QOP-bolton", "P1", 4)), "a.csv",
+    newer = imports.prepare("assessments", csv_bytes(header, row("bolton", "P1", 4)), "a.csv",
                             target(store, framework, geography))
     assert newer.counts()["changed"] == 1 and newer.records[0].version == 2
     imports.apply(store, newer, "tester", framework)
@@ -258,7 +261,7 @@ def test_assessments_template_adds_then_versions(store, framework, geography):
 @pytest.mark.parametrize("encoding,expected", [("utf-8", "UTF-8"), ("utf-8-sig", "UTF-8 with byte order mark"),
                                                ("cp1252", "Windows-1252")])
 def test_encodings(encoding, expected, store, framework, geography):
-    data = csv_bytes("place_code,governance_note", "QOP-bolton,Partnership board – café meeting", encoding=encoding)
+    data = csv_bytes("place_code,governance_note", "bolton,Partnership board – café meeting", encoding=encoding)
     p = imports.prepare("places", data, "p.csv", target(store, framework, geography))
     assert p.encoding == expected and p.changed[0]["new"] == "Partnership board – café meeting"
 
@@ -283,13 +286,13 @@ def test_unreadable_files_name_the_file_and_the_problem(data, message, store, fr
 
 def test_title_rows_above_the_header_are_skipped_in_csv_and_excel(store, framework, geography):
     data = csv_bytes("Bolton governance update", "Prepared 2026-11-01", "", "Place_Code,Governance Model",
-                     "QOP-bolton,place_board")
+                     "bolton,place_board")
     p = imports.prepare("places", data, "p.csv", target(store, framework, geography))
     assert p.changed[0]["column"] == "governance_model" and "2 row(s) above the header" in p.notes[0]
     book = Workbook()
     book.active.append(["A title"])
     book.active.append(["place_code", "sap_dual_role"])
-    book.active.append(["QOP-bolton", "maybe"])
+    book.active.append(["bolton", "maybe"])
     buffer = io.BytesIO()
     book.save(buffer)
     p = imports.prepare("places", buffer.getvalue(), "p.xlsx", target(store, framework, geography))
@@ -311,7 +314,7 @@ def test_apply_is_all_or_nothing(any_store, framework, geography):
     assert any_store.reference_version() == 0
     del p.rows["pcns.csv"]["U92999"]
     imports.apply(any_store, p, "tester", framework)
-    assert len(any_store.reference_overlay()["pcns.csv"]) == 66
+    assert len(any_store.reference_overlay()["pcns.csv"]) == MANCHESTER_PCNS + 2
 
 
 def test_a_stale_preview_writes_nothing(any_store, framework, geography):
@@ -324,7 +327,7 @@ def test_a_stale_preview_writes_nothing(any_store, framework, geography):
 
 
 def test_nothing_to_import_is_refused(store, framework, geography):
-    p = imports.prepare("places", csv_bytes("place_code", "QOP-bolton"), "p.csv", target(store, framework, geography))
+    p = imports.prepare("places", csv_bytes("place_code", "bolton"), "p.csv", target(store, framework, geography))
     with pytest.raises(IcsdashError, match="there is nothing to import"):
         imports.apply(store, p, "tester", framework)
 
@@ -337,11 +340,11 @@ def test_command_line_previews_then_applies(tmp_path, capsys):
     path.write_bytes(MAP_2024)
     assert cli.main(["--config", str(config), "import", "gp_practices", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "2 to add, 0 to change, 64 to remove" in out and "Nothing written" in out
+    assert f"2 to add, 0 to change, {MANCHESTER_PCNS} to remove" in out and "Nothing written" in out
     store = Store.open(load_config(config).database_url)
     assert store.reference_version() == 0
     assert cli.main(["--config", str(config), "import", "gp_practices", str(path), "--apply"]) == 0
-    assert "imported: 66 row(s) written" in capsys.readouterr().out
+    assert f"imported: {MANCHESTER_PCNS + 2} row(s) written" in capsys.readouterr().out
     assert store.reference_version() > 0
     assert cli.main(["--config", str(config), "import", "pcns", str(tmp_path / "missing.csv")]) == 2
     assert "missing.csv: cannot be read" in capsys.readouterr().err
@@ -355,12 +358,12 @@ def test_command_line_previews_then_applies(tmp_path, capsys):
 FRAMEWORK = load_framework(DATA / "frameworks" / "scirocco_style.yaml")
 SEEDS = {
     "places": csv_bytes("place_code,governance_model,delegated_budget_gbp_m,population",
-                        "QOP-bolton,place_board,250,296000", "QOP-bury,joint_committee,,"),
+                        "bolton,place_board,250,296000", "bury,joint_committee,,"),
     "pcns": csv_bytes("pcn_code,pcn_name,place_code,list_size,gp_practices,latitude,longitude",
-                      "U99001,Bolton Imported PCN,QOP-bolton,41000,6,,", "U99004,Wigan PCN,QOP-wigan,,3,53.54,-2.63"),
+                      "U99001,Bolton Imported PCN,bolton,41000,6,,", "U99004,Wigan PCN,wigan,,3,53.54,-2.63"),
     "assessments": csv_bytes("place_code,round,kind,stakeholder_group,participant,submitted_on," + ",".join(
         f"{d},{d}_justification" for d in FRAMEWORK.dimension_ids),
-        "QOP-bolton,2025/26,individual,icb,P1,2026-03-10," + ",".join("3,Because" for _ in FRAMEWORK.dimension_ids)),
+        "bolton,2025/26,individual,icb,P1,2026-03-10," + ",".join("3,Because" for _ in FRAMEWORK.dimension_ids)),
     "gp_practices": MAP_2024,
     "epcn": epcn_workbook(),
 }
@@ -426,8 +429,8 @@ def test_admin_previews_then_imports_and_every_page_follows(tmp_path, monkeypatc
         ("gp-reg-pat-prac-map.csv", MAP_2024, "text/csv")).run()
     assert not at.exception
     text = " ".join(m.value for m in at.markdown).replace("\\", "")         # file names are escaped
-    assert "gp-reg-pat-prac-map.csv** (UTF-8): 2 to add, 0 to change, 64 to remove, 0 rejected row(s)" in text
-    assert {"To add (2)", "To change (0)", "To remove (64)", "Rejected (0)"} <= {t.label for t in at.tabs}
+    assert f"gp-reg-pat-prac-map.csv** (UTF-8): 2 to add, 0 to change, {MANCHESTER_PCNS} to remove, 0 rejected row(s)" in text
+    assert {"To add (2)", "To change (0)", f"To remove ({MANCHESTER_PCNS})", "Rejected (0)"} <= {t.label for t in at.tabs}
     assert store.reference_version() == 0                               # nothing written by the preview
     at.button(key="import_confirm").click().run()
     assert not at.exception and not at.error
@@ -435,7 +438,7 @@ def test_admin_previews_then_imports_and_every_page_follows(tmp_path, monkeypatc
     assert store.reference_version() > 0
     at.switch_page("pages/overview.py").run()
     figures = {m.label: m.value for m in at.metric}
-    assert figures["Primary care networks"] == f"{len(reference.pcns) - 64 + 2:,}"
+    assert figures["Primary care networks"] == f"{len(reference.pcns) - MANCHESTER_PCNS + 2:,}"
     # A bad file: a clear message, nothing written.
     at.switch_page("pages/admin.py").run()
     at.selectbox(key="import_kind").select("places").run()

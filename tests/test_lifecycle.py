@@ -8,8 +8,8 @@ from sqlalchemy import text
 from icsdash.auth import AccessDenied, Principal
 from icsdash.store import Incomplete, InvalidEntry, Store
 
-BOLTON = Principal("place_director", "QOP-bolton", "Bolton lead", "code")
-BURY = Principal("place_director", "QOP-bury", "Bury lead", "code")
+BOLTON = Principal("place_director", "bolton", "Bolton lead", "code")
+BURY = Principal("place_director", "bury", "Bury lead", "code")
 LEADER = Principal("system_leader", None, "ICB lead", "sso")
 
 
@@ -24,11 +24,11 @@ def full(framework, score=3):
 
 
 def test_draft_autosave_and_resume(store, framework):
-    a = store.start(BOLTON, "QOP-bolton", "2026/27", "icb", "Ann (ICB)", framework)
+    a = store.start(BOLTON, "bolton", "2026/27", "icb", "Ann (ICB)", framework)
     assert (a.status, a.version, a.scores) == ("draft", 1, {})
     store.save_draft(BOLTON, a.id, framework, {"readiness_to_change": 2}, {})
     store.save_draft(BOLTON, a.id, framework, {}, {"readiness_to_change": "Vision agreed", "digital_infrastructure": "typed first"})
-    again = store.start(BOLTON, "QOP-bolton", "2026/27", "icb", "Ann (ICB)", framework)     # resumes, no new row
+    again = store.start(BOLTON, "bolton", "2026/27", "icb", "Ann (ICB)", framework)     # resumes, no new row
     assert again.id == a.id
     assert again.scores == {"readiness_to_change": 2}
     assert again.justifications == {"readiness_to_change": "Vision agreed", "digital_infrastructure": "typed first"}
@@ -36,7 +36,7 @@ def test_draft_autosave_and_resume(store, framework):
 
 
 def test_submit_names_every_gap_and_changes_nothing(store, framework):
-    a = store.start(BOLTON, "QOP-bolton", "2026/27", "icb", "Ann", framework)
+    a = store.start(BOLTON, "bolton", "2026/27", "icb", "Ann", framework)
     store.save_draft(BOLTON, a.id, framework, {"readiness_to_change": 4, "finance_and_funding": None}, {})
     with pytest.raises(Incomplete) as raised:
         store.submit(BOLTON, a.id, framework)
@@ -48,7 +48,7 @@ def test_submit_names_every_gap_and_changes_nothing(store, framework):
 
 
 def test_submitted_versions_are_frozen_and_editing_makes_version_2(store, framework):
-    a = store.start(BOLTON, "QOP-bolton", "2026/27", "local_authority", "Bob", framework)
+    a = store.start(BOLTON, "bolton", "2026/27", "local_authority", "Bob", framework)
     store.save_draft(BOLTON, a.id, framework, *full(framework))
     v1 = store.submit(BOLTON, a.id, framework)
     assert (v1.status, v1.version) == ("submitted", 1) and v1.submitted_at is not None
@@ -80,7 +80,7 @@ def test_submitted_versions_are_frozen_and_editing_makes_version_2(store, framew
     ({}, {"capacity_building": "a\x00b"}, "capacity_building", "NUL character"),
 ])
 def test_bad_values_are_refused_and_nothing_is_written(store, framework, scores, texts, field, message):
-    a = store.start(BOLTON, "QOP-bolton", "2026/27", "icb", "Ann", framework)
+    a = store.start(BOLTON, "bolton", "2026/27", "icb", "Ann", framework)
     version = len(store.audit_entries())
     with pytest.raises(InvalidEntry) as raised:
         store.save_draft(BOLTON, a.id, framework, {"finance_and_funding": 2, **scores}, texts)
@@ -91,19 +91,19 @@ def test_bad_values_are_refused_and_nothing_is_written(store, framework, scores,
 
 def test_text_is_stored_verbatim(store, framework):
     hostile = "<script>alert(1)</script> **bold** [x](javascript:1) '; DROP TABLE scores; -- \n\ttabs é 🙂"
-    a = store.start(BOLTON, "QOP-bolton", "2026/27", "icb", "<b>Ann</b>", framework)
+    a = store.start(BOLTON, "bolton", "2026/27", "icb", "<b>Ann</b>", framework)
     store.save_draft(BOLTON, a.id, framework, {"readiness_to_change": 1}, {"readiness_to_change": hostile})
     got = store.get(BOLTON, a.id)
     assert got.justifications["readiness_to_change"] == hostile and got.participant == "<b>Ann</b>"
 
 
 def test_place_directors_reach_only_their_place(store, framework):
-    a = store.start(BOLTON, "QOP-bolton", "2026/27", "icb", "Ann", framework)
+    a = store.start(BOLTON, "bolton", "2026/27", "icb", "Ann", framework)
     for attempt in (lambda: store.get(BURY, a.id), lambda: store.find(BURY, a.assessment_key),
-                    lambda: store.history(BURY, a.assessment_key), lambda: store.place_assessments(BURY, "QOP-bolton"),
+                    lambda: store.history(BURY, a.assessment_key), lambda: store.place_assessments(BURY, "bolton"),
                     lambda: store.save_draft(BURY, a.id, framework, {"readiness_to_change": 1}, {}),
                     lambda: store.submit(BURY, a.id, framework), lambda: store.edit(BURY, a.id),
-                    lambda: store.start(BURY, "QOP-bolton", "2026/27", "icb", "Mallory", framework)):
+                    lambda: store.start(BURY, "bolton", "2026/27", "icb", "Mallory", framework)):
         with pytest.raises(AccessDenied):
             attempt()
     assert store.get(LEADER, a.id).id == a.id                            # system leaders read everything
@@ -113,20 +113,20 @@ def test_place_directors_reach_only_their_place(store, framework):
 
 def test_start_checks_its_inputs(store, framework):
     with pytest.raises(InvalidEntry, match="enter your name or role"):
-        store.start(BOLTON, "QOP-bolton", "2026/27", "icb", "  ", framework)
+        store.start(BOLTON, "bolton", "2026/27", "icb", "  ", framework)
     with pytest.raises(InvalidEntry, match="must be one of icb, local_authority"):
-        store.start(BOLTON, "QOP-bolton", "2026/27", "friends", "Ann", framework)
+        store.start(BOLTON, "bolton", "2026/27", "friends", "Ann", framework)
     with pytest.raises(InvalidEntry, match="there is no round called '1999'"):
-        store.start(BOLTON, "QOP-bolton", "1999", "icb", "Ann", framework)
+        store.start(BOLTON, "bolton", "1999", "icb", "Ann", framework)
 
 
 def test_consensus_links_its_inputs(store, framework):
     ids = []
     for name, group in (("Ann", "icb"), ("Bob", "local_authority"), ("Cat", "nhs_provider")):
-        a = store.start(BOLTON, "QOP-bolton", "2026/27", group, name, framework)
+        a = store.start(BOLTON, "bolton", "2026/27", group, name, framework)
         store.save_draft(BOLTON, a.id, framework, *full(framework))
         ids.append(store.submit(BOLTON, a.id, framework).id)
-    c = store.start(BOLTON, "QOP-bolton", "2026/27", "", "Workshop 12 May", framework, kind="consensus")
+    c = store.start(BOLTON, "bolton", "2026/27", "", "Workshop 12 May", framework, kind="consensus")
     store.save_draft(BOLTON, c.id, framework, *full(framework, 4))
     store.submit(BOLTON, c.id, framework)
     assert store.consensus_inputs(c.id) == sorted(ids)
@@ -141,7 +141,7 @@ def test_fifty_concurrent_submissions_are_all_kept_once(store, framework):
     def one(i):
         local = Store(store.engine) if url.startswith("sqlite") else Store.open(url)
         try:
-            a = local.start(BOLTON, "QOP-bolton", "2026/27", "voluntary_sector", f"Participant {i:02d}", framework)
+            a = local.start(BOLTON, "bolton", "2026/27", "voluntary_sector", f"Participant {i:02d}", framework)
             local.save_draft(BOLTON, a.id, framework, scores, texts)
             local.submit(BOLTON, a.id, framework)
         except Exception as exc:  # noqa: BLE001 - collected and asserted below

@@ -20,7 +20,7 @@ def summary():
         "overall_maturity": [0.0, 2.5, 5.0, None], "maturity_change": [-1.0, 0.5, None, 2.0], "source": ["documented", "illustrative", "illustrative", "illustrative"],
         "assessment_status": ["consensus", "submitted", "not_started", "in_progress"],
         "sap_employer": ["icb", "council", "council", "joint"],
-        "population": [100_000, 200_000, 300_000, 400_000], "population_source": ["estimate"] * 4,
+        "population": [100_000, 200_000, 300_000, 400_000], "population_source": ["ons"] * 4,
         "delegated_per_head": [500.0, 600.0, None, 700.0], "pooled_per_head": [10.0, 20.0, 30.0, 40.0],
     })
 

@@ -29,7 +29,7 @@ from icsdash.store import Store
 from conftest import MINI_FRAMEWORK, ROOT, _pg_bin, free_port, settled, write_config
 from served_app import app_server, idle, launch_chromium, no_failure_shown, sign_in
 
-BOLTON = Principal("place_director", "QOP-bolton", "Bolton lead", "code")
+BOLTON = Principal("place_director", "bolton", "Bolton lead", "code")
 DIMS = ("leadership", "data_sharing", "outcomes")                  # the mini framework's
 
 
@@ -62,7 +62,7 @@ def form(tmp_path, monkeypatch):
     store.add_round("test", "2026/27")
     at = settled(AppTest.from_file(str(ROOT / "app.py"), default_timeout=60))
     at.sidebar.text_input(key="access_code").input(
-        store.create_access_code("test", "place_director", "QOP-bolton", "Bolton lead")).run()
+        store.create_access_code("test", "place_director", "bolton", "Bolton lead")).run()
     at.switch_page("pages/assessment.py").run()
     at.text_input(key="start_participant").input("Ann")
     at.button(key="start_open").click().run()
@@ -152,11 +152,11 @@ def test_the_workshop_facilitators_entries_are_kept_through_an_outage(form, mini
     (and waits for it); the facilitator's entry is kept and written once the page can be drawn again."""
     at, store, outage = form
     fw = mini_framework
-    inputs = store.start(BOLTON, "QOP-bolton", "2026/27", "icb", "Ida", fw)
+    inputs = store.start(BOLTON, "bolton", "2026/27", "icb", "Ida", fw)
     store.save_draft(BOLTON, inputs.id, fw, {d: 2 for d in DIMS}, {d: "Seen" for d in DIMS})
     store.submit(BOLTON, inputs.id, fw)
-    consensus = store.start(BOLTON, "QOP-bolton", "2026/27", "", "Fay", fw, kind="consensus")
-    at.query_params["place"], at.query_params["round"] = "QOP-bolton", "2026/27"
+    consensus = store.start(BOLTON, "bolton", "2026/27", "", "Fay", fw, kind="consensus")
+    at.query_params["place"], at.query_params["round"] = "bolton", "2026/27"
     at.switch_page("pages/workshop.py").run()
     outage.down = True
     at.radio(key=f"assessment_{consensus.id}_score_outcomes").set_value(1).run()
@@ -224,7 +224,7 @@ def chromium():
 def test_postgresql_stops_while_a_user_fills_the_form(cluster, chromium, tmp_path):
     store = Store.open(cluster.url)
     store.add_round("test", "2026/27")
-    code = store.create_access_code("test", "place_director", "QOP-bolton", "Bolton lead")
+    code = store.create_access_code("test", "place_director", "bolton", "Bolton lead")
     with app_server(tmp_path, cluster.url, {"data.framework": str(MINI_FRAMEWORK),
                                             "database.seed_demo": False}) as base:
         context = chromium.new_context(viewport={"width": 1400, "height": 1000})
@@ -248,7 +248,7 @@ def test_postgresql_stops_while_a_user_fills_the_form(cluster, chromium, tmp_pat
         choose("leadership", "Level 2")
         pg.get_by_text(SAVED_AT).wait_for()
         justify("leadership", "Board agreed in May")
-        aid = store.place_assessments(BOLTON, "QOP-bolton")["id"].iloc[0]
+        aid = store.place_assessments(BOLTON, "bolton")["id"].iloc[0]
         deadline = time.time() + 10
         while store.get(BOLTON, int(aid)).justifications != {"leadership": "Board agreed in May"}:
             assert time.time() < deadline, store.get(BOLTON, int(aid))
@@ -303,14 +303,14 @@ def test_a_first_start_while_postgresql_is_down_opens_by_itself_when_it_answers(
         context = chromium.new_context(viewport={"width": 1400, "height": 1000})
         pg = context.new_page()
         pg.set_default_timeout(30_000)
-        pg.goto(base + "/profile?place=QOP-bolton")
+        pg.goto(base + "/profile?place=bolton")
         pg.get_by_role("heading", name="icsdash cannot start").wait_for()
         pg.get_by_text("tries again every 5 seconds").wait_for()           # the page's last line, once drawn
         text = pg.locator("[data-testid=stMain]").inner_text()
         assert "The database server did not answer" in text and "tries again every 5 seconds" in text
         assert "Fix the file named above" not in text
         assert pg.locator("[data-testid=stSidebarNav]").count() == 0 and pg.get_by_text("Page not found").count() == 0
-        assert pg.evaluate("location.pathname + location.search") == "/profile?place=QOP-bolton"
+        assert pg.evaluate("location.pathname + location.search") == "/profile?place=bolton"
         no_failure_shown(pg)
         started = time.time()
         cluster.start()

@@ -50,8 +50,8 @@ def test_the_shipped_running_order_is_checked_against_the_data(reference, framew
     (presenter.View("map", icb="XXX"), "[1].icb: 'XXX' is not an ICB ODS code"),
     (presenter.View("overview", region="Wessex"), "[1].region: no region is called 'Wessex'"),
     (presenter.View("overview", region="London", icb="QOP"), "[1].icb: QOP is in North West, not in London"),
-    (presenter.View("compare", places=("icb:QOP", "bolton")), "[1].places: 'bolton' is neither a place code"),
-    (presenter.View("workshop", place="QOP-bolton"), "[1].page: the page 'workshop' is not in app.pages"),
+    (presenter.View("compare", places=("icb:QOP", "boltn")), "[1].places: 'boltn' is neither a place code"),
+    (presenter.View("workshop", place="bolton"), "[1].page: the page 'workshop' is not in app.pages"),
 ])
 def test_codes_in_the_running_order_must_exist(reference, framework, view, message):
     with pytest.raises(ValueError) as caught:
@@ -60,7 +60,7 @@ def test_codes_in_the_running_order_must_exist(reference, framework, view, messa
 
 
 def test_a_map_view_of_a_place_opens_its_ics(reference):
-    assert presenter.filters_of(presenter.View("map", place="QKK-lambeth"), reference) == {
+    assert presenter.filters_of(presenter.View("map", place="lambeth"), reference) == {
         "region": "London", "icb": "QKK", "models": []}
     assert presenter.filters_of(presenter.View("overview"), reference) == {"region": None, "icb": None, "models": []}
 
@@ -115,8 +115,8 @@ def test_anonymised_reference_names_no_place(reference):
                                                                       errors="ignore")
         leaks = {m.group(0) for column in text for value in text[column] for m in [pattern.search(str(value))] if m}
         assert leaks == set(), leaks
-    bolton = anon.places.set_index("place_code").loc["QOP-bolton"]
-    assert bolton.place_name == anonymise.place_labels(reference.places["place_code"])["QOP-bolton"]
+    bolton = anon.places.set_index("place_code").loc["bolton"]
+    assert bolton.place_name == anonymise.place_labels(reference.places["place_code"])["bolton"]
     assert bolton.sap_post == f"Chief Executive, {bolton.place_name} NHS Foundation Trust"
     assert len(anon.pcns) == len(reference.pcns) and anon.pcns["pcn_code"].is_unique
     # Unchanged: codes the database keys scores by, ICS and region names, every number.
@@ -129,9 +129,9 @@ def test_free_text_is_redacted_and_people_relabelled(reference):
     redact = anonymise.redactor(reference)
     labels = anonymise.place_labels(reference.places["place_code"])
     assert redact("Bolton agreed with WIGAN; Boltonian is not a place") == \
-        f"{labels['QOP-bolton']} agreed with {labels['QOP-wigan']}; Boltonian is not a place"
+        f"{labels['bolton']} agreed with {labels['wigan']}; Boltonian is not a place"
     assert redact("Surrey Heartlands asked North West Surrey") == \
-        f"Surrey Heartlands asked {labels['QXU-north-west-surrey']}"          # ICS names are kept whole
+        f"Surrey Heartlands asked {labels['north-west-surrey']}"          # ICS names are kept whole
     assert anonymise.person_label("Ann Smith") == anonymise.person_label(" ann smith ")
     assert anonymise.person_label("Ann Smith") != anonymise.person_label("Bob Jones")
     assert re.fullmatch(r"Person [A-Z]{3}", anonymise.person_label("Ann Smith"))
@@ -188,8 +188,8 @@ def test_presenter_mode_steps_through_the_running_order(app):
     app.button(key="present_next").click().run()            # South East London's six places
     assert app.title[0].value == "Compare"
     assert app.multiselect(key="compare_selection").value == [
-        "place:QKK-bexley", "place:QKK-bromley", "place:QKK-greenwich", "place:QKK-lambeth", "place:QKK-lewisham",
-        "place:QKK-southwark"]
+        "place:bexley", "place:bromley", "place:greenwich", "place:lambeth", "place:lewisham",
+        "place:southwark"]
     assert app.query_params["step"] == "5" and app.query_params["present"] == "1"
 
     app.button(key="present_previous").click().run()         # and back again
@@ -206,7 +206,7 @@ def test_a_link_opens_a_step_and_anonymised(app):
     app.run()
     assert not app.exception, app.exception
     assert app.title[0].value == "Place profile" and position(app) == "**4 / 7**"
-    label = anonymise.place_labels(app.session_state["_icsdash_context"].reference.places["place_code"])["QOP-bolton"]
+    label = anonymise.place_labels(app.session_state["_icsdash_context"].reference.places["place_code"])["bolton"]
     text = shown_text(app)
     assert app.subheader[0].value.startswith(f"{label} · Greater Manchester ICS")
     for name in ("Bolton", "Wigan", "Salford", "Bury", "Rochdale", "Oldham", "Trafford", "Stockport"):
@@ -244,11 +244,11 @@ def test_a_bad_code_in_the_running_order_stops_the_app_with_its_name(tmp_path, m
 
 def test_choosing_another_place_after_a_link_keeps_the_choice(app):
     """A link (?place=) opens a place; the picker's next choice must win over the address it wrote itself."""
-    app.query_params["place"] = "QOP-bolton"
+    app.query_params["place"] = "bolton"
     app.run()
     app.switch_page("pages/profile.py").run()
     assert app.subheader[0].value.startswith("Bolton · ")
-    app.selectbox(key="profile_place").set_value("QOP-wigan").run()
-    assert app.subheader[0].value.startswith("Wigan · ") and app.query_params["place"] == "QOP-wigan"
+    app.selectbox(key="profile_place").set_value("wigan").run()
+    assert app.subheader[0].value.startswith("Wigan · ") and app.query_params["place"] == "wigan"
     app.run()                                                   # and it stays chosen on the next rerun
     assert app.subheader[0].value.startswith("Wigan · ")

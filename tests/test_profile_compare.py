@@ -65,7 +65,7 @@ def test_bad_place_link_is_named(env):
 
 
 def test_justifications_only_for_those_who_may_read_them(env, framework):
-    code = "QOP-bolton"
+    code = "bolton"
     director = Principal("place_director", code, "Bolton lead", "code")
     a = env.start(director, code, "2025/26", "icb", "Ann", framework)
     texts = {d: f"<b>evidence</b> for {d}" for d in framework.dimension_ids}
@@ -78,20 +78,20 @@ def test_justifications_only_for_those_who_may_read_them(env, framework):
     shown = [t.value for t in mine.text]
     assert "<b>evidence</b> for readiness_to_change" in shown                 # verbatim, as plain text
     other = page("pages/profile.py", {"place": code},
-                 code=env.create_access_code("t", "place_director", "QOP-bury", "Bury"))
+                 code=env.create_access_code("t", "place_director", "bury", "Bury"))
     assert not [t for t in other.text if "evidence" in t.value]
 
 
 def test_compare_peer_group_and_difference_table(env, reference, framework):
     at = page("pages/compare.py")
     assert "Choose places or ICSs above" in at.info[0].value
-    at.selectbox(key="peer_place").set_value("QOP-bolton")
+    at.selectbox(key="peer_place").set_value("bolton")
     at.selectbox(key="peer_rule").set_value("same_icb")
     next(b for b in at.button if b.label == "Compare").click().run()
     assert not at.exception
     selection = at.session_state["compare_selection"]
-    assert selection == ["place:QOP-bolton", "place:QOP-bury", "place:QOP-heywood-middleton-and-rochdale",
-                         "place:QOP-manchester", "place:QOP-oldham", "place:QOP-salford"]
+    assert selection == ["place:bolton", "place:bury", "place:heywood-middleton-and-rochdale",
+                         "place:manchester", "place:oldham", "place:salford"]
     dims = analysis.dimension_scores(env.latest_scores(), framework)
     series = comparisons.series_scores(comparisons.latest_per_place(dims), reference.places, selection)
     expected = comparisons.difference_table(series, framework)
@@ -104,7 +104,7 @@ def test_compare_peer_group_and_difference_table(env, reference, framework):
 
 def test_compare_mixes_places_and_icss(env):
     at = page("pages/compare.py")
-    at.multiselect(key="compare_selection").set_value(["place:QKK-bexley", "icb:QKK"]).run()
+    at.multiselect(key="compare_selection").set_value(["place:bexley", "icb:QKK"]).run()
     assert not at.exception
     assert "Bexley" in at.dataframe[0].value.columns
     assert "South East London ICS (median of its places)" not in at.dataframe[0].value.columns

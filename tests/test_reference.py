@@ -55,7 +55,7 @@ def test_surrey_heartlands_has_three_places_one_documented(reference):
 
 
 def test_berkshire_west_covers_its_three_councils(reference):
-    row = reference.place("QU9-berkshire-west")
+    row = reference.place("berkshire-west")
     assert row.council_codes == "E06000037;E06000038;E06000041"
     assert row.districts_2011 == "Reading; West Berkshire; Wokingham"
 
@@ -90,7 +90,7 @@ def test_tees_valley_figures_stay_with_the_footprint_they_count(reference):
     tees = reference.places[reference.places.group_name == "Tees Valley"].set_index("place_name")
     assert sorted(tees.index) == ["Darlington", "Hartlepool", "Middlesbrough", "Redcar and Cleveland",
                                   "Stockton-on-Tees"]
-    assert (tees["population_source"] == "estimate").all() and tees["population"].sum() != 847000
+    assert (tees["population_source"] == "ons").all() and tees["population"].sum() != 847000
     assert set(tees["pcn_source"]) == {"illustrative"}
     assert (tees["group_pcns"] == 17).all() and (tees["group_population"] == 847000).all()
     assert tees["group_note"].str.contains("also includes North Yorkshire County Council").all()
@@ -104,14 +104,14 @@ def test_case_study_governance(reference):
     assert sel.to_dict() == {"Bexley": "joint_committee", "Bromley": "joint_committee",
                              "Greenwich": "committee_of_statutory_body", "Lambeth": "committee_of_statutory_body",
                              "Lewisham": "committee_of_statutory_body", "Southwark": "committee_of_statutory_body"}
-    hereford = reference.place("QGH-herefordshire")
+    hereford = reference.place("herefordshire")
     assert hereford.governance_model == "lead_provider"
     assert "governance_model" in hereford.documented_fields
-    oxon = reference.place("QU9-oxfordshire")
+    oxon = reference.place("oxfordshire")
     assert (oxon.pooled_budget_gbp_m, oxon.pooled_budget_gbp_m + oxon.aligned_budget_gbp_m) == (399, 489)
     joint = reference.places[reference.places.icb_ods_code == "QYG"].set_index("place_name")["sap_employer"]
     assert sorted(joint[joint == "joint"].index) == ["Cheshire West", "Sefton", "St Helens"]
-    assert reference.place("QJM-lincolnshire").governance_model == "system_wide"
+    assert reference.place("lincolnshire").governance_model == "system_wide"
 
 
 def test_bromley_has_no_super_bcf(reference):
@@ -125,7 +125,7 @@ def test_bromley_has_no_super_bcf(reference):
 
 
 def test_tameside_billion_is_history_not_a_budget(reference):
-    tameside = reference.place("QOP-tameside")
+    tameside = reference.place("tameside")
     assert tameside.pooled_budget_gbp_m < 100
     assert "pooled_budget_gbp_m" not in tameside.documented_fields.split(";")
     assert "around £1bn" in tameside.history_note and "Glossop" in tameside.history_note
@@ -137,12 +137,12 @@ def test_tameside_billion_is_history_not_a_budget(reference):
 
 
 @pytest.mark.parametrize("field, places", [
-    ("delegated_budget_gbp_m", ["QKK-bexley", "QKK-bromley", "QKK-greenwich", "QKK-lambeth", "QKK-lewisham",
-                                "QKK-southwark"]),                             # formal delegated budgets (SEL)
-    ("delegated_budget_gbp_m", ["QOP-bolton", "QOP-bury", "QOP-heywood-middleton-and-rochdale", "QOP-manchester",
-                                "QOP-oldham", "QOP-salford", "QOP-stockport", "QOP-tameside", "QOP-trafford",
-                                "QOP-wigan"]),                                 # the ICB delegated to all ten
-    ("aligned_budget_gbp_m", ["QOP-manchester"]),                              # aligned rather than pooled
+    ("delegated_budget_gbp_m", ["bexley", "bromley", "greenwich", "lambeth", "lewisham",
+                                "southwark"]),                             # formal delegated budgets (SEL)
+    ("delegated_budget_gbp_m", ["bolton", "bury", "heywood-middleton-and-rochdale", "manchester",
+                                "oldham", "salford", "stockport", "tameside", "trafford",
+                                "wigan"]),                                 # the ICB delegated to all ten
+    ("aligned_budget_gbp_m", ["manchester"]),                              # aligned rather than pooled
 ])
 def test_documented_budgets_are_never_illustrated_as_zero(reference, field, places):
     rows = reference.places.set_index("place_code").loc[places]
@@ -151,7 +151,7 @@ def test_documented_budgets_are_never_illustrated_as_zero(reference, field, plac
 
 
 def test_manchester_budgets_were_aligned_not_pooled(reference):
-    manchester = reference.place("QOP-manchester")
+    manchester = reference.place("manchester")
     assert manchester.pooled_budget_gbp_m == 0 and "pooled_budget_gbp_m" in manchester.documented_fields
     assert "aligned rather than pooled" in manchester.governance_note
 
@@ -167,12 +167,12 @@ def test_no_illustrative_value_contradicts_a_documented_one(reference):
 def test_place_names_are_unique_and_as_places_use_them(reference):
     places = reference.places.set_index("place_code")
     assert not reference.places["place_name"].duplicated().any()
-    assert places.loc["QOQ-hull", "place_name"] == "Hull" and places.loc["QUY-bristol", "place_name"] == "Bristol"
+    assert places.loc["hull", "place_name"] == "Hull" and places.loc["bristol", "place_name"] == "Bristol"
     assert not reference.places["place_name"].str.contains(", City of|\\(", regex=True).any()
-    craven = places.loc["QWO-bradford-district-and-craven"]
+    craven = places.loc["bradford-district-and-craven"]
     assert craven.place_name == "Bradford District and Craven" and "Craven" in craven.districts_2011
     assert not reference.places["place_code"].isin(["QWO-north-yorkshire", "QNQ-hampshire"]).any()
-    eden = places.loc["QHM-eden"]
+    eden = places.loc["eden"]
     assert (eden.place_name, eden.source) == ("Eden", "illustrative")          # the project's name, not documented
 
 
@@ -180,7 +180,7 @@ def test_every_retired_place_code_leads_to_a_place(reference):
     from icsdash.reference import load_code_changes
     from conftest import DATA
     changes = load_code_changes(DATA, set(reference.places["place_code"]))
-    assert changes["QWO-north-yorkshire"] == changes["QWO-bradford"] == "QWO-bradford-district-and-craven"
+    assert changes["QWO-north-yorkshire"] == changes["QWO-bradford"] == "bradford-district-and-craven"
     assert set(changes.values()) <= set(reference.places["place_code"])
     assert not set(changes) & set(reference.places["place_code"])
 
@@ -204,11 +204,19 @@ def test_every_pcn_has_a_valid_location_and_code(reference):
     assert (totals == population.reindex(totals.index)).all()
 
 
-def test_populations_are_estimated_from_lsoas(reference):
-    est = reference.places[reference.places.population_source == "estimate"]
-    ratio = est["population"] / est["lsoa_count"]
-    assert ratio.between(1600, 1630).all()        # 53.0 million / 32,844 LSOAs, rounded to 100s
-    assert 52_000_000 < reference.places["population"].sum() < 54_000_000
+def test_populations_are_ons_mid_2022_by_council(reference):
+    """Whole councils have ONS's count exactly; a split council is shared by its 2011 LSOAs; documented figures
+    (North West London's boroughs) stay; all of England adds up to ONS's total."""
+    places = reference.places.set_index("place_name")
+    assert places.loc["Bolton", ["population", "population_source"]].tolist() == [298_903, "ons"]
+    assert places.loc["Manchester", "population"] == 568_996
+    assert places.loc["Brent", ["population", "population_source"]].tolist() == [327_753, "documented"]
+    assert places.loc["Brent", "population_ref"] == "CIPFA, December 2022"
+    assert places.loc["Bolton", "population_ref"] == "ONS mid-2022 population estimates"
+    assert places.loc["Bradford District and Craven", "population_source"] == "ons apportioned"
+    ons = reference.places["population_source"] != "documented"
+    nwl_ons = 185_238 + 146_154 + 211_365 + 341_221 + 369_937 + 261_185 + 310_681 + 290_488   # ONS, NWL boroughs
+    assert reference.places.loc[ons, "population"].sum() + nwl_ons == pytest.approx(57_106_398, abs=200)
 
 
 # --------------------------------------------------------------------------- bad files
@@ -221,7 +229,7 @@ def _edit(path, old, new, count=1):
 
 @pytest.mark.parametrize("file, old, new, message", [
     ("pcns.csv", "U1", "X1", r"data/pcns.csv, line \d+, pcn_code: must be a code like U12345; got 'X1"),
-    ("places.csv", "QOP-bolton,Bolton,QOP", "QOP-bolton,Bolton,QZZ",
+    ("places.csv", "bolton,Bolton,QOP", "bolton,Bolton,QZZ",
      r"data/places.csv, line \d+, icb_ods_code: 'QZZ' is not a known ICB ODS code"),
     ("place_governance.csv", "committee_of_statutory_body", "parish_council",
      r"data/place_governance.csv, line \d+, governance_model: must be one of consultative_forum, "),

@@ -34,7 +34,7 @@ if not Path(live.CHROMIUM).exists():
 
 FRAMEWORK = load_framework(DATA / "frameworks" / "scirocco_style.yaml")
 DIMENSIONS = {d.id: d.name for d in FRAMEWORK.dimensions}
-BROWSE = ["/", "/map", "/profile?place=QOP-bolton", "/compare"]
+BROWSE = ["/", "/map", "/profile?place=bolton", "/compare"]
 STEP_MS = 90_000                 # the longest any one step (a page, a click's rerun) may take
 THINK_SECONDS = (10, 20)         # how long a browsing user reads a page before the next
 
@@ -330,7 +330,7 @@ def test_two_servers_behind_nginx_share_one_postgresql(postgres_url, reference, 
     submitted for it in the browser on server A shows at the next rerun of the Place profile already open
     on server B (its heading names the new round). A browser on B directly (no nginx) sees it too."""
     url = live.fresh_postgres_database(postgres_url, "reliability_scale")
-    place = "QF7-barnsley"
+    place = "barnsley"
     region = reference.places.set_index("place_code").loc[place, "region_name"]
     config = write_config(tmp_path, database_url=url)
     new_round = "2031/32"

@@ -26,7 +26,7 @@ from icsdash.store import Store
 from conftest import DATA, ROOT
 from test_workshop import empty_env, env, open_page  # noqa: F401 - the workshop page tests' app and page opener
 
-BOLTON = Principal("place_director", "QOP-bolton", "Bolton lead", "code")
+BOLTON = Principal("place_director", "bolton", "Bolton lead", "code")
 NAMES = ("Ann Secret", "Bob Hidden", "Cat Private", "Fay Facilitator")
 UNICODE = "Zoë Łukasik (Bolton Council) said: “data first” — 100 % agreed"
 LONG = ("Partners in Bolton agreed that the locality boards show real progress, but joint commissioning of "
@@ -109,7 +109,7 @@ def squash(text: str) -> str:
 # --------------------------------------------------------------------------- Bolton's panel
 
 def submit(store, framework, name, group, scores, justification, round_label="2026/27", kind="individual"):
-    a = store.start(BOLTON, "QOP-bolton", round_label, group, name, framework, kind=kind)
+    a = store.start(BOLTON, "bolton", round_label, group, name, framework, kind=kind)
     store.save_draft(BOLTON, a.id, framework, dict(zip(framework.dimension_ids, scores)),
                      {d: justification(d) for d, s in zip(framework.dimension_ids, scores) if s is not None})
     return store.submit(BOLTON, a.id, framework)
@@ -134,7 +134,7 @@ def panel(tmp_path, mini_framework, reference):
     return store
 
 
-def bolton(panel, framework, reference, code="QOP-bolton") -> pd.Series:
+def bolton(panel, framework, reference, code="bolton") -> pd.Series:
     """Bolton's (or another place's) row of the place summary, as the Place profile page reads it."""
     summary = analysis.place_summary(reference, panel.latest, panel.activity(), framework, None)
     row = summary.set_index("place_code").loc[code].copy()
@@ -143,7 +143,7 @@ def bolton(panel, framework, reference, code="QOP-bolton") -> pd.Series:
 
 
 def profile(panel, framework, reference, readable=True, redact=str, note="Illustrative data: test note."):
-    notes = panel.justifications(BOLTON, "QOP-bolton", "2026/27") if readable else None
+    notes = panel.justifications(BOLTON, "bolton", "2026/27") if readable else None
     return reports.profile_pdf(bolton(panel, framework, reference), framework, panel.dims, panel.latest,
                                reference.places,
                                justifications=notes, note=note, redact=redact, generated=DAY)
@@ -180,7 +180,7 @@ def test_profile_pdf_leaves_justifications_out_for_those_who_may_not_read_them(p
 
 
 def test_profile_pdf_of_a_place_without_scores_says_so(panel, mini_framework, reference):
-    bury = bolton(panel, mini_framework, reference, "QOP-bury")
+    bury = bolton(panel, mini_framework, reference, "bury")
     pages, text = pdf_text(reports.profile_pdf(bury, mini_framework, panel.dims, panel.latest, reference.places,
                                                justifications=None))
     assert pages == 1 and text.startswith("PLACE PROFILE Bury Greater Manchester ICS · North West")
@@ -189,7 +189,7 @@ def test_profile_pdf_of_a_place_without_scores_says_so(panel, mini_framework, re
 
 def test_anonymised_profile_pdf_names_no_place(panel, mini_framework, reference):
     hidden, redact = anonymise.anonymise_reference(reference), anonymise.redactor(reference)
-    label = hidden.place("QOP-bolton").place_name
+    label = hidden.place("bolton").place_name
     data = profile(panel, mini_framework, hidden, redact=redact)
     _, text = pdf_text(data)
     assert text.startswith(f"PLACE PROFILE {label} Greater Manchester ICS")
@@ -200,7 +200,7 @@ def test_anonymised_profile_pdf_names_no_place(panel, mini_framework, reference)
                                              bolton(panel, mini_framework, hidden), mini_framework)
                        .to_dict())
     assert label in chart and "Bolton" not in chart                         # the radar's legend
-    view = workshop.load(panel, mini_framework, "QOP-bolton", "2026/27")
+    view = workshop.load(panel, mini_framework, "bolton", "2026/27")
     summary = reports.workshop_pdf(view, mini_framework, label, justifications=panel.reasons, redact=redact)
     _, text = pdf_text(summary)
     assert f"{label} · round 2026/27" in text and f"Leadership: Zoë Łukasik ({label} Council)" in text
@@ -210,7 +210,7 @@ def test_anonymised_profile_pdf_names_no_place(panel, mini_framework, reference)
 # --------------------------------------------------------------------------- the workshop summary
 
 def test_workshop_pdf_fits_a_page_with_counts_by_group_and_no_names(panel, mini_framework):
-    view = workshop.load(panel, mini_framework, "QOP-bolton", "2026/27")
+    view = workshop.load(panel, mini_framework, "bolton", "2026/27")
     short = {**panel.reasons, "data_sharing": "Records are shared under one agreement."}
     data = reports.workshop_pdf(view, mini_framework, "Bolton", justifications=short, generated=DAY,
                                 note="Illustrative data: test note.")
@@ -228,10 +228,10 @@ def test_workshop_pdf_fits_a_page_with_counts_by_group_and_no_names(panel, mini_
 
 
 def test_workshop_pdf_without_permission_or_consensus(panel, mini_framework):
-    view = workshop.load(panel, mini_framework, "QOP-bolton", "2026/27")
+    view = workshop.load(panel, mini_framework, "bolton", "2026/27")
     _, text = pdf_text(reports.workshop_pdf(view, mini_framework, "Bolton", justifications=None))
     assert "Not included: only the place's director" in text and UNICODE not in text
-    empty = workshop.load(panel, mini_framework, "QOP-bolton", "2025/26")
+    empty = workshop.load(panel, mini_framework, "bolton", "2025/26")
     pages, text = pdf_text(reports.workshop_pdf(empty, mini_framework, "Bolton", justifications=None))
     assert pages == 1 and "no consensus recorded yet · 1 individual assessment" in text
     assert "Leadership — 1 1–1 Agreement 1" in text and "Why the consensus" not in text
@@ -242,10 +242,10 @@ def test_workshop_pdf_without_permission_or_consensus(panel, mini_framework):
 VIEWS = presenter.parse_views([
     {"page": "overview", "title": "Models in the North West", "measure": "governance_model", "region": "North West"},
     {"page": "map", "title": "Greater Manchester: overall maturity", "icb": "QOP", "measure": "overall_maturity"},
-    {"page": "profile", "place": "QOP-bolton"},
-    {"page": "compare", "title": "Bolton beside Bury and its ICS", "places": ["QOP-bolton", "QOP-bury", "icb:QOP"]},
+    {"page": "profile", "place": "bolton"},
+    {"page": "compare", "title": "Bolton beside Bury and its ICS", "places": ["bolton", "bury", "icb:QOP"]},
     {"page": "governance", "region": "North West"},
-    {"page": "workshop", "title": "Bolton's workshop", "place": "QOP-bolton"},
+    {"page": "workshop", "title": "Bolton's workshop", "place": "bolton"},
 ])
 
 
@@ -297,7 +297,7 @@ def test_anonymised_running_order_names_no_place(panel, mini_framework, referenc
     views = tuple(v for v in VIEWS if v.page in ("profile", "compare", "workshop"))
     deck = deck_data(panel, mini_framework, hidden, geo)
     data = reports.running_order_pptx(views, deck, redact=redact, anonymised=True, generated=DAY)
-    bolton, bury = hidden.place("QOP-bolton").place_name, hidden.place("QOP-bury").place_name
+    bolton, bury = hidden.place("bolton").place_name, hidden.place("bury").place_name
     assert [s["title"] for s in slides(data)] == [f"Place profile: {bolton}", f"{bolton} beside {bury} and its ICS",
                                                   f"{bolton}'s workshop"]
     assert "places anonymised" in slides(data)[0]["texts"][-2]
@@ -327,7 +327,7 @@ def test_the_buttons_make_the_downloads(app, monkeypatch):
         made[label] = data, kwargs["file_name"]
         return button(label, data, *args, **kwargs)
     monkeypatch.setattr(st, "download_button", spy)
-    at = open_page(app, "pages/profile.py", {"place": "QOP-bolton"})
+    at = open_page(app, "pages/profile.py", {"place": "bolton"})
     help_text = next(b.proto.help for b in at.main.get("download_button") if b.proto.label == "Download PDF report")
     assert help_text == "Facts, radar, scores, spread, trend, on A4."           # a viewer: no justifications
     report, name = made["Download PDF report"]
@@ -336,7 +336,7 @@ def test_the_buttons_make_the_downloads(app, monkeypatch):
     assert text.startswith("PLACE PROFILE Bolton Greater Manchester ICS · North West")
     assert "Leadership 2 High Split 3 2 2" in text and "Not included: only the place's director" in text
 
-    open_page(app, "pages/workshop.py", {"place": "QOP-bolton", "round": "2026/27"})
+    open_page(app, "pages/workshop.py", {"place": "bolton", "round": "2026/27"})
     summary, name = made["Download workshop summary (PDF)"]
     pages, text = pdf_text(summary())
     assert name == "bolton-2026-27-workshop.pdf" and pages == 1
@@ -354,5 +354,5 @@ def test_the_buttons_make_the_downloads(app, monkeypatch):
 
 
 def test_presenter_mode_hides_the_page_downloads(app):
-    at = open_page(app, "pages/profile.py", {"place": "QOP-bolton", "present": "1"})
+    at = open_page(app, "pages/profile.py", {"place": "bolton", "present": "1"})
     assert "Download PDF report" not in [b.proto.label for b in at.get("download_button")]

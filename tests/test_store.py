@@ -2,13 +2,14 @@
 
 import threading
 
+import pandas as pd
 import pytest
 from sqlalchemy import text
 
 from icsdash.assessments import demo_assessments
 from icsdash.store import Store
 
-PLACES = ["QOP-bolton", "QOP-bury", "QKK-bexley", "QRV-brent", "QJM-lincolnshire"]
+PLACES = ["bolton", "bury", "bexley", "brent", "lincolnshire"]
 
 
 def expected_demo(framework, places=PLACES):
@@ -39,7 +40,7 @@ def test_demo_scores_match_the_generator(any_store, framework):
     first = next(a for a in expected_demo(framework) if a.status == "submitted")
     rows = latest[(latest.place_code == first.place_code) & (latest["round"] == first.round_label)
                   & (latest.stakeholder_group == first.stakeholder_group) & (latest.kind == first.kind)]
-    got = {r.dimension_id: (None if r.score is None or r.score != r.score else int(r.score)) for r in rows.itertuples()}
+    got = {r.dimension_id: (None if pd.isna(r.score) else int(r.score)) for r in rows.itertuples()}
     assert got == first.scores
 
 
@@ -101,10 +102,10 @@ def test_data_version_moves_only_with_what_pages_show(any_store, framework):
     """Drafts saved as someone types, sign-ins and access codes are private: caches keyed by the version stay."""
     any_store.add_round("cli", "2026/27")
     after_round = any_store.data_version()
-    code = any_store.create_access_code("cli", "place_director", "QOP-bolton", "Bolton lead")
+    code = any_store.create_access_code("cli", "place_director", "bolton", "Bolton lead")
     who = any_store.sign_in(code, client="browser-1")
     assert any_store.data_version() == after_round
-    started = any_store.start(who, "QOP-bolton", "2026/27", "icb", "Ann", framework)
+    started = any_store.start(who, "bolton", "2026/27", "icb", "Ann", framework)
     after_start = any_store.data_version()           # the place is now "in progress" on the maps
     assert after_start > after_round
     dims = framework.dimension_ids
@@ -128,9 +129,9 @@ def test_a_round_opened_before_the_first_start_stays_the_latest(any_store, frame
 
 # --------------------------------------------------------------------------- place codes that changed
 
-RENAMED = {"QWO-bradford": "QWO-bradford-district-and-craven", "QWO-north-yorkshire": "QWO-bradford-district-and-craven",
-           "QOQ-kingston-upon-hull-city-of": "QOQ-hull"}
-OLD_RELEASE = ["QWO-bradford", "QWO-north-yorkshire", "QOQ-kingston-upon-hull-city-of", "QOP-bolton"]
+RENAMED = {"QWO-bradford": "bradford-district-and-craven", "QWO-north-yorkshire": "bradford-district-and-craven",
+           "QOQ-kingston-upon-hull-city-of": "hull"}
+OLD_RELEASE = ["QWO-bradford", "QWO-north-yorkshire", "QOQ-kingston-upon-hull-city-of", "bolton"]
 
 
 def _contents(store) -> dict[str, list[tuple]]:
@@ -174,16 +175,16 @@ def test_place_code_changes_move_every_row_once(any_store, framework):
     entries = moved.audit_entries()
     assert entries["action"].iloc[-1] == "migrate_place_codes"
     per_place = {c: before["place codes"].count(c) for c in OLD_RELEASE}
-    assert after["place codes"].count("QWO-bradford-district-and-craven") == per_place["QWO-bradford"] + per_place[
+    assert after["place codes"].count("bradford-district-and-craven") == per_place["QWO-bradford"] + per_place[
         "QWO-north-yorkshire"]
-    assert after["place codes"].count("QOQ-hull") == per_place["QOQ-kingston-upon-hull-city-of"]
-    assert after["place codes"].count("QOP-bolton") == per_place["QOP-bolton"]
+    assert after["place codes"].count("hull") == per_place["QOQ-kingston-upon-hull-city-of"]
+    assert after["place codes"].count("bolton") == per_place["bolton"]
     assert not set(after["place codes"]) & set(RENAMED)
-    assert moved.access_codes()["place_code"].tolist() == ["QOQ-hull"]
+    assert moved.access_codes()["place_code"].tolist() == ["hull"]
     overlay = moved.reference_overlay()
-    assert overlay["place_governance.csv"] == {"QWO-bradford-district-and-craven": {
-        "place_code": "QWO-bradford-district-and-craven", "governance_model": "place_board"}}
-    assert overlay["pcns.csv"]["U99999"]["place_code"] == "QWO-bradford-district-and-craven"
+    assert overlay["place_governance.csv"] == {"bradford-district-and-craven": {
+        "place_code": "bradford-district-and-craven", "governance_model": "place_board"}}
+    assert overlay["pcns.csv"]["U99999"]["place_code"] == "bradford-district-and-craven"
     version = moved.data_version()
     # A second run (the next start) changes nothing, not even the audit log.
     again = Store.open(url, RENAMED)
@@ -208,7 +209,7 @@ def test_place_code_changes_refuse_to_merge_two_imported_rows(any_store, framewo
         Store.open(url, RENAMED)
     assert str(refused.value) == (
         "data/place_code_changes.csv: imported rows of place_governance.csv exist for QWO-bradford, "
-        "QWO-north-yorkshire and would replace the imported row of QWO-bradford-district-and-craven; nothing was "
+        "QWO-north-yorkshire and would replace the imported row of bradford-district-and-craven; nothing was "
         "changed. Remove one of them (import again) and restart")
     assert _contents(any_store) == before                     # one transaction: nothing written
 
@@ -221,6 +222,6 @@ def test_a_backup_from_before_the_renames_restores_on_todays_codes(any_store, fr
     today = Store.open(url, RENAMED)
     restore(today, old, "admin")
     codes = _contents(today)["place codes"]
-    assert "QOQ-hull" in codes and not set(codes) & set(RENAMED)
-    assert today.access_codes()["place_code"].tolist() == ["QOQ-hull"]
+    assert "hull" in codes and not set(codes) & set(RENAMED)
+    assert today.access_codes()["place_code"].tolist() == ["hull"]
     today.engine.dispose()

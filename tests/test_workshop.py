@@ -19,7 +19,7 @@ from icsdash.ui import escape_markdown
 
 from conftest import MINI_FRAMEWORK, ROOT, settled, write_config
 
-BOLTON = Principal("place_director", "QOP-bolton", "Bolton lead", "code")
+BOLTON = Principal("place_director", "bolton", "Bolton lead", "code")
 COLUMNS = ["assessment_id", "first_id", "version", "kind", "stakeholder_group", "submitted_at", "dimension_id",
            "score"]
 NAMES = ("Ann Secret", "Bob Hidden", "Cat Private")
@@ -141,7 +141,7 @@ def test_open_draft_is_the_rounds_newest_consensus_draft():
 
 # --------------------------------------------------------------------------- the store, on SQLite and PostgreSQL
 
-def submit(store, framework, name, group, scores, place="QOP-bolton", round_label="2026/27", who=BOLTON):
+def submit(store, framework, name, group, scores, place="bolton", round_label="2026/27", who=BOLTON):
     a = store.start(who, place, round_label, group, name, framework)
     store.save_draft(who, a.id, framework, dict(zip(framework.dimension_ids, scores)),
                      {d: f"{name}'s evidence" for d, s in zip(framework.dimension_ids, scores) if s is not None})
@@ -155,11 +155,11 @@ def test_round_submissions_and_the_workshop_from_the_store(any_store, mini_frame
     ann = submit(store, fw, "Ann Secret", "local_authority", (1, 2, 3))
     bob = submit(store, fw, "Bob Hidden", "icb", (2, None, 3))
     cat = submit(store, fw, "Cat Private", "local_authority", (3, 2, 0))
-    store.start(BOLTON, "QOP-bolton", "2026/27", "other", "Dan Draft", fw)                       # a draft: left out
+    store.start(BOLTON, "bolton", "2026/27", "other", "Dan Draft", fw)                       # a draft: left out
     submit(store, fw, "Eve Earlier", "icb", (0, 0, 0), round_label="2025/26")                     # another round
-    bury = Principal("place_director", "QOP-bury", "Bury lead", "code")
-    submit(store, fw, "Fay Bury", "icb", (0, 0, 0), place="QOP-bury", who=bury)                   # another place
-    c = store.start(BOLTON, "QOP-bolton", "2026/27", "", "Workshop", fw, kind="consensus")
+    bury = Principal("place_director", "bury", "Bury lead", "code")
+    submit(store, fw, "Fay Bury", "icb", (0, 0, 0), place="bury", who=bury)                   # another place
+    c = store.start(BOLTON, "bolton", "2026/27", "", "Workshop", fw, kind="consensus")
     store.save_draft(BOLTON, c.id, fw, {"leadership": 2, "data_sharing": 2, "outcomes": None},
                      {"leadership": "agreed", "data_sharing": "agreed"})
     c = store.submit(BOLTON, c.id, fw)
@@ -167,13 +167,13 @@ def test_round_submissions_and_the_workshop_from_the_store(any_store, mini_frame
     store.save_draft(BOLTON, ann2.id, fw, {"leadership": 2}, {})
     ann2 = store.submit(BOLTON, ann2.id, fw)
 
-    frame = store.round_submissions("QOP-bolton", "2026/27")
+    frame = store.round_submissions("bolton", "2026/27")
     assert frame.columns.tolist() == COLUMNS                                                      # no names
     assert sorted(set(frame["assessment_id"])) == sorted([ann.id, bob.id, cat.id, c.id, ann2.id])
     assert set(frame.loc[frame["assessment_id"] == ann2.id, "first_id"]) == {ann.id}
     assert len(frame) == 5 * 3
 
-    view = workshop.load(store, fw, "QOP-bolton", "2026/27")
+    view = workshop.load(store, fw, "bolton", "2026/27")
     assert [i.label for i in view.inputs] == ["ICB", "Local authority 1", "Local authority 2"]
     assert view.table["Median"].tolist() == [2.0, 2.0, 3.0]
     assert view.table["Spread"].tolist() == [1, 0, 3]
@@ -185,14 +185,14 @@ def test_round_submissions_and_the_workshop_from_the_store(any_store, mini_frame
     assert not [n for n in (*NAMES, "Dan Draft", "Workshop") if n in shown]
 
     latest = store.latest_scores()
-    note = workshop.consensus_note(store, latest, "QOP-bolton", "2026/27")
+    note = workshop.consensus_note(store, latest, "bolton", "2026/27")
     assert note == "Consensus of 3 individual assessments — see them side by side"
-    assert workshop.consensus_note(store, latest, "QOP-bury", "2026/27") is None
+    assert workshop.consensus_note(store, latest, "bury", "2026/27") is None
 
 
 def test_demo_consensus_is_linked_to_its_panel(any_store, mini_framework):
     from icsdash.assessments import demo_assessments
-    places = ["QOP-bolton", "QOP-bury", "QKK-bexley", "QRV-brent", "QJM-lincolnshire"]
+    places = ["bolton", "bury", "bexley", "brent", "lincolnshire"]
     any_store.seed_demo(places, mini_framework)
     latest = any_store.latest_scores()
     consensus = latest[latest["kind"] == "consensus"].drop_duplicates("assessment_id")
@@ -227,7 +227,7 @@ def env(empty_env, mini_framework):
     return store
 
 
-def open_page(store, path="pages/workshop.py", query=None, role=None, place="QOP-bolton"):
+def open_page(store, path="pages/workshop.py", query=None, role=None, place="bolton"):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     for k, v in (query or {}).items():
         at.query_params[k] = v
@@ -252,7 +252,7 @@ def key(consensus_id, dim, what="score"):
 
 def test_a_place_director_records_the_consensus(env, mini_framework):
     dims = mini_framework.dimension_ids
-    at = open_page(env, role="place_director", query={"place": "QOP-bolton", "round": "2026/27"})
+    at = open_page(env, role="place_director", query={"place": "bolton", "round": "2026/27"})
     table = at.dataframe[0].value
     assert table.columns.tolist() == ["Dimension", "ICB", "Local authority 1", "Local authority 2", "n",
                                       "Not assessed", "Lowest", "Highest", "Spread", "Median", "Agreement"]
@@ -267,7 +267,7 @@ def test_a_place_director_records_the_consensus(env, mini_framework):
     at.text_input(key="workshop_facilitator").input("Fay Facilitator")
     at.button(key="workshop_start").click().run()
     assert not at.exception
-    drafts = env.place_assessments(BOLTON, "QOP-bolton")
+    drafts = env.place_assessments(BOLTON, "bolton")
     draft = drafts[drafts["kind"] == "consensus"].iloc[0]
     assert (draft["status"], draft["round"], draft["participant"]) == ("draft", "2026/27", "Fay Facilitator")
     cid = int(draft["id"])
@@ -307,16 +307,16 @@ def test_a_place_director_records_the_consensus(env, mini_framework):
     assert not [n for n in (*NAMES, "Fay Facilitator") if n in everything_shown(at)]
 
     # The Place profile shows the consensus as the place's score, with the inputs one click away.
-    profile = open_page(env, "pages/profile.py", query={"place": "QOP-bolton"})
+    profile = open_page(env, "pages/profile.py", query={"place": "bolton"})
     scores = profile.dataframe[0].value["Score"]
     assert scores.astype(object).where(scores.notna(), None).tolist() == [2.0, None, 1.0]
     link = profile.get("page_link")[0].proto
     assert link.label == "Consensus of 3 individual assessments — see them side by side"
-    assert (link.page, link.query_string) == ("workshop", "place=QOP-bolton&round=2026%2F27")
+    assert (link.page, link.query_string) == ("workshop", "place=bolton&round=2026%2F27")
 
     # Revising starts version 2 as a draft, seeded with the recorded scores; version 1 stays as it was.
     at.button(key="revise_consensus").click().run()
-    drafts = env.place_assessments(BOLTON, "QOP-bolton")
+    drafts = env.place_assessments(BOLTON, "bolton")
     v2 = int(drafts.loc[drafts["kind"] == "consensus", "id"].iloc[0])
     assert (env.get(BOLTON, v2).version, env.get(BOLTON, v2).status) == (2, "draft")
     assert at.radio(key=key(v2, dims[0])).value == 2
@@ -326,14 +326,14 @@ def test_a_place_director_records_the_consensus(env, mini_framework):
 @pytest.mark.parametrize("role, place, note, reads", [
     (None, None, "You are not signed in, so this page is read-only", False),
     ("system_leader", None, "You are signed in as system leader, so this page is read-only", True),
-    ("place_director", "QOP-bury", "You are signed in as place director for Bury, so this page is read-only", False),
+    ("place_director", "bury", "You are signed in as place director for Bury, so this page is read-only", False),
 ])
 def test_others_see_the_inputs_but_cannot_record(env, mini_framework, role, place, note, reads):
-    c = env.start(BOLTON, "QOP-bolton", "2026/27", "", "Fay Facilitator", mini_framework, kind="consensus")
+    c = env.start(BOLTON, "bolton", "2026/27", "", "Fay Facilitator", mini_framework, kind="consensus")
     env.save_draft(BOLTON, c.id, mini_framework, {d: 2 for d in mini_framework.dimension_ids},
                    {d: "Agreed in the room" for d in mini_framework.dimension_ids})
     env.submit(BOLTON, c.id, mini_framework)
-    at = open_page(env, role=role, place=place, query={"place": "QOP-bolton", "round": "2026/27"})
+    at = open_page(env, role=role, place=place, query={"place": "bolton", "round": "2026/27"})
     assert at.dataframe[0].value["Median"].tolist() == [2.0, 2.0, 3.0]
     assert at.dataframe[0].value["Consensus"].tolist() == [2, 2, 2]
     assert at.dataframe[1].value["Input"].tolist() == ["ICB", "Local authority 1", "Local authority 2"]
@@ -347,7 +347,7 @@ def test_others_see_the_inputs_but_cannot_record(env, mini_framework, role, plac
 
 @pytest.mark.parametrize("query, message", [
     ({"place": "QZZ-atlantis", "round": "2026/27"}, "'QZZ-atlantis' is not a place in the current filters"),
-    ({"place": "QOP-bolton", "round": "1999/00"}, "'1999/00' is not an assessment round; choose one of 2026/27"),
+    ({"place": "bolton", "round": "1999/00"}, "'1999/00' is not an assessment round; choose one of 2026/27"),
 ])
 def test_a_bad_link_is_explained(env, query, message):
     at = open_page(env, query=query)
@@ -357,7 +357,7 @@ def test_a_bad_link_is_explained(env, query, message):
 
 
 def test_a_place_without_inputs_says_so(env):
-    at = open_page(env, role="place_director", place="QOP-bury", query={"place": "QOP-bury"})
+    at = open_page(env, role="place_director", place="bury", query={"place": "bury"})
     assert "No individual self-assessment of Bury has been submitted for round 2026/27" in at.info[0].value
     assert not at.dataframe
     assert "workshop_facilitator" not in [t.key for t in at.text_input]
@@ -365,16 +365,16 @@ def test_a_place_without_inputs_says_so(env):
 
 def test_choosing_another_place_and_round_sticks(env):
     env.add_round("test", "2027/28")
-    at = open_page(env, role="place_director", query={"place": "QOP-bolton", "round": "2026/27"})
+    at = open_page(env, role="place_director", query={"place": "bolton", "round": "2026/27"})
     at.selectbox(key="workshop_round").set_value("2027/28").run()
     assert at.selectbox(key="workshop_round").value == "2027/28" and at.query_params["round"] == "2027/28"
-    at.selectbox(key="workshop_place").set_value("QOP-bury").run()
-    assert at.selectbox(key="workshop_place").value == "QOP-bury" and at.query_params["place"] == "QOP-bury"
+    at.selectbox(key="workshop_place").set_value("bury").run()
+    assert at.selectbox(key="workshop_place").value == "bury" and at.query_params["place"] == "bury"
     assert "Bury" in at.header[0].value and "2027/28" in at.header[0].value.replace("\\", "")
 
 
 def test_a_database_failure_is_explained(env, monkeypatch):
-    at = open_page(env, role="place_director", query={"place": "QOP-bolton", "round": "2026/27"})
+    at = open_page(env, role="place_director", query={"place": "bolton", "round": "2026/27"})
 
     def down(*args, **kwargs):
         raise OperationalError("INSERT", {}, Exception("database is locked"))
@@ -394,7 +394,7 @@ def join_from_own_device(store, join_query: dict, name: str, group: str, scores:
     for k, v in join_query.items():
         at.query_params[k] = v
     settled(at)
-    code = store.create_access_code("test", "place_director", "QOP-bolton", f"Bolton participant {name}")
+    code = store.create_access_code("test", "place_director", "bolton", f"Bolton participant {name}")
     at.sidebar.text_input(key="access_code").input(code).run()
     at.switch_page("pages/assessment.py").run()
     assert at.selectbox(key="start_round").value == "2026/27"          # the link chose the workshop's round
@@ -417,7 +417,7 @@ def test_a_workshop_end_to_end_as_submissions_arrive(empty_env, mini_framework):
     rerun (in the browser, the fragment's timer); the consensus is recorded and linked to exactly those three."""
     store = empty_env
     assert list(mini_framework.dimension_ids) == ["leadership", "data_sharing", "outcomes"]
-    room = open_page(store, role="place_director", query={"place": "QOP-bolton", "round": "2026/27"})
+    room = open_page(store, role="place_director", query={"place": "bolton", "round": "2026/27"})
     assert "No individual self-assessment of Bolton has been submitted for round 2026/27" in room.info[0].value
     assert "workshop_facilitator" not in [t.key for t in room.text_input]          # nothing to agree on yet
     join = next(m.value for m in room.markdown if "/assessment?round=" in m.value).replace("\\", "")
@@ -442,7 +442,7 @@ def test_a_workshop_end_to_end_as_submissions_arrive(empty_env, mini_framework):
 
     room.text_input(key="workshop_facilitator").input("Fay Facilitator")
     room.button(key="workshop_start").click().run()
-    drafts = store.place_assessments(BOLTON, "QOP-bolton")
+    drafts = store.place_assessments(BOLTON, "bolton")
     cid = int(drafts.loc[drafts["kind"] == "consensus", "id"].iloc[0])
     for dim, score, reason in (("leadership", 2, "Agreed: vision partly shared"),
                                ("data_sharing", 2, "Records shared in two services"),
@@ -459,5 +459,5 @@ def test_a_workshop_end_to_end_as_submissions_arrive(empty_env, mini_framework):
     assert room.dataframe[1].value["Input"].tolist() == ["ICB", "Local authority", "Voluntary sector"]
     # The consensus now stands as Bolton's score for the round.
     latest = store.latest_scores()
-    bolton = latest[(latest["place_code"] == "QOP-bolton") & (latest["kind"] == "consensus")]
+    bolton = latest[(latest["place_code"] == "bolton") & (latest["kind"] == "consensus")]
     assert dict(zip(bolton["dimension_id"], bolton["score"])) == {"leadership": 2, "data_sharing": 2, "outcomes": 1}

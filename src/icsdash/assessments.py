@@ -70,8 +70,8 @@ def demo_assessments(place_codes: list[str], framework: Framework) -> Iterator[A
     >>> from pathlib import Path
     >>> from icsdash.framework import load_framework
     >>> fw = load_framework(Path(__file__).parents[2] / "data/frameworks/scirocco_style.yaml")
-    >>> a = list(demo_assessments(["QOP-bolton", "QOP-bury"], fw))
-    >>> a == list(demo_assessments(["QOP-bolton", "QOP-bury"], fw))
+    >>> a = list(demo_assessments(["bolton", "bury"], fw))
+    >>> a == list(demo_assessments(["bolton", "bury"], fw))
     True
     """
     lo, hi = framework.scale_min, framework.scale_max

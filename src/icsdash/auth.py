@@ -164,11 +164,11 @@ def principal_for_email(email: str | None, users: dict[str, str], name: str | No
     ``users`` maps an e-mail address (or ``*@domain``) to a role key, or to
     ``place_director:<place code>``. Unknown users are viewers.
 
-    >>> users = {"lead@icb.nhs.uk": "system_leader", "*@bolton.gov.uk": "place_director:QOP-bolton"}
+    >>> users = {"lead@icb.nhs.uk": "system_leader", "*@bolton.gov.uk": "place_director:bolton"}
     >>> principal_for_email("Lead@ICB.nhs.uk", users).role
     'system_leader'
     >>> principal_for_email("ann@bolton.gov.uk", users).place_code
-    'QOP-bolton'
+    'bolton'
     >>> principal_for_email("someone@else.org", users).role
     'viewer'
     """

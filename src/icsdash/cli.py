@@ -1,6 +1,6 @@
 """The command line: what an administrator does on the server, the same code as the Admin page.
 
-    icsdash access create --role place_director --place QOP-bolton --label "Bolton place lead"
+    icsdash access create --role place_director --place bolton --label "Bolton place lead"
     icsdash access list
     icsdash access revoke K7Q2XH
     icsdash round add 2026/27
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     access = commands.add_parser("access", help="access codes").add_subparsers(dest="action", required=True)
     create = access.add_parser("create", help="create a code and print it (the only time it is shown)")
     create.add_argument("--role", required=True, choices=["place_director", "system_leader", "admin"])
-    create.add_argument("--place", help="place code, for place directors (e.g. QOP-bolton)")
+    create.add_argument("--place", help="place code, for place directors (e.g. bolton)")
     create.add_argument("--label", default="", help="who the code is for")
     access.add_parser("list", help="list codes (never the secrets)")
     revoke = access.add_parser("revoke", help="revoke a code by its first part")

@@ -159,7 +159,7 @@ def _same(column: str) -> Callable[[pd.DataFrame, str, int], list[str]]:
 
 
 def nearest_neighbours(places: pd.DataFrame, place_code: str, k: int) -> list[str]:
-    """The ``k`` places most alike in estimated population and density (log scale, standardised)."""
+    """The ``k`` places most alike in population and density (log scale, standardised)."""
     data = places[["place_code", "population", "density"]].dropna().copy()
     for column in ("population", "density"):
         logged = data[column].map(math.log)
@@ -270,7 +270,7 @@ def employer_by_model(places: pd.DataFrame) -> pd.DataFrame:
 
 
 def money_by_model(places: pd.DataFrame) -> pd.DataFrame:
-    """Median delegated and pooled budget per head (estimated population) by model, with n."""
+    """Median delegated and pooled budget per head (population) by model, with n."""
     from .governance import MODELS
     rows = []
     for m in MODELS:

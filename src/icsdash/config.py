@@ -86,7 +86,7 @@ def _users(value: Any) -> dict[str, str]:
         return {}
     if not isinstance(value, dict):
         raise ValueError("must map e-mail addresses (or '*@domain') to roles, e.g. "
-                         "{'lead@icb.nhs.uk': 'system_leader', '*@bolton.gov.uk': 'place_director:QOP-bolton'}")
+                         "{'lead@icb.nhs.uk': 'system_leader', '*@bolton.gov.uk': 'place_director:bolton'}")
     for email, entry in value.items():
         if not isinstance(email, str) or "@" not in email:
             raise ValueError(f"has {email!r}, which is not an e-mail address or '*@domain'")
@@ -106,11 +106,11 @@ DEFAULT_RUNNING_ORDER = [
     {"page": "overview", "title": "Which governance model each place chose", "measure": "governance_model"},
     {"page": "overview", "title": "Who has assessed in the latest round", "measure": "assessment_status"},
     {"page": "map", "title": "Greater Manchester: overall maturity", "icb": "QOP", "measure": "overall_maturity"},
-    {"page": "profile", "title": "One place against its ICS and England", "place": "QOP-bolton"},
+    {"page": "profile", "title": "One place against its ICS and England", "place": "bolton"},
     {"page": "compare", "title": "South East London's six places",
-     "places": ["QKK-bexley", "QKK-bromley", "QKK-greenwich", "QKK-lambeth", "QKK-lewisham", "QKK-southwark"]},
+     "places": ["bexley", "bromley", "greenwich", "lambeth", "lewisham", "southwark"]},
     {"page": "governance", "title": "Governance models and maturity"},
-    {"page": "workshop", "title": "Consensus workshop", "place": "QOP-bolton"},
+    {"page": "workshop", "title": "Consensus workshop", "place": "bolton"},
 ]
 
 
@@ -166,7 +166,7 @@ SETTINGS: tuple[Setting, ...] = (
             "How often the Consensus workshop page looks for newly submitted assessments, in seconds (0: never; "
             "the page then updates when the facilitator next clicks)."),
     Setting("compare.neighbours", 5, _integer(1, 20),
-            "How many nearest neighbours (by estimated population and density) the Compare page offers."),
+            "How many nearest neighbours (by population and density) the Compare page offers."),
     Setting("governance.min_group_size", 5, _integer(1, 50),
             "Governance models with fewer places than this are flagged as too small to compare."),
     Setting("presenter.views", DEFAULT_RUNNING_ORDER, _views,

@@ -47,8 +47,8 @@ def target_of(key: str, reference: Reference) -> Target:
     >>> from icsdash.reference import load_reference
     >>> from pathlib import Path
     >>> ref = load_reference(Path(__file__).parents[2] / "data")
-    >>> target_of("place:QOP-bolton", ref)
-    Target(region='North West', icb='QOP', place='QOP-bolton', pcn=None)
+    >>> target_of("place:bolton", ref)
+    Target(region='North West', icb='QOP', place='bolton', pcn=None)
     """
     kind, _, code = key.partition(":")
     if kind == "icb":
@@ -105,8 +105,7 @@ def place_facts(row: pd.Series, framework) -> pd.DataFrame:
          place_source),
         ("ICS and region", f"{row.icb_short_name} · {row.region_name}", "documented"),
         ("Councils", row.council_names, place_source),
-        ("Population", f"{int(row.population):,} ({row.population_source})",
-         cited(row.get("source_ref")) if row.population_source == "documented" else "estimate"),
+        ("Population", f"{int(row.population):,}", population_source(row)),
         ("Governance model", MODELS_BY_KEY[row.governance_model].label, source("governance_model")),
         ("Single accountable person", row.sap_post if isinstance(row.sap_post, str) else "—", source("sap_post")),
         ("Employed by", EMPLOYERS[row.sap_employer], source("sap_employer")),
@@ -133,6 +132,18 @@ def place_facts(row: pd.Series, framework) -> pd.DataFrame:
                       else "illustrative"))
     facts[5:5] = extra
     return pd.DataFrame(facts, columns=["Fact", "Value", "Source"])
+
+
+def population_source(row: pd.Series) -> str:
+    """'ONS mid-2022 population estimates', with 'apportioned' where a council is split between places.
+
+    >>> population_source(pd.Series({"population_source": "ons apportioned", "population_ref": "ONS 2022"}))
+    'ONS 2022 (a split council apportioned by its 2011 LSOAs)'
+    """
+    if row.population_source == "documented":
+        return cited(row.get("population_ref"))
+    share = " (a split council apportioned by its 2011 LSOAs)" if row.population_source == "ons apportioned" else ""
+    return f"{row.population_ref}{share}"
 
 
 HEADER_FACTS = ("Place", "ICS and region", "Councils", "Self-assessment", "Overall maturity", "PCNs")

@@ -26,7 +26,7 @@ STATIC_URL = "app/static/generated"        # Streamlit serves <app root>/static/
 
 @dataclass(frozen=True)
 class Geography:
-    """Geometry per layer, keyed by code: ``shapes['places']['QOP-bolton']`` is a GeoJSON geometry."""
+    """Geometry per layer, keyed by code: ``shapes['places']['bolton']`` is a GeoJSON geometry."""
 
     shapes: dict[str, dict[str, dict]]
 

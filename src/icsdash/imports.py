@@ -359,10 +359,10 @@ PLACE_FIELDS = ("place_name", "population", "gp_practices")
 def place_template_columns() -> list[TemplateColumn]:
     p = "places.csv"
     return [TemplateColumn("place_code", "The place's code, as in the dashboard (ICB ODS code and name); places "
-                           "cannot be added by import, as each needs its boundary", "QOP-bolton",
-                           code(PLACE, "QOP-bolton"), required=True),
+                           "cannot be added by import, as each needs its boundary", "bolton",
+                           code(PLACE, "bolton"), required=True),
             TemplateColumn("place_name", "The place's name", "Bolton", _schema_check(p, "place_name")),
-            TemplateColumn("population", "Resident population (a documented figure replaces the estimate)",
+            TemplateColumn("population", "Resident population (a documented figure replaces ONS's)",
                            "296000", _schema_check(p, "population")),
             TemplateColumn("gp_practices", "Number of GP practices in the place", "45",
                            _schema_check(p, "gp_practices")),
@@ -377,8 +377,8 @@ def pcn_template_columns() -> list[TemplateColumn]:
                            required=True),
             TemplateColumn("pcn_name", "The PCN's name (required for a new PCN)", "Bolton Central PCN",
                            _schema_check(c, "pcn_name")),
-            TemplateColumn("place_code", "The place the PCN belongs to (required for a new PCN)", "QOP-bolton",
-                           code(PLACE, "QOP-bolton")),
+            TemplateColumn("place_code", "The place the PCN belongs to (required for a new PCN)", "bolton",
+                           code(PLACE, "bolton")),
             TemplateColumn("list_size", "Registered patients", "48210", _schema_check(c, "list_size")),
             TemplateColumn("gp_practices", "Number of member practices (required for a new PCN)", "6",
                            _schema_check(c, "gp_practices")),
@@ -391,7 +391,7 @@ def pcn_template_columns() -> list[TemplateColumn]:
 def assessment_template_columns(framework: Framework) -> list[TemplateColumn]:
     groups = ", ".join(STAKEHOLDER_GROUPS)
     columns = [
-        TemplateColumn("place_code", "The place assessed", "QOP-bolton", code(PLACE, "QOP-bolton"), required=True),
+        TemplateColumn("place_code", "The place assessed", "bolton", code(PLACE, "bolton"), required=True),
         TemplateColumn("round", "The assessment round, e.g. 2025/26 (a new round is opened if needed)", "2025/26",
                        required=True),
         TemplateColumn("kind", "individual (one stakeholder's view) or consensus (the place's agreed scores)",
@@ -604,6 +604,7 @@ def _place_changes(code_: str, values: dict[str, str], place: pd.Series, gov: pd
         return None, None, []
     if "population" in values and values["population"]:
         new_place["population_source"] = "documented"
+        new_place["population_ref"] = values.get("source_ref") or f"Imported from {file_name} on {today.isoformat()}"
     if changed_gov:
         documented = [f for f in str(gov.get("documented_fields") or "").split(";") if f]
         new_gov["documented_fields"] = ";".join(documented + [f for f in changed_gov if f not in documented])
@@ -741,7 +742,7 @@ def load_sub_icbs(data_dir: Path) -> pd.DataFrame:
     schema = (Column("sub_icb_ons_code", code(r"E38\d{6}", "E38000006")),
               Column("sub_icb_ods_code", code(r"[0-9A-Z]{3,5}", "02P")),
               Column("sub_icb_name", text), Column("icb_ods_code", code(ICB_ODS, "QF7")),
-              Column("place_code", code(PLACE, "QF7-barnsley")), Column("place_share", decimal(0, 1)),
+              Column("place_code", code(PLACE, "barnsley")), Column("place_share", decimal(0, 1)),
               Column("places_covered", text))
     return read_table(Path(data_dir) / "sub_icb_locations.csv", schema)
 

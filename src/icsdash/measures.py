@@ -61,9 +61,9 @@ MEASURES: tuple[Measure, ...] = (
     Measure("sap_employer", "Single accountable person's employer", "categorical", "sap_employer",
             "Which body employs the place's single accountable person.",
             categories=tuple(EMPLOYERS.items())),
-    Measure("population", "Population (estimate)", "numeric", "population",
-            "Residents: documented figures where the sources give them, otherwise an estimate from the "
-            "number of 2011 LSOAs the place covers."),
+    Measure("population", "Population", "numeric", "population",
+            "Residents: ONS population estimates of the place's councils (a council split between places shared "
+            "by its 2011 LSOAs), or the source documents' figure where they give one."),
     Measure("delegated_per_head", "Delegated budget per head", "numeric", "delegated_per_head",
             "Budget delegated to the place divided by its population (mostly illustrative).", unit="£"),
     Measure("pooled_per_head", "Pooled budget per head", "numeric", "pooled_per_head",

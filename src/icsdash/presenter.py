@@ -132,11 +132,11 @@ def check_views(views: tuple[View, ...], pages: tuple[str, ...], reference, fram
             raise ValueError(f"[{n}].icb: {view.icb} is in {icbs[view.icb]}, not in {view.region}")
         if view.place and view.place not in places:
             raise ValueError(f"[{n}].place: {view.place!r} is not a place code (see data/places.csv, "
-                             "e.g. QOP-bolton)")
+                             "e.g. bolton)")
         for item in view.places:
             kind, _, code = item.partition(":")
             if (kind == "icb" and code not in icbs) or (kind != "icb" and item not in places):
-                raise ValueError(f"[{n}].places: {item!r} is neither a place code (e.g. QOP-bolton) nor "
+                raise ValueError(f"[{n}].places: {item!r} is neither a place code (e.g. bolton) nor "
                                  "'icb:' and an ICB ODS code (e.g. icb:QOP)")
 
 
@@ -156,7 +156,7 @@ def filters_of(view: View, reference) -> dict[str, Any]:
 def default_title(view: View, place_name) -> str:
     """A heading for a view that has no title of its own (place names through ``place_name``).
 
-    >>> default_title(View("profile", place="QOP-bolton"), lambda code: "Bolton")
+    >>> default_title(View("profile", place="bolton"), lambda code: "Bolton")
     'Place profile: Bolton'
     """
     from .pages import PAGES_BY_KEY

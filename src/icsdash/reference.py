@@ -22,6 +22,9 @@ from .governance import BCF_ARRANGEMENTS, BUDGET_FIELDS, CRITERIA, CRITERION_STA
 ENGLAND_BOUNDS = {"latitude": (49.8, 55.9), "longitude": (-6.5, 1.8)}
 SOURCES = ("documented", "illustrative")
 PCN_SOURCES = ("documented", "illustrative", "imported")
+# Where a place's population comes from: a source document, a published count of whole councils, or a council's
+# count shared between the places it is split across (by its share of 2011 LSOAs). The citation is population_ref.
+POPULATION_SOURCES = ("documented", "ons", "ons apportioned")
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ REGION_ONS = r"E40\d{6}"
 ICB_ONS = r"E54\d{6}"
 ICB_ODS = r"Q[A-Z0-9]{2}"
 COUNCIL = r"E(0[6-9]|10)\d{6}"
-PLACE = r"Q[A-Z0-9]{2}-[a-z0-9-]+"
+PLACE = r"[a-z0-9]+(-[a-z0-9]+)*"             # a place's own name, no ICB in it
 PCN = r"U\d{5}"
 REQUIREMENT = "(" + "|".join(BUDGET_FIELDS) + ")>0"     # a budget a source says exists, amount unknown
 
@@ -114,7 +117,7 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         Column("icb_ons_code_2022", code(ICB_ONS, "E54000052")),
     ),
     "places.csv": (
-        Column("place_code", code(PLACE, "QOP-bolton")),
+        Column("place_code", code(PLACE, "bolton")),
         Column("place_name", text),
         Column("icb_ods_code", code(ICB_ODS, "QOP")),
         Column("kind", text),
@@ -126,7 +129,8 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         Column("lsoa_count", integer(1, 5_000)),
         Column("area_km2", decimal(0.1, 50_000)),
         Column("population", integer(1_000, 5_000_000)),
-        Column("population_source", choice(("documented", "estimate"))),
+        Column("population_source", choice(POPULATION_SOURCES)),
+        Column("population_ref", text),
         Column("gp_practices", integer(1, 2_000), optional=True),
         Column("source", choice(SOURCES)),
         Column("source_ref", text, optional=True),
@@ -142,7 +146,7 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         Column("source_ref", text, optional=True),
     ),
     "place_governance.csv": (
-        Column("place_code", code(PLACE, "QOP-bolton")),
+        Column("place_code", code(PLACE, "bolton")),
         Column("governance_model", choice(tuple(MODELS_BY_KEY))),
         Column("governance_note", text, optional=True),
         Column("sap_post", text, optional=True),
@@ -164,7 +168,7 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
     "pcns.csv": (
         Column("pcn_code", code(PCN, "U12345")),
         Column("pcn_name", text),
-        Column("place_code", code(PLACE, "QOP-bolton")),
+        Column("place_code", code(PLACE, "bolton")),
         Column("icb_ods_code", code(ICB_ODS, "QOP")),
         Column("latitude", decimal(*ENGLAND_BOUNDS["latitude"])),
         Column("longitude", decimal(*ENGLAND_BOUNDS["longitude"])),
@@ -176,8 +180,8 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
 # Place codes that were retired, each with the code it became (read by load_code_changes, not a reference table).
 CODE_CHANGES = "place_code_changes.csv"
 CODE_CHANGE_SCHEMA = (
-    Column("old_code", code(PLACE, "QOP-bolton")),
-    Column("new_code", code(PLACE, "QOP-bolton")),
+    Column("old_code", code(r"([A-Z0-9]{3}-)?" + PLACE, "bolton")),
+    Column("new_code", code(r"([A-Z0-9]{3}-)?" + PLACE, "bolton")),
     Column("changed_on", code(r"\d{4}-\d{2}-\d{2}", "2026-12-03")),
     Column("reason", text),
 )
@@ -378,7 +382,7 @@ def load_code_changes(data_dir: str | Path, known: set[str] | None = None) -> di
 
     >>> changes = load_code_changes(Path(__file__).parents[2] / "data")
     >>> changes["QWO-north-yorkshire"], changes["QOQ-kingston-upon-hull-city-of"]
-    ('QWO-bradford-district-and-craven', 'QOQ-hull')
+    ('bradford-district-and-craven', 'hull')
     """
     path = Path(data_dir) / CODE_CHANGES
     if not path.exists():

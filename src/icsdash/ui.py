@@ -440,8 +440,9 @@ def source_tag(source: str) -> str:
     """A fact's source as a coloured tag: green where documented or imported (with its citation), amber where
     invented or estimated; nothing for sources that need no tag ('assessments', '—')."""
     kind = source.split(":", 1)[0].split(";", 1)[0]
-    colour = {"documented": "green", "imported": "green", "illustrative": "orange", "illustrative in part": "orange",
-              "illustrative amount": "orange", "estimate": "orange", "demo data": "orange"}.get(kind)
+    colour = "green" if kind.startswith("ONS ") else {
+        "documented": "green", "imported": "green", "illustrative": "orange", "illustrative in part": "orange",
+        "illustrative amount": "orange", "estimate": "orange", "demo data": "orange"}.get(kind)
     return f":{colour}[{escape_markdown(source)}]" if colour else ""
 
 
@@ -477,8 +478,15 @@ def _notice_text(ref: Reference, demo_scores: bool, short: bool) -> str:
     demo = " Assessment scores are illustrative demo data." if demo_scores else ""
     return (f":material/info: **Illustrative data is labelled.** {n} of {len(ref.places)} place definitions and "
             f"most governance details, {pcns_illustrative(ref)} and every budget not cited from the source documents "
-            f"or imported are illustrative, invented to show how the dashboard works.{demo} Populations are "
-            "estimates unless documented.")
+            f"or imported are illustrative, invented to show how the dashboard works.{demo} Populations: "
+            f"{escape_markdown(published_population(ref))} (a council split between places shared by its 2011 LSOAs) "
+            "unless documented.")
+
+
+def published_population(ref: Reference) -> str:
+    """The citation of the published population counts most places use ('ONS mid-2022 population estimates')."""
+    published = ref.places.loc[ref.places["population_source"] != "documented", "population_ref"]
+    return published.mode().iloc[0] if len(published) else "documented figures"
 
 
 def pcns_illustrative(ref: Reference) -> str:

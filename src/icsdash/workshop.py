@@ -283,7 +283,7 @@ def join_url(app_url: str, round_label: str, page_path: str = "assessment") -> s
     """The address participants open on their own devices: the Self-assessment page for the round, on the
     same server (and under the same base path) as the page the facilitator has open.
 
-    >>> join_url("http://10.0.0.5:8501/workshop?place=QOP-bolton&round=2025%2F26", "2025/26")
+    >>> join_url("http://10.0.0.5:8501/workshop?place=bolton&round=2025%2F26", "2025/26")
     'http://10.0.0.5:8501/assessment?round=2025%2F26'
     >>> join_url("https://dash.example.nhs.uk/icsdash/workshop", "2026/27")
     'https://dash.example.nhs.uk/icsdash/assessment?round=2026%2F27'
