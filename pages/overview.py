@@ -17,7 +17,9 @@ ui.illustrative_notice(ctx)
 
 with st.container(horizontal=True):
     st.metric("Regions", shown["region_name"].nunique(), border=True)
-    st.metric("Integrated care systems", shown["icb_ods_code"].nunique(), border=True)
+    st.metric(f"Integrated care systems ({ctx.reference.vintage_label})", shown["icb_ods_code"].nunique(),
+              border=True, help=f"ICB boundaries of {ctx.reference.vintage_label} (ONS). Choose another vintage "
+                                "under Boundaries in the sidebar.")
     st.metric("Places", f"{len(shown):,}", border=True,
               help=f"{int((shown['source'] == 'illustrative').sum())} of these place definitions are illustrative.")
     st.metric("Primary care networks", f"{int(shown['pcn_count'].sum()):,}", border=True,
@@ -43,8 +45,9 @@ with map_col:
                            basemap=ctx.config.map_basemap, filters=chosen)
     ui.deck(deck, height=620, alt=maps.alt_text(legend, len(shown), chosen.describe()), name="Map",
             static=ui.static_map(ctx, summary, measure, legend, shown, title=f"{measure.label} · {area}"))
-    st.caption("Thin dark lines: ICS borders; thick: NHS England regions. Hover over a place for details. "
-               "Boundaries: ONS, OGL v3; contains OS data © Crown copyright and database right.")
+    st.caption(f"Thin dark lines: ICS borders ({ctx.reference.vintage_label}); thick: NHS England regions. Hover "
+               "over a place for details. Boundaries: ONS, OGL v3; contains OS data © Crown copyright and database "
+               "right.")
 
 key = ui.version_key(ctx, "overview", chosen)          # the charts and table below: once per data version and filters
 mix_col, status_col = st.columns(2, gap="large")

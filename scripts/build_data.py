@@ -74,10 +74,12 @@ def load_lsoas() -> gpd.GeoDataFrame:
     lookup = lookup[lookup["lsoa_code"].str.startswith("E")]
     sicbl = pd.read_csv(pkg / "regions_ew.csv")[["region_code", "icb_code"]]
     lookup = lookup.merge(sicbl, on="region_code", how="left", validate="many_to_one")
-    icbs = pd.read_csv(DATA / "icbs.csv", dtype=str)
-    to_2023 = dict(zip(icbs["icb_ons_code_2022"], icbs["icb_ons_code"]))
+    # The lookup gives each LSOA's ICB in the oldest vintage (by the ONS code before that vintage's changes).
+    icbs = base_icbs()
+    to_base = dict(zip(icbs["previous_ons_code"].fillna(icbs["icb_ons_code"]), icbs["icb_ons_code"]))
+    to_base.update(zip(icbs["icb_ons_code"], icbs["icb_ons_code"]))
     ods = dict(zip(icbs["icb_ons_code"], icbs["icb_ods_code"]))
-    lookup["icb_ods_code"] = lookup["icb_code"].map(to_2023).map(ods)
+    lookup["icb_ods_code"] = lookup["icb_code"].map(to_base).map(ods)
     if lookup["icb_ods_code"].isna().any():
         raise SystemExit("LSOAs with no ICB: " + ", ".join(lookup.loc[lookup.icb_ods_code.isna(), "lsoa_code"][:5]))
     lookup["district"] = lookup["lsoa"].str.replace(r" \d{3}[A-Z]$", "", regex=True)
@@ -96,6 +98,17 @@ def load_lsoas() -> gpd.GeoDataFrame:
     gdf = gdf.to_crs(BNG)
     gdf["geometry"] = shapely.make_valid(gdf.geometry.values)
     return gdf.sort_values("lsoa_code").reset_index(drop=True)
+
+
+def vintages() -> pd.DataFrame:
+    """The boundary vintages (data/vintages.csv), oldest first."""
+    return pd.read_csv(DATA / "vintages.csv", dtype=str).sort_values("starts").reset_index(drop=True)
+
+
+def base_icbs() -> pd.DataFrame:
+    """The ICBs of the oldest vintage: the one the LSOA lookup's places are built in."""
+    icbs = pd.read_csv(DATA / "icbs.csv", dtype=str)
+    return icbs[icbs["vintage"] == vintages()["vintage"].iloc[0]].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- places
@@ -268,12 +281,9 @@ def write_geography(out: Path, places_geo, places, icbs, regions) -> None:
     geo = out / "geo"
     geo.mkdir(parents=True, exist_ok=True)
     places_geo = places_geo.merge(places[["place_code", "place_name", "icb_ods_code"]], on="place_code")
-    write_geojson(geo / "places.geojson", places_geo, ["place_code", "place_name", "icb_ods_code"])
+    write_geojson(geo / "places.geojson", places_geo, ["place_code", "place_name"])
     icb_geo = places_geo.dissolve("icb_ods_code").reset_index()[["icb_ods_code", "geometry"]]
-    icb_geo["geometry"] = [_polygonal(shapely.make_valid(g)) for g in icb_geo.geometry]
-    icb_geo = icb_geo.merge(icbs[["icb_ods_code", "icb_ons_code", "icb_name", "region_name"]],
-                            on="icb_ods_code").sort_values("icb_ods_code")
-    write_geojson(geo / "icbs.geojson", icb_geo, ["icb_ods_code", "icb_ons_code", "icb_name"])
+    icb_geo = icb_geo.merge(icbs[["icb_ods_code", "region_name"]], on="icb_ods_code")
     reg = icb_geo.dissolve("region_name").reset_index()[["region_name", "geometry"]]
     reg["geometry"] = [_polygonal(shapely.make_valid(g)) for g in reg.geometry]
     reg = reg.merge(regions[["region_name", "region_ons_code"]], on="region_name").sort_values("region_ons_code")
@@ -281,6 +291,74 @@ def write_geography(out: Path, places_geo, places, icbs, regions) -> None:
     england = gpd.GeoDataFrame({"name": ["England"]},
                                geometry=[_polygonal(shapely.union_all(reg.geometry.values))], crs=WGS84)
     write_geojson(geo / "england.geojson", england, ["name"])
+
+
+# --------------------------------------------------------------------------- boundary vintages
+
+MIN_SHARE = 0.75       # a place lies mostly inside one ICB of every vintage (share recorded in place_icbs.csv)
+
+
+def official_icbs(vintage: str) -> gpd.GeoDataFrame:
+    """ONS's ICB outlines of a vintage (data/sources/boundaries/icb_<vintage>_bsc.geojson), in BNG, with the
+    vintage's ODS codes."""
+    shapes = gpd.read_file(DATA / "sources" / "boundaries" / f"icb_{vintage.replace('-', '_')}_bsc.geojson")
+    code = next(c for c in shapes.columns if c.startswith("ICB") and c.endswith("CD"))
+    icbs = pd.read_csv(DATA / "icbs.csv", dtype=str)
+    icbs = icbs[icbs["vintage"] == vintage]
+    shapes = shapes.rename(columns={code: "icb_ons_code"})[["icb_ons_code", "geometry"]].merge(
+        icbs[["icb_ons_code", "icb_ods_code", "icb_name"]], on="icb_ons_code", how="outer", indicator=True)
+    if (shapes["_merge"] != "both").any():
+        raise SystemExit(f"ICBs of {vintage} not in both icbs.csv and the boundary file: "
+                         f"{sorted(shapes.loc[shapes._merge != 'both', 'icb_ons_code'])}")
+    shapes = gpd.GeoDataFrame(shapes.drop(columns="_merge"), crs=WGS84).to_crs(BNG)
+    shapes["geometry"] = shapely.make_valid(shapes.geometry.values)
+    return shapes.sort_values("icb_ods_code").reset_index(drop=True)
+
+
+def successors(vintage: str) -> dict[str, set[str]]:
+    """ODS succession records into a vintage: old ICB -> the new ICBs that took its area (none: unchanged)."""
+    path = DATA / "sources" / f"icb_successions_{vintage.replace('-', '_')}.csv"
+    if not path.exists():
+        return {}
+    out: dict[str, set[str]] = {}
+    for row in pd.read_csv(path, dtype=str).itertuples():
+        out.setdefault(row.predecessor_ods, set()).add(row.successor_ods)
+    return out
+
+
+def place_icbs(lsoas, place_of, places) -> tuple[pd.DataFrame, dict[str, gpd.GeoDataFrame]]:
+    """Each place's ICB in every vintage: the ICB whose official outline holds most of the place (checked
+    against the LSOA lookup for the oldest vintage and against the ODS succession records for the others)."""
+    shapes = lsoas.assign(place_code=place_of).dissolve("place_code")[["geometry"]]
+    area = shapes.geometry.area
+    rows, outlines, previous = [], {}, dict(zip(places["place_code"], places["icb_ods_code"]))
+    for i, vintage in enumerate(vintages()["vintage"]):
+        icbs = official_icbs(vintage)
+        outlines[vintage] = icbs
+        moves = successors(vintage)
+        for code, geometry in shapes.geometry.items():
+            shares = [shapely.intersection(geometry, g).area / area[code] for g in icbs.geometry]
+            best = int(np.argmax(shares))
+            icb, share = icbs["icb_ods_code"].iloc[best], shares[best]
+            if share < MIN_SHARE:
+                raise SystemExit(f"{code} lies in more than one ICB of {vintage} ({share:.0%} in {icb}): split it")
+            expected = {previous[code]} if i == 0 else moves.get(previous[code], {previous[code]})
+            if icb not in expected:
+                raise SystemExit(f"{code}: in {icb} in {vintage}, but its ICB before was {previous[code]} "
+                                 f"(expected {sorted(expected)})")
+            rows.append({"vintage": vintage, "place_code": code, "icb_ods_code": icb, "share": round(share, 3)})
+            previous[code] = icb
+    return pd.DataFrame(rows), outlines
+
+
+def write_icb_outlines(out: Path, outlines: dict[str, gpd.GeoDataFrame]) -> None:
+    """Each vintage's official ICB outlines, WGS84, on the same 1e-4 degree grid as the places."""
+    for vintage, icbs in outlines.items():
+        gdf = icbs.to_crs(WGS84)
+        gdf["geometry"] = [_polygonal(shapely.make_valid(g)) for g in
+                           shapely.set_precision(shapely.simplify(gdf.geometry.values, 10 ** -DECIMALS),
+                                                 10 ** -DECIMALS)]
+        write_geojson(out / "geo" / f"icbs_{vintage}.geojson", gdf, ["icb_ods_code", "icb_ons_code", "icb_name"])
 
 
 # --------------------------------------------------------------------------- PCNs
@@ -486,20 +564,23 @@ def build(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     definitions = yaml.safe_load((DATA / "sources" / "place_definitions.yaml").read_text())
     cases = load_cases(DATA / "sources" / "case_studies.yaml")
-    icbs = pd.read_csv(DATA / "icbs.csv", dtype=str)
+    icbs = base_icbs()
     regions = pd.read_csv(DATA / "regions.csv", dtype=str)
     lsoas = load_lsoas()
     place_of, place_specs, groups = assign_places(lsoas, definitions)
     places = build_places(lsoas, place_of, place_specs)
     places_geo = coverage_geometry(lsoas, place_of)
     write_geography(out, places_geo, places, icbs, regions)
+    memberships, outlines = place_icbs(lsoas, place_of, places)
+    write_icb_outlines(out, outlines)
+    write_csv(out / "place_icbs.csv", memberships)
     counts = pcn_counts(places, groups, definitions)
     pcns = build_pcns(lsoas, place_of, places, places_geo, counts)
-    write_csv(out / "places.csv", places)
+    write_csv(out / "places.csv", places.drop(columns="icb_ods_code"))     # a place's ICB: place_icbs.csv
     write_csv(out / "place_groups.csv", pd.DataFrame(groups).drop(columns="split_figures")
               .astype({"population": "Int64", "pcns": "Int64"}))
     write_csv(out / "place_governance.csv", build_governance(places, cases))
-    write_csv(out / "pcns.csv", pcns)
+    write_csv(out / "pcns.csv", pcns.drop(columns="icb_ods_code"))         # a PCN's ICB is its place's
     write_csv(out / "sub_icb_locations.csv", build_sub_icb_locations(lsoas, place_of, places))
     print(f"{len(places)} places, {len(pcns)} PCNs, {len(groups)} place groups written to {out}")
 

@@ -3,6 +3,8 @@
 import time
 from datetime import datetime, timezone
 
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -54,7 +56,7 @@ def test_overview_figures(app, reference):
     latest = store.latest_scores()
     assessed = latest[latest["round"] == "2025/26"]["place_code"].nunique()
     assert metrics(app) == {
-        "Regions": "7", "Integrated care systems": "42", "Places": f"{len(reference.places):,}",
+        "Regions": "7", "Integrated care systems (April 2023)": "42", "Places": f"{len(reference.places):,}",
         "Primary care networks": f"{len(reference.pcns):,}",
         "Places assessed in 2025/26": f"{assessed} of {len(reference.places)}",
     }
@@ -98,7 +100,7 @@ def test_region_filter_narrows_the_figures(app, reference):
     app.sidebar.selectbox[0].select("London").run()
     london = reference.places[reference.places.region_name == "London"]
     shown = metrics(app)
-    assert shown["Integrated care systems"] == "5"
+    assert shown["Integrated care systems (April 2023)"] == "5"
     assert shown["Places"] == str(len(london))
     assert shown["Primary care networks"] == f"{int(london.pcn_count.sum()):,}"
     assert app.title[0].value == "Integrated care in London"
@@ -140,12 +142,12 @@ def test_bad_config_stops_with_a_clear_message(tmp_path, monkeypatch):
 
 
 def test_bad_data_file_stops_with_a_clear_message(tmp_path, monkeypatch, data_copy):
-    text = (data_copy / "places.csv").read_text().replace("bolton,Bolton,QOP", "bolton,Bolton,Q!!")
-    (data_copy / "places.csv").write_text(text)
+    text = (data_copy / "place_icbs.csv").read_text().replace("2023-04,bolton,QOP", "2023-04,bolton,Q!!")
+    (data_copy / "place_icbs.csv").write_text(text)
     monkeypatch.setenv("ICSDASH_CONFIG", str(write_config(tmp_path, {"data.dir": str(data_copy)})))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert not at.exception
-    assert "data/places.csv, line" in at.error[0].value and "icb_ods_code" in at.error[0].value
+    assert "data/place_icbs.csv, line" in at.error[0].value and "icb_ods_code" in at.error[0].value
 
 
 def test_unreachable_database_is_explained(tmp_path, monkeypatch):
@@ -255,3 +257,37 @@ def test_memo_after_a_failed_build_the_waiting_sessions_try_side_by_side():
     assert time.monotonic() - began < 4                                    # not 6 x 1 s in turn
     assert ui._BUILDING == {}
     assert ui.memo(key, lambda: "built") == "built"
+
+
+def test_the_newest_boundaries_are_the_default_and_a_person_can_switch(tmp_path, monkeypatch):
+    """36 ICSs of April 2026 by default; choosing April 2023 in the sidebar brings back the 42, in the figures,
+    the ICS filter and the map's ICS layer."""
+    monkeypatch.setenv("ICSDASH_CONFIG", str(write_config(tmp_path, {"data.vintage": "newest",
+                                                                     "database.seed_demo": False})))
+    at = settled(AppTest.from_file(str(ROOT / "app.py"), default_timeout=60))
+    assert not at.exception
+    assert metrics(at)["Integrated care systems (April 2026)"] == "36"
+    boundaries = at.sidebar.selectbox(key="filter_vintage")
+    assert boundaries.options == ["April 2026", "April 2023"]
+    icss = at.sidebar.selectbox(key="filter_icb")
+    assert "Thames Valley" in icss.options and "Frimley" not in icss.options and len(icss.options) == 37
+    icb_layer = next(u for u in re.findall(r'"data": "([^"]+)"', at.get("deck_gl_json_chart")[0].proto.json)
+                     if "/icbs-" in u)
+    at.sidebar.selectbox(key="filter_icb").select("S0E4D").run()
+    assert metrics(at)["Places"] == "6"          # Buckinghamshire, Oxfordshire, Berkshire West and East Berkshire's 3
+    at.sidebar.selectbox(key="filter_vintage").select("2023-04").run()
+    assert not at.exception
+    shown = metrics(at)
+    assert shown["Integrated care systems (April 2023)"] == "42" and shown["Places"] == "169"   # the ICS fell back to all
+    icss = at.sidebar.selectbox(key="filter_icb")
+    assert "Frimley" in icss.options and "Thames Valley" not in icss.options and len(icss.options) == 43
+    assert next(u for u in re.findall(r'"data": "([^"]+)"', at.get("deck_gl_json_chart")[0].proto.json)
+                if "/icbs-" in u) != icb_layer
+
+
+def test_a_pinned_vintage_is_checked(tmp_path, monkeypatch):
+    monkeypatch.setenv("ICSDASH_CONFIG", str(write_config(tmp_path, {"data.vintage": "2019-04"})))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    assert "must be 'newest' or one of 2026-04, 2023-04 (data/vintages.csv); got '2019-04'" in " ".join(
+        e.value for e in at.error)

@@ -186,7 +186,20 @@ def test_all_england_place_layer_with_every_measure_is_under_one_megabyte(refere
     store.seed_demo(reference.places["place_code"].tolist(), framework)
     summary = analysis.place_summary(reference, store.latest_scores(), store.activity(), framework)
     props, _ = maps.place_properties(summary, measures_for(framework))
-    geo = load_geography(DATA, set(reference.places.place_code), set(reference.icbs.icb_ods_code))
+    geo = load_geography(DATA, set(reference.places["place_code"]), set(reference.icbs["icb_ods_code"]), reference.icb_boundaries)
     payload = json.dumps(feature_collection(geo.shapes["places"], props), separators=(",", ":")).encode()
     assert len(payload) < 1_000_000
     assert props.shape[1] == 7 + 2 * len(measures_for(framework))         # names and keys, then a value and colour each
+
+
+def test_a_place_whose_icb_changed_says_so(framework):
+    from icsdash.reference import load_reference
+    from conftest import DATA
+    newest = load_reference(DATA)
+    row = newest.places.set_index("place_code").loc["oxfordshire"].copy()
+    row["place_code"], row["assessment_status"], row["current_round"] = "oxfordshire", "not_started", None
+    row["overall_maturity"], row["maturity_round"] = float("nan"), None
+    facts = explorer.place_facts(row, framework).set_index("Fact")
+    assert facts.loc["ICS and region", "Value"] == "Thames Valley · South East"
+    assert facts.loc["ICS in other boundary vintages"].tolist() == [
+        "in NHS Buckinghamshire, Oxfordshire and Berkshire West until 31 March 2026", "ONS and NHS England"]

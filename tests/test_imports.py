@@ -33,13 +33,13 @@ MANCHESTER_PCNS = 71
 
 @pytest.fixture(scope="module")
 def geography(reference):
-    return load_geography(DATA, set(reference.places["place_code"]), set(reference.icbs["icb_ods_code"]))
+    return load_geography(DATA, set(reference.places["place_code"]), set(reference.icbs["icb_ods_code"]), reference.icb_boundaries)
 
 
 def target(store, framework, geography, today=date(2026, 11, 23)):
     imported = store.reference_version()
     overlay = store.reference_overlay()
-    return imports.Target(data_dir=DATA, reference=load_reference(DATA, overlay, imported), overlay=overlay,
+    return imports.Target(data_dir=DATA, reference=load_reference(DATA, overlay, imported, "2023-04"), overlay=overlay,
                           imported=imported, framework=framework, place_shapes=geography.shapes["places"],
                           max_justification=2000, assessment_keys=store.assessment_keys, today=today)
 
@@ -56,7 +56,7 @@ def csv_bytes(*lines: str, encoding: str = "utf-8") -> bytes:
 
 
 def reloaded(store):
-    return load_reference(DATA, store.reference_overlay(), store.reference_version())
+    return load_reference(DATA, store.reference_overlay(), store.reference_version(), "2023-04")
 
 
 # --------------------------------------------------------------------------- NHS practice mapping file

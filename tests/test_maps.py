@@ -89,7 +89,7 @@ def test_tooltip_names_the_measure_and_its_value():
 def test_view_of_fits_london_tighter_than_england(reference):
     from icsdash.geography import load_geography
     from conftest import DATA
-    geo = load_geography(DATA, set(reference.places.place_code), set(reference.icbs.icb_ods_code))
+    geo = load_geography(DATA, set(reference.places["place_code"]), set(reference.icbs["icb_ods_code"]), reference.icb_boundaries)
     london = reference.places[reference.places.region_name == "London"]["place_code"]
     lat, lon, zoom = maps.view_of([geo.shapes["places"][c] for c in london])
     assert 51.3 < lat < 51.7 and -0.4 < lon < 0.2

@@ -1,9 +1,15 @@
 """Reference data: the counts, the documented case studies, and clear errors for bad files."""
 
+from pathlib import Path
+
+import pandas as pd
 import pytest
 
 from icsdash.errors import DataError
+from icsdash.geography import for_reference
 from icsdash.reference import ENGLAND_BOUNDS, load_reference
+
+from conftest import DATA
 
 
 def test_national_counts(reference):
@@ -16,10 +22,95 @@ def test_national_counts(reference):
 
 
 def test_codes_carry_their_vintage(reference):
-    assert set(reference.icbs["code_vintage"]) == {"2023"}
-    assert set(reference.places["code_vintage"]) == {"2023"}
+    assert reference.vintage == "2023-04" and set(reference.icbs["vintage"]) == {"2023-04"}
     surrey = reference.icbs.set_index("icb_ods_code").loc["QXU"]
-    assert (surrey.icb_ons_code, surrey.icb_ons_code_2022) == ("E54000063", "E54000052")
+    assert (surrey.icb_ons_code, surrey.previous_ons_code) == ("E54000063", "E54000052")
+
+
+SOURCES = Path(__file__).parents[1] / "data" / "sources"
+
+
+def test_the_36_icbs_of_april_2026_exactly_as_published():
+    """ONS and ODS codes and regions as in icbs_2026_04.csv; the newest vintage is the default."""
+    published = pd.read_csv(SOURCES / "icbs_2026_04.csv", dtype=str)
+    ref = load_reference(DATA)
+    assert (ref.vintage, ref.vintage_label) == ("2026-04", "April 2026")
+    got = ref.icbs.set_index("icb_ons_code")[["icb_ods_code", "icb_name", "region_name"]].sort_index()
+    want = published.set_index("ICB26CD")[["ICB26CDH_ODS", "ICB26NM", "NHSER26NM"]].sort_index()
+    assert len(got) == 36 and got.to_numpy().tolist() == want.to_numpy().tolist()
+    assert got.index.tolist() == want.index.tolist()
+    assert ref.icbs.set_index("icb_ods_code").loc["QRL", ["icb_ons_code", "previous_ons_code"]].tolist() == [
+        "E54000067", "E54000042"]                               # Hampshire and Isle of Wight kept its ODS code
+
+
+def test_the_42_icbs_of_april_2023(reference):
+    published = pd.read_csv(SOURCES / "icbs_2023_04.csv", dtype=str)
+    got = reference.icbs.set_index("icb_ons_code")[["icb_ods_code", "icb_name", "region_name"]].sort_index()
+    want = published.set_index("icb_ons_code")[["icb_ods_code", "icb_name", "region_name"]].sort_index()
+    assert len(got) == 42 and got.index.tolist() == want.index.tolist()
+    assert got.to_numpy().tolist() == want.to_numpy().tolist()
+
+
+@pytest.mark.parametrize("vintage, icbs", [("2023-04", 42), ("2026-04", 36)])
+def test_every_place_in_exactly_one_icb_per_vintage(vintage, icbs):
+    ref = load_reference(DATA, vintage=vintage)
+    memberships = pd.read_csv(DATA / "place_icbs.csv", dtype=str)
+    mine = memberships[memberships["vintage"] == vintage]
+    assert len(mine) == len(ref.places) == 169 and not mine["place_code"].duplicated().any()
+    assert ref.places["icb_ods_code"].isin(ref.icbs["icb_ods_code"]).all()
+    assert ref.icbs["place_count"].sum() == len(ref.places) and len(ref.icbs) == icbs
+    assert (mine["share"].astype(float) >= 0.75).all()        # each place lies inside its ICB's official outline
+
+
+@pytest.mark.parametrize("place, icb_2026, history", [
+    ("oxfordshire", "S0E4D", "in NHS Buckinghamshire, Oxfordshire and Berkshire West until 31 March 2026"),
+    ("slough", "S0E4D", "in NHS Frimley until 31 March 2026"),                     # East Berkshire: Thames Valley
+    ("north-east-hampshire", "QRL", "in NHS Frimley until 31 March 2026"),
+    ("surrey-heath-and-farnham", "S9B9J", "in NHS Frimley until 31 March 2026"),
+    ("brent", "Z9B2Z", "in NHS North West London until 31 March 2026"),
+    ("bolton", "QOP", ""),
+])
+def test_places_carry_over_to_the_merged_icbs(place, icb_2026, history):
+    ref = load_reference(DATA)
+    row = ref.place(place)
+    assert (row.icb_ods_code, row.icb_history) == (icb_2026, history)
+
+
+def test_a_third_vintage_loads_from_data_alone(data_copy):
+    """A 2027 reorganisation is data: a vintage row, its ICBs, its memberships and its outlines."""
+    import json
+    vintages = data_copy / "vintages.csv"
+    vintages.write_text(vintages.read_text().replace("2026-04-01,,", "2026-04-01,2027-03-31,")
+                        + "2027-04,April 2027,2027-04-01,,geo/icbs_2027-04.geojson\n")
+    icbs = pd.read_csv(data_copy / "icbs.csv", dtype=str, keep_default_na=False)
+    new = icbs[icbs["vintage"] == "2026-04"].copy()
+    merged = new["icb_ods_code"].isin(["QOP", "QYG"])           # Greater Manchester and Cheshire and Merseyside
+    new = pd.concat([new[~merged], pd.DataFrame([{"icb_ons_code": "E54000099", "icb_ods_code": "ZZ9X1",
+                                                 "icb_name": "NHS Fixture North West Integrated Care Board",
+                                                 "region_name": "North West", "previous_ons_code": ""}])])
+    new["vintage"] = "2027-04"
+    pd.concat([icbs, new]).to_csv(data_copy / "icbs.csv", index=False)
+    members = pd.read_csv(data_copy / "place_icbs.csv", dtype=str)
+    later = members[members["vintage"] == "2026-04"].assign(vintage="2027-04")
+    later.loc[later["icb_ods_code"].isin(["QOP", "QYG"]), "icb_ods_code"] = "ZZ9X1"
+    pd.concat([members, later]).to_csv(data_copy / "place_icbs.csv", index=False)
+    outlines = json.loads((data_copy / "geo" / "icbs_2026-04.geojson").read_text())
+    for feature in outlines["features"]:
+        if feature["properties"]["icb_ods_code"] in ("QOP", "QYG"):
+            feature["properties"]["icb_ods_code"] = "ZZ9X1"
+    (data_copy / "geo" / "icbs_2027-04.geojson").write_text(json.dumps(outlines))
+    ref = load_reference(data_copy)
+    assert (ref.vintage, len(ref.icbs)) == ("2027-04", 35)
+    assert ref.place("bolton").icb_ods_code == "ZZ9X1"
+    assert ref.place("bolton").icb_history == "in NHS Greater Manchester until 31 March 2027"       # 2023 and 2026
+    geo = for_reference(data_copy, ref)
+    assert "ZZ9X1" in geo.shapes["icbs"]
+    assert len(load_reference(data_copy, vintage="2026-04").icbs) == 36
+
+
+def test_an_unknown_vintage_is_named():
+    with pytest.raises(DataError, match=r"vintage: no boundary vintage '2031-04'; data/vintages.csv has 2023-04, 2026-04"):
+        load_reference(DATA, vintage="2031-04")
 
 
 def places_of(reference, ods):
@@ -229,8 +320,10 @@ def _edit(path, old, new, count=1):
 
 @pytest.mark.parametrize("file, old, new, message", [
     ("pcns.csv", "U1", "X1", r"data/pcns.csv, line \d+, pcn_code: must be a code like U12345; got 'X1"),
-    ("places.csv", "bolton,Bolton,QOP", "bolton,Bolton,QZZ",
-     r"data/places.csv, line \d+, icb_ods_code: 'QZZ' is not a known ICB ODS code"),
+    ("place_icbs.csv", "2026-04,bolton,QOP", "2026-04,bolton,QZZ",
+     r"data/place_icbs.csv, line \d+, icb_ods_code: 'QZZ' is not a known ICB of 2026-04"),
+    ("place_icbs.csv", "2026-04,bolton,QOP", "2031-04,bolton,QOP",
+     r"data/place_icbs.csv, line \d+, vintage: '2031-04' is not a known vintage \(see data/vintages.csv\)"),
     ("place_governance.csv", "committee_of_statutory_body", "parish_council",
      r"data/place_governance.csv, line \d+, governance_model: must be one of consultative_forum, "),
     ("icbs.csv", "E54000057", "E5400005", r"data/icbs.csv, line \d+, icb_ons_code: must be a code like E54000057"),
@@ -251,15 +344,11 @@ def test_duplicate_code_is_refused(data_copy):
         load_reference(data_copy)
 
 
-def test_pcn_must_share_its_places_icb(data_copy):
-    path = data_copy / "pcns.csv"
-    lines = path.read_text().splitlines()
-    fields = lines[1].split(",")
-    fields[3] = "QOP" if fields[3] != "QOP" else "QKK"
-    lines[1] = ",".join(fields)
-    path.write_text("\n".join(lines) + "\n")
-    with pytest.raises(DataError, match=r"data/pcns.csv, line 2, icb_ods_code: ICB .* differs from its place's ICB"):
-        load_reference(data_copy)
+def test_a_pcn_is_in_its_places_icb_in_every_vintage():
+    for vintage in ("2023-04", "2026-04"):
+        ref = load_reference(DATA, vintage=vintage)
+        icb_of = dict(zip(ref.places["place_code"], ref.places["icb_ods_code"]))
+        assert (ref.pcns["icb_ods_code"] == ref.pcns["place_code"].map(icb_of)).all()
 
 
 @pytest.mark.parametrize("content, message", [

@@ -251,7 +251,7 @@ VIEWS = presenter.parse_views([
 
 @pytest.fixture(scope="module")
 def geo(reference):
-    return geography.load_geography(DATA, set(reference.places["place_code"]), set(reference.icbs["icb_ods_code"]))
+    return geography.load_geography(DATA, set(reference.places["place_code"]), set(reference.icbs["icb_ods_code"]), reference.icb_boundaries)
 
 
 def deck_data(panel, framework, reference, geo):

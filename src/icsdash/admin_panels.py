@@ -60,7 +60,7 @@ def import_panel(ctx: Context, who: Principal) -> None:
         if held is None or held[0] != fingerprint:
             try:
                 with st.spinner("Checking the file..."):
-                    target = imports.target_for(ctx.config, ctx.framework, ctx.geography, store)
+                    target = imports.target_for(ctx.config, ctx.framework, ctx.geography, store, ctx.reference.vintage)
                     held = (fingerprint, imports.prepare(kind, data, upload.name, target, extra,
                                                          counts.name if counts is not None else None, who.name))
             except IcsdashError as error:

@@ -28,7 +28,7 @@ from . import backup, imports
 from .config import load_config
 from .errors import IcsdashError
 from .framework import load_framework
-from .geography import load_geography
+from .geography import for_reference
 from .reference import load_code_changes, load_reference
 from .store import Store
 
@@ -119,10 +119,9 @@ def _read(path: str) -> bytes:
 
 def _import(config, store: Store, args) -> int:
     framework = load_framework(config.framework_path)
-    reference = load_reference(config.data_dir)
-    geography = load_geography(config.data_dir, set(reference.places["place_code"]),
-                               set(reference.icbs["icb_ods_code"]))
-    target = imports.target_for(config, framework, geography, store)
+    reference = load_reference(config.data_dir, vintage=config.vintage)
+    geography = for_reference(config.data_dir, reference)
+    target = imports.target_for(config, framework, geography, store, reference.vintage)
     preview = imports.prepare(args.kind, _read(args.file), args.file, target,
                               _read(args.counts) if args.counts else None, args.counts, _actor())
     print(f"{preview.file_name} ({preview.encoding}): {preview.summary()}")

@@ -140,6 +140,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Folder with the reference data (regions, ICBs, places, PCNs, geography), relative to config.yaml."),
     Setting("data.framework", "data/frameworks/scirocco_style.yaml", _text,
             "Maturity framework file (dimensions, levels, bands, agreement rule), relative to config.yaml."),
+    Setting("data.vintage", "newest", _text,
+            "Boundary vintage (ICBs and which ICB each place is in): 'newest' shows the newest in "
+            "data/vintages.csv and lets people switch in the sidebar; a vintage such as 2023-04 pins it."),
     Setting("database.url", "sqlite:///var/icsdash.sqlite3", _database_url,
             "SQLAlchemy URL of the database; a relative SQLite path is relative to config.yaml. "
             "The DATABASE_URL environment variable overrides it."),
@@ -194,6 +197,7 @@ class Config:
     data_dir: Path
     framework_path: Path
     database_url: str
+    vintage: str | None            # None: the newest, switchable in the sidebar
     seed_demo: bool
     map_default_measure: str
     map_basemap: str
@@ -291,6 +295,7 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None) -> Conf
         source=path, root=root, title=values["app.title"], pages=values["app.pages"],
         data_dir=(root / values["data.dir"]).resolve(),
         framework_path=(root / values["data.framework"]).resolve(),
+        vintage=None if values["data.vintage"] == "newest" else values["data.vintage"],
         database_url=_resolve_sqlite(values["database.url"], root),
         seed_demo=values["database.seed_demo"],
         map_default_measure=values["map.default_measure"], map_basemap=values["map.basemap"],
@@ -305,6 +310,12 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None) -> Conf
     )
     if not config.data_dir.is_dir():
         raise ConfigError(f"folder {config.data_dir} does not exist", source=name, field="data.dir")
+    if config.vintage is not None:
+        from .reference import vintage_labels
+        known = vintage_labels(config.data_dir)
+        if config.vintage not in known:
+            raise ConfigError(f"must be 'newest' or one of {', '.join(known)} (data/vintages.csv); "
+                              f"got {config.vintage!r}", source=name, field="data.vintage")
     if not config.framework_path.is_file():
         raise ConfigError(f"file {config.framework_path} does not exist", source=name, field="data.framework")
     return config

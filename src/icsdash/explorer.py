@@ -131,6 +131,8 @@ def place_facts(row: pd.Series, framework) -> pd.DataFrame:
                       cited(row.get("group_source_ref")) if row.get("group_source") == "documented"
                       else "illustrative"))
     facts[5:5] = extra
+    if _text(row.get("icb_history")):
+        facts.insert(2, ("ICS in other boundary vintages", row.icb_history, "ONS and NHS England"))
     return pd.DataFrame(facts, columns=["Fact", "Value", "Source"])
 
 

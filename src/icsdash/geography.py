@@ -31,14 +31,21 @@ class Geography:
     shapes: dict[str, dict[str, dict]]
 
 
-def load_geography(data_dir: str | Path, place_codes: set[str], icb_codes: set[str]) -> Geography:
-    """Read data/geo/*.geojson and check that every place and ICB has a polygon."""
-    geo_dir = Path(data_dir) / "geo"
+def for_reference(data_dir: str | Path, reference) -> Geography:
+    """The geography of a reference's vintage: its places and that vintage's ICB outlines."""
+    return load_geography(data_dir, set(reference.places["place_code"]), set(reference.icbs["icb_ods_code"]),
+                          reference.icb_boundaries)
+
+
+def load_geography(data_dir: str | Path, place_codes: set[str], icb_codes: set[str], icb_file: str) -> Geography:
+    """Read data/geo/*.geojson (the ICBs from ``icb_file``, one vintage's outlines) and check that every place
+    and ICB has a polygon."""
+    data_dir = Path(data_dir)
     shapes: dict[str, dict[str, dict]] = {}
     for layer, key in LAYERS.items():
-        name = f"geo/{layer}.geojson"
+        name = icb_file if layer == "icbs" else f"geo/{layer}.geojson"
         try:
-            doc = json.loads((geo_dir / f"{layer}.geojson").read_text(encoding="utf-8"))
+            doc = json.loads((data_dir / name).read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise DataError("file not found (run scripts/build_data.py to make it)", source=name) from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -60,7 +67,8 @@ def load_geography(data_dir: str | Path, place_codes: set[str], icb_codes: set[s
     for layer, expected in (("places", place_codes), ("icbs", icb_codes)):
         missing = sorted(expected - set(shapes[layer]))
         if missing:
-            raise DataError(f"has no polygon for {', '.join(missing[:5])}", source=f"geo/{layer}.geojson")
+            raise DataError(f"has no polygon for {', '.join(missing[:5])}",
+                            source=icb_file if layer == "icbs" else f"geo/{layer}.geojson")
     return Geography(shapes)
 
 

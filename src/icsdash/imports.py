@@ -632,11 +632,10 @@ def point_inside(geometry: dict, seed: str) -> tuple[float, float]:
 
 def _pcn_row(code_: str, name: str, place_code: str, target: Target, list_size: str, practices: str,
              lat: str = "", lon: str = "", source: str = "imported") -> dict[str, str]:
-    icb = target.reference.place(place_code)["icb_ods_code"]
     if not (lat and lon):
         y, x = point_inside(target.place_shapes[place_code], code_)
         lat, lon = f"{y:.5f}", f"{x:.5f}"
-    return {"pcn_code": code_, "pcn_name": name, "place_code": place_code, "icb_ods_code": icb, "latitude": lat,
+    return {"pcn_code": code_, "pcn_name": name, "place_code": place_code, "latitude": lat,
             "longitude": lon, "list_size": list_size, "gp_practices": practices, "source": source}
 
 
@@ -751,7 +750,7 @@ def _icb_lookup(reference: Reference) -> dict[str, str]:
     """Every ICB code we know (ONS of both vintages, ODS) -> current ICB ODS code."""
     icbs = reference.icbs
     lookup = dict(zip(icbs["icb_ods_code"], icbs["icb_ods_code"]))
-    lookup.update(zip(icbs["icb_ons_code_2022"], icbs["icb_ods_code"]))
+    lookup.update((p, o) for p, o in zip(icbs["previous_ons_code"], icbs["icb_ods_code"]) if isinstance(p, str))
     lookup.update(zip(icbs["icb_ons_code"], icbs["icb_ods_code"]))
     return lookup
 
@@ -861,6 +860,7 @@ def _pcns_from_practices(preview: Preview, practices: list[Practice], target: Ta
     for p in practices:
         by_pcn.setdefault(p.pcn_code, []).append(p)
     current = target.text_rows("pcns.csv").set_index("pcn_code", drop=False)
+    icb_of = dict(zip(target.reference.places["place_code"], target.reference.places["icb_ods_code"]))
     written: dict[str, dict[str, str] | None] = {}
     guessed: dict[str, int] = {}
     icbs_covered = set()
@@ -878,7 +878,7 @@ def _pcns_from_practices(preview: Preview, practices: list[Practice], target: Ta
         keep = now is not None and now["place_code"] == place and now.get("source") == "imported"
         row = _pcn_row(pcn_code, first.pcn_name, place, target, list_size, str(min(len(members), 200)),
                        *((now["latitude"], now["longitude"]) if keep else ("", "")))
-        icbs_covered.add(row["icb_ods_code"])
+        icbs_covered.add(icb_of[place])
         if now is None:
             preview.added.append(_shown_pcn(row, target))
         elif diff := _diff_pcn(now, row):
@@ -888,7 +888,7 @@ def _pcns_from_practices(preview: Preview, practices: list[Practice], target: Ta
             continue
         written[pcn_code] = row
     for pcn_code, row in current.iterrows():
-        if row["icb_ods_code"] in icbs_covered and pcn_code not in by_pcn:
+        if icb_of.get(row["place_code"]) in icbs_covered and pcn_code not in by_pcn:
             written[pcn_code] = None
             preview.removed.append({"code": pcn_code, "name": row["pcn_name"], "source": row["source"],
                                     "place": target.reference.place(row["place_code"])["place_name"]})
@@ -1081,11 +1081,12 @@ def _assessment(line: int, values: dict[str, str], framework: Framework, places:
 
 # --------------------------------------------------------------------------- the entry points
 
-def target_for(config, framework: Framework, geography, store) -> Target:
-    """The data as it is now in ``store`` (imports applied), to check an import against."""
+def target_for(config, framework: Framework, geography, store, vintage: str | None = None) -> Target:
+    """The data as it is now in ``store`` (imports applied), in ``vintage``'s ICBs, to check an import against."""
     imported = store.reference_version()
     overlay = store.reference_overlay()
-    return Target(data_dir=Path(config.data_dir), reference=load_reference(config.data_dir, overlay, imported),
+    reference = load_reference(config.data_dir, overlay, imported, vintage or config.vintage)
+    return Target(data_dir=Path(config.data_dir), reference=reference,
                   overlay=overlay, imported=imported, framework=framework, place_shapes=geography.shapes["places"],
                   max_justification=config.max_justification, assessment_keys=store.assessment_keys)
 

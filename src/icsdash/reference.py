@@ -94,13 +94,21 @@ def code_list(pattern: str, example: str) -> Callable[[str], str]:
 
 REGION_ONS = r"E40\d{6}"
 ICB_ONS = r"E54\d{6}"
-ICB_ODS = r"Q[A-Z0-9]{2}"
+ICB_ODS = r"[A-Z0-9]{3,5}"           # QOP; the ICBs new in April 2026 have five characters (S0E4D)
+VINTAGE = r"\d{4}-\d{2}"            # the month a set of boundaries took effect: 2026-04
 COUNCIL = r"E(0[6-9]|10)\d{6}"
 PLACE = r"[a-z0-9]+(-[a-z0-9]+)*"             # a place's own name, no ICB in it
 PCN = r"U\d{5}"
 REQUIREMENT = "(" + "|".join(BUDGET_FIELDS) + ")>0"     # a budget a source says exists, amount unknown
 
 SCHEMAS: dict[str, tuple[Column, ...]] = {
+    "vintages.csv": (
+        Column("vintage", code(VINTAGE, "2026-04")),
+        Column("label", text),
+        Column("starts", code(r"\d{4}-\d{2}-\d{2}", "2026-04-01")),
+        Column("ends", code(r"\d{4}-\d{2}-\d{2}", "2026-03-31"), optional=True),
+        Column("icb_boundaries", code(r"geo/[\w.-]+\.geojson", "geo/icbs_2026-04.geojson")),
+    ),
     "regions.csv": (
         Column("region_ons_code", code(REGION_ONS, "E40000003")),
         Column("region_ods_code", code(r"Y\d{2}", "Y56")),
@@ -109,17 +117,22 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         Column("region_ons_code_2024", code(REGION_ONS, "E40000013")),
     ),
     "icbs.csv": (
+        Column("vintage", code(VINTAGE, "2026-04")),
         Column("icb_ons_code", code(ICB_ONS, "E54000057")),
         Column("icb_ods_code", code(ICB_ODS, "QOP")),
         Column("icb_name", text),
         Column("region_name", text),
-        Column("code_vintage", code(r"\d{4}", "2023")),
-        Column("icb_ons_code_2022", code(ICB_ONS, "E54000052")),
+        Column("previous_ons_code", code(ICB_ONS, "E54000052"), optional=True),
+    ),
+    "place_icbs.csv": (
+        Column("vintage", code(VINTAGE, "2026-04")),
+        Column("place_code", code(PLACE, "bolton")),
+        Column("icb_ods_code", code(ICB_ODS, "QOP")),
+        Column("share", decimal(0, 1)),
     ),
     "places.csv": (
         Column("place_code", code(PLACE, "bolton")),
         Column("place_name", text),
-        Column("icb_ods_code", code(ICB_ODS, "QOP")),
         Column("kind", text),
         Column("group_name", text, optional=True),
         Column("council_codes", code_list(COUNCIL, "E08000001;E06000038")),
@@ -169,7 +182,6 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         Column("pcn_code", code(PCN, "U12345")),
         Column("pcn_name", text),
         Column("place_code", code(PLACE, "bolton")),
-        Column("icb_ods_code", code(ICB_ODS, "QOP")),
         Column("latitude", decimal(*ENGLAND_BOUNDS["latitude"])),
         Column("longitude", decimal(*ENGLAND_BOUNDS["longitude"])),
         Column("list_size", integer(1, 1_000_000), optional=True),      # unknown when imported without counts
@@ -185,7 +197,7 @@ CODE_CHANGE_SCHEMA = (
     Column("changed_on", code(r"\d{4}-\d{2}-\d{2}", "2026-12-03")),
     Column("reason", text),
 )
-GEO_FILES = ("geo/places.geojson", "geo/icbs.geojson", "geo/regions.geojson", "geo/england.geojson")
+GEO_FILES = ("geo/places.geojson", "geo/regions.geojson", "geo/england.geojson")      # and each vintage's ICBs
 
 
 # The tables an import may change, and the column that identifies a row of each.
@@ -290,13 +302,39 @@ class Reference:
     pcns: pd.DataFrame
     groups: pd.DataFrame
     version: str
+    vintage: str = ""                  # the boundary vintage these ICBs and memberships belong to ('2026-04')
+    vintages: pd.DataFrame | None = None
+
+    @property
+    def vintage_label(self) -> str:
+        """'April 2026'."""
+        rows = self.vintages[self.vintages["vintage"] == self.vintage]
+        return rows["label"].iloc[0] if len(rows) else self.vintage
+
+    @property
+    def icb_boundaries(self) -> str:
+        """The vintage's ICB outline file, relative to the data folder."""
+        return self.vintages.set_index("vintage").loc[self.vintage, "icb_boundaries"]
 
     def place(self, place_code: str) -> pd.Series:
         return self.places.loc[self.places["place_code"] == place_code].iloc[0]
 
 
 def data_files(data_dir: Path) -> list[Path]:
-    return [data_dir / n for n in SCHEMAS] + [data_dir / g for g in GEO_FILES]
+    outlines = sorted((data_dir / "geo").glob("icbs_*.geojson"))
+    return [data_dir / n for n in SCHEMAS] + [data_dir / g for g in GEO_FILES] + outlines
+
+
+def newest_vintage(data_dir: str | Path) -> str:
+    """The vintage that starts last in data/vintages.csv: the default."""
+    frame = read_table(Path(data_dir) / "vintages.csv", SCHEMAS["vintages.csv"])
+    return frame.sort_values("starts")["vintage"].iloc[-1]
+
+
+def vintage_labels(data_dir: str | Path) -> dict[str, str]:
+    """Every vintage, newest first: '2026-04' -> 'April 2026'."""
+    frame = read_table(Path(data_dir) / "vintages.csv", SCHEMAS["vintages.csv"]).sort_values("starts", ascending=False)
+    return dict(zip(frame["vintage"], frame["label"]))
 
 
 def data_version(data_dir: str | Path, imported: int = 0) -> str:
@@ -310,49 +348,57 @@ def data_version(data_dir: str | Path, imported: int = 0) -> str:
     return digest.hexdigest()[:16] + (f"-i{imported}" if imported else "")
 
 
-def load_reference(data_dir: str | Path, overlay: Overlay | None = None, imported: int = 0) -> Reference:
+def load_reference(data_dir: str | Path, overlay: Overlay | None = None, imported: int = 0,
+                   vintage: str | None = None) -> Reference:
     """Load and cross-check every reference table in ``data_dir``, with imported rows (``overlay``, as the
-    database keeps them; ``imported`` numbers that state) applied over the files."""
+    database keeps them; ``imported`` numbers that state) applied over the files, for one boundary
+    ``vintage`` (default: the newest). Places are the same in every vintage; their ICBs are the vintage's."""
     data_dir = Path(data_dir)
     overlay = overlay or {}
     t = {name: read_table(data_dir / name, schema, overlay.get(name)) for name, schema in SCHEMAS.items()}
-    regions, icbs, places = t["regions.csv"], t["icbs.csv"], t["places.csv"]
+    vintages, all_icbs, memberships = t["vintages.csv"], t["icbs.csv"], t["place_icbs.csv"]
+    _unique(vintages, "vintage", "data/vintages.csv")
+    vintage = vintage or vintages.sort_values("starts")["vintage"].iloc[-1]
+    if vintage not in set(vintages["vintage"]):
+        raise DataError(f"no boundary vintage {vintage!r}; data/vintages.csv has {', '.join(vintages['vintage'])}",
+                        source="vintage")
+    _known(all_icbs, "vintage", vintages["vintage"], "data/icbs.csv", "vintage (see data/vintages.csv)")
+    _known(memberships, "vintage", vintages["vintage"], "data/place_icbs.csv", "vintage (see data/vintages.csv)")
+    regions, places = t["regions.csv"], t["places.csv"]
+    icbs = all_icbs[all_icbs["vintage"] == vintage].reset_index(drop=True)
     groups, governance, pcns = t["place_groups.csv"], t["place_governance.csv"], t["pcns.csv"]
+    for v in vintages["vintage"]:
+        _memberships_check(memberships, all_icbs, places, v)
+    member = memberships[memberships["vintage"] == vintage]
+    places = places.merge(member[["place_code", "icb_ods_code"]], on="place_code", how="left")
+    places["icb_history"] = _icb_history(places, memberships, all_icbs, vintages, vintage)
+    pcns = pcns.assign(icb_ods_code=pcns["place_code"].map(dict(zip(member["place_code"], member["icb_ods_code"]))))
     for frame, column, name in ((regions, "region_ons_code", "regions.csv"), (icbs, "icb_ods_code", "icbs.csv"),
                                 (icbs, "icb_ons_code", "icbs.csv"), (places, "place_code", "places.csv"),
                                 (places, "place_name", "places.csv"), (governance, "place_code", "place_governance.csv"),
                                 (pcns, "pcn_code", "pcns.csv")):
         _unique(frame, column, f"data/{name}")
     _known(icbs, "region_name", regions["region_name"], "data/icbs.csv", "region")
-    _known(places, "icb_ods_code", icbs["icb_ods_code"], "data/places.csv", "ICB ODS code")
-    _known(groups, "icb_ods_code", icbs["icb_ods_code"], "data/place_groups.csv", "ICB ODS code")
+    _known(groups, "icb_ods_code", all_icbs["icb_ods_code"], "data/place_groups.csv", "ICB ODS code")
     _known(governance, "place_code", places["place_code"], "data/place_governance.csv", "place code")
     _known(pcns, "place_code", places["place_code"], "data/pcns.csv", "place code")
     missing = sorted(set(places["place_code"]) - set(governance["place_code"]))
     if missing:
         raise DataError(f"has no row for place(s) {', '.join(missing[:5])}", source="data/place_governance.csv")
+    _unique(groups, "group_name", "data/place_groups.csv")
     grouped = places[places["group_name"].notna()]
-    group_keys = set(zip(groups["icb_ods_code"], groups["group_name"]))
     for i, row in grouped.iterrows():
-        if (row.icb_ods_code, row.group_name) not in group_keys:
-            raise DataError(f"group {row.group_name!r} is not in data/place_groups.csv for {row.icb_ods_code}",
+        if row.group_name not in set(groups["group_name"]):
+            raise DataError(f"group {row.group_name!r} is not in data/place_groups.csv",
                             source="data/places.csv", line=int(i) + 2, field="group_name")
-    icb_of_place = dict(zip(places["place_code"], places["icb_ods_code"]))
-    wrong = pcns["icb_ods_code"] != pcns["place_code"].map(icb_of_place)
-    if wrong.any():
-        i = int(wrong.to_numpy().nonzero()[0][0])
-        raise DataError(f"ICB {pcns.icb_ods_code.iloc[i]} differs from its place's ICB "
-                        f"{icb_of_place[pcns.place_code.iloc[i]]}", source="data/pcns.csv", line=i + 2,
-                        field="icb_ods_code")
 
     icbs = icbs.merge(regions[["region_name", "region_ons_code"]], on="region_name", how="left")
     places = (places.merge(governance.rename(columns={"source": "governance_source",
                                                      "source_ref": "governance_source_ref"}),
                            on="place_code", how="left")
               .merge(icbs[["icb_ods_code", "icb_ons_code", "icb_name", "region_name"]], on="icb_ods_code"))
-    places = places.merge(groups.rename(columns={c: f"group_{c}" for c in groups.columns if c != "group_name"})
-                          .rename(columns={"group_icb_ods_code": "icb_ods_code"}),
-                          on=["icb_ods_code", "group_name"], how="left")
+    places = places.merge(groups.rename(columns={c: f"group_{c}" for c in groups.columns if c != "group_name"}),
+                          on="group_name", how="left")
     places["icb_short_name"] = places["icb_name"].map(short_icb_name)
     places["density"] = (places["population"] / places["area_km2"]).round(1)
     places["governance_model_label"] = places["governance_model"].map({m.key: m.label for m in MODELS})
@@ -372,7 +418,52 @@ def load_reference(data_dir: str | Path, overlay: Overlay | None = None, importe
         raise DataError(f"ICB {icbs.icb_ods_code[empty].iloc[0]} has no places", source="data/places.csv")
     icbs[["place_count", "pcn_count", "population"]] = icbs[["place_count", "pcn_count", "population"]].astype(int)
     return Reference(regions=regions, icbs=icbs, places=places.sort_values("place_name").reset_index(drop=True),
-                     pcns=pcns, groups=groups, version=data_version(data_dir, imported))
+                     pcns=pcns, groups=groups, version=f"{data_version(data_dir, imported)}@{vintage}",
+                     vintage=vintage, vintages=vintages.sort_values("starts", ascending=False).reset_index(drop=True))
+
+
+def _memberships_check(memberships: pd.DataFrame, icbs: pd.DataFrame, places: pd.DataFrame, vintage: str) -> None:
+    """Every place in exactly one ICB of ``vintage``, and that ICB one of the vintage's."""
+    name = "data/place_icbs.csv"
+    rows = memberships[memberships["vintage"] == vintage]
+    ours = icbs[icbs["vintage"] == vintage]
+    for column in ("icb_ods_code", "icb_ons_code"):
+        _unique(ours, column, f"data/icbs.csv ({vintage})")
+    _unique(rows, "place_code", f"{name} ({vintage})")
+    _known(rows, "icb_ods_code", ours["icb_ods_code"], name, f"ICB of {vintage}")
+    _known(rows, "place_code", places["place_code"], name, "place code")
+    missing = sorted(set(places["place_code"]) - set(rows["place_code"]))
+    if missing:
+        raise DataError(f"no ICB in {vintage} for place(s) {', '.join(missing[:5])}", source=name)
+
+
+def _icb_history(places: pd.DataFrame, memberships: pd.DataFrame, icbs: pd.DataFrame, vintages: pd.DataFrame,
+                 vintage: str) -> list[str]:
+    """For each place, the other vintages' ICBs where they differ: 'in NHS Frimley until 31 March 2026'."""
+    names = {(r.vintage, r.icb_ods_code): "NHS " + short_icb_name(r.icb_name) for r in icbs.itertuples()}
+    dates = vintages.set_index("vintage")
+    here = dates.loc[vintage, "starts"]
+    of = {(r.vintage, r.place_code): r.icb_ods_code for r in memberships.itertuples()}
+    out = []
+    for code in places["place_code"]:
+        notes = []
+        for v in vintages.sort_values("starts")["vintage"]:
+            if v == vintage or of.get((v, code)) == of.get((vintage, code)):
+                continue
+            icb = names[(v, of[(v, code)])]
+            when = dates.loc[v, "ends"] if dates.loc[v, "starts"] < here else dates.loc[v, "starts"]
+            word = "until" if dates.loc[v, "starts"] < here else "from"
+            if notes and notes[-1][:2] == (icb, word) and word == "until":
+                notes.pop()                                       # the same ICB in consecutive vintages: once
+            notes.append((icb, word, f"in {icb} {word} {_day(when)}" if isinstance(when, str) and when
+                          else f"in {icb} ({v})"))
+        out.append("; ".join(n[2] for n in notes))
+    return out
+
+
+def _day(iso: str) -> str:
+    """'2026-03-31' -> '31 March 2026'."""
+    return pd.Timestamp(iso).strftime("%-d %B %Y")
 
 
 def load_code_changes(data_dir: str | Path, known: set[str] | None = None) -> dict[str, str]:

@@ -35,7 +35,7 @@ from .maps import Legend
 from .measures import Measure, measures_for
 from .pages import PAGES_BY_KEY
 from .palettes import NO_DATA
-from .reference import Reference, load_code_changes, load_reference
+from .reference import Reference, load_code_changes, load_reference, vintage_labels
 from .reference import illustrative_note as reference_note
 from .store import Store
 
@@ -46,6 +46,7 @@ FILTER_REGION = "filter_region"
 FILTER_ICB = "filter_icb"
 FILTER_MODELS = "filter_models"
 FILTER_ROUND = "filter_round"
+FILTER_VINTAGE = "filter_vintage"
 ALL = "All regions"
 ALL_ICBS = "All ICSs"
 LATEST = "Latest"
@@ -95,14 +96,13 @@ def _imported(store: Store, url: str) -> int:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _load_context(config_path: str, static_dir: str, _signature_key: tuple, environ_url: str | None,
-                  imported: int) -> Context:
+                  imported: int, vintage: str) -> Context:
     config = load_config(config_path)
     store = _open_store(config.database_url, config.data_dir)
-    reference = load_reference(config.data_dir, store.reference_overlay() if imported else None, imported)
+    reference = load_reference(config.data_dir, store.reference_overlay() if imported else None, imported, vintage)
     load_code_changes(config.data_dir, set(reference.places["place_code"]))       # every change ends at a place
     framework = load_framework(config.framework_path)
-    geo = geography.load_geography(config.data_dir, set(reference.places["place_code"]),
-                                   set(reference.icbs["icb_ods_code"]))
+    geo = geography.for_reference(config.data_dir, reference)
     try:
         presenter.check_views(config.presenter_views, config.pages, reference, framework)
     except ValueError as exc:
@@ -119,6 +119,25 @@ def _checked_config(config_path: str, _signature_key: tuple, environ_url: str | 
     return load_config(config_path)
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _vintages(data_dir: Path, _signature_key: tuple) -> dict[str, str]:
+    """The boundary vintages, newest first ('2026-04' -> 'April 2026'), read once per version of the file."""
+    return vintage_labels(data_dir)
+
+
+def vintages(config) -> dict[str, str]:
+    return _vintages(config.data_dir, _signature(config.data_dir / "vintages.csv"))
+
+
+def chosen_vintage(config) -> str:
+    """The vintage pages show: the configured one, else the sidebar's choice, else the newest."""
+    if config.vintage:
+        return config.vintage
+    known = vintages(config)
+    chosen = st.session_state.get(FILTER_VINTAGE)
+    return chosen if chosen in known else next(iter(known))
+
+
 def boot(root: Path) -> Context:
     """Load (or reuse) the context for the app in ``root``; raise IcsdashError on bad input."""
     config_path = Path(os.environ.get("ICSDASH_CONFIG", root / "config.yaml")).resolve()
@@ -127,11 +146,12 @@ def boot(root: Path) -> Context:
     config = _checked_config(str(config_path), _signature(config_path), os.environ.get("DATABASE_URL"))
     watched = [config_path, config.framework_path, *[config.data_dir / n for n in
                                                      ("places.csv", "place_governance.csv", "pcns.csv", "icbs.csv",
+                                                      "vintages.csv", "place_icbs.csv",
                                                       "regions.csv", "place_groups.csv", "geo/places.geojson")]]
     # Streamlit serves static files from the folder beside the main script, wherever the config lives.
     imported = _imported(_open_store(config.database_url, config.data_dir), config.database_url)
     ctx = _load_context(str(config_path), str(root / "static"), _signature(*watched), os.environ.get("DATABASE_URL"),
-                        imported)
+                        imported, chosen_vintage(config))
     st.session_state[CONTEXT_KEY] = ctx
     return ctx
 
@@ -401,6 +421,12 @@ def shared_filters(ctx: Context) -> None:
     outside the chosen region) fall back to 'all'.
     """
     ref = ctx.reference
+    if not ctx.config.vintage:                      # not pinned in config.yaml: people may switch
+        labels = vintages(ctx.config)
+        st.session_state[FILTER_VINTAGE] = ref.vintage
+        st.sidebar.selectbox("Boundaries", list(labels), key=FILTER_VINTAGE, format_func=labels.get,
+                             help="Which ICBs every page shows, and which ICB each place is in: the newest "
+                                  "boundaries, or an earlier vintage's. Places and their assessments are the same.")
     regions = [ALL, *ref.regions["region_name"].tolist()]
     _keep_valid(FILTER_REGION, regions, ALL)
     st.sidebar.selectbox("Region", regions, key=FILTER_REGION,
@@ -440,7 +466,7 @@ def source_tag(source: str) -> str:
     """A fact's source as a coloured tag: green where documented or imported (with its citation), amber where
     invented or estimated; nothing for sources that need no tag ('assessments', '—')."""
     kind = source.split(":", 1)[0].split(";", 1)[0]
-    colour = "green" if kind.startswith("ONS ") else {
+    colour = "green" if kind.startswith("ONS") else {
         "documented": "green", "imported": "green", "illustrative": "orange", "illustrative in part": "orange",
         "illustrative amount": "orange", "estimate": "orange", "demo data": "orange"}.get(kind)
     return f":{colour}[{escape_markdown(source)}]" if colour else ""
