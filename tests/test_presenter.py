@@ -242,6 +242,18 @@ def test_a_bad_code_in_the_running_order_stops_the_app_with_its_name(tmp_path, m
     assert "presenter.views[2].place" in shown and "'QOP-boltn' is not a place code" in shown
 
 
+def test_a_running_order_written_with_former_place_codes_still_runs(tmp_path, monkeypatch):
+    """A config.yaml from before places were recoded (place: QOP-bolton) opens today's place."""
+    views = [{"page": "profile", "title": "Bolton", "place": "QOP-bolton"},
+             {"page": "compare", "places": ["QKK-bexley", "icb:QOP"]}]
+    monkeypatch.setenv("ICSDASH_CONFIG", str(write_config(tmp_path, {"presenter.views": views})))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params.update({"present": "1", "step": "1"})
+    at.run()
+    assert not at.exception and not at.error
+    assert at.session_state["profile_place"] == "bolton"
+
+
 def test_choosing_another_place_after_a_link_keeps_the_choice(app):
     """A link (?place=) opens a place; the picker's next choice must win over the address it wrote itself."""
     app.query_params["place"] = "bolton"

@@ -10,7 +10,7 @@ app starts, so a typo names its view and key before anyone presents.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 # What each page can be told to show, and what the setting means.
@@ -108,6 +108,18 @@ def parse_views(value: Any) -> tuple[View, ...]:
                 values[key] = places
         views.append(View(**values))
     return tuple(views)
+
+
+def with_current_codes(views: tuple[View, ...], changes: dict[str, str]) -> tuple[View, ...]:
+    """The running order with retired place codes (data/place_code_changes.csv) replaced by today's, so a
+    config.yaml written before places were recoded keeps working.
+
+    >>> with_current_codes((View("profile", place="QOP-bolton", places=("QKK-bexley", "icb:QOP")),),
+    ...                    {"QOP-bolton": "bolton", "QKK-bexley": "bexley"})[0]
+    View(page='profile', title='', measure=None, region=None, icb=None, models=(), place='bolton', places=('bexley', 'icb:QOP'))
+    """
+    return tuple(replace(v, place=changes.get(v.place, v.place), places=tuple(changes.get(c, c) for c in v.places))
+                 for v in views)
 
 
 def check_views(views: tuple[View, ...], pages: tuple[str, ...], reference, framework) -> None:

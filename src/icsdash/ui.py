@@ -100,7 +100,8 @@ def _load_context(config_path: str, static_dir: str, _signature_key: tuple, envi
     config = load_config(config_path)
     store = _open_store(config.database_url, config.data_dir)
     reference = load_reference(config.data_dir, store.reference_overlay() if imported else None, imported, vintage)
-    load_code_changes(config.data_dir, set(reference.places["place_code"]))       # every change ends at a place
+    changes = load_code_changes(config.data_dir, set(reference.places["place_code"]))   # each ends at a place
+    config = dataclasses.replace(config, presenter_views=presenter.with_current_codes(config.presenter_views, changes))
     framework = load_framework(config.framework_path)
     geo = geography.for_reference(config.data_dir, reference)
     try:
