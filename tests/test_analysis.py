@@ -68,7 +68,7 @@ def test_place_summary_on_the_default_data(reference, framework, tmp_path):
     latest, activity = store.latest_scores(), store.activity()
     summary = analysis.place_summary(reference, latest, activity, framework)
     assert len(summary) == len(reference.places)
-    assert summary["current_round"].unique().tolist() == ["2025/26"]
+    assert summary["current_round"].unique().tolist() == ["2026/27"]
     # Overall maturity of one place, computed by hand from the stored scores.
     code = summary.dropna(subset=["overall_maturity"])["place_code"].iloc[0]
     mine = latest[latest.place_code == code]

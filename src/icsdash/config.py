@@ -110,7 +110,7 @@ DEFAULT_RUNNING_ORDER = [
     {"page": "compare", "title": "South East London's six places",
      "places": ["bexley", "bromley", "greenwich", "lambeth", "lewisham", "southwark"]},
     {"page": "governance", "title": "Governance models and maturity"},
-    {"page": "workshop", "title": "Consensus workshop", "place": "stockport"},
+    {"page": "workshop", "title": "Consensus workshop", "place": "heywood-middleton-and-rochdale"},
 ]
 
 

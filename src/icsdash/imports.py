@@ -34,8 +34,8 @@ from typing import Callable, Iterable
 
 import pandas as pd
 
-from .assessments import CONSENSUS_GROUP, KINDS as ASSESSMENT_KINDS, MAX_PARTICIPANT, STAKEHOLDER_GROUPS, \
-    AssessmentRecord, check_entries, gaps
+from .assessments import CONSENSUS_GROUP, KINDS as ASSESSMENT_KINDS, MAX_PARTICIPANT, ROUND_LABEL, \
+    STAKEHOLDER_GROUPS, AssessmentRecord, check_entries, gaps
 from .errors import DataError, IcsdashError
 from .framework import Framework
 from .reference import (ICB_ODS, IMPORTABLE, PCN, PLACE, SCHEMAS, Column, Overlay, Reference, code, decimal,
@@ -1037,7 +1037,7 @@ def _assessment(line: int, values: dict[str, str], framework: Framework, places:
     if place not in places:
         problems.append(Reject(line, "place_code", f"{place or '(blank)'} is not a known place"))
     round_label = values.get("round", "")
-    if not re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z /_.-]{0,39}", round_label):
+    if not ROUND_LABEL.fullmatch(round_label):
         problems.append(Reject(line, "round", f"must be a round label like 2025/26 (up to 40 letters, digits, '/', "
                                               f"'-'); got {round_label!r}"))
     kind = values.get("kind", "").lower()
