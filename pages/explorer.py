@@ -71,7 +71,8 @@ place = place if place in set(shown["place_code"]) else None
 zoom_to = st.session_state.get("explorer_zoom_place")
 view = maps.view_of([ctx.geography.shapes["places"][zoom_to]], margin=2.2) if zoom_to and zoom_to == place \
     else ui.view_for(ctx, shown)
-deck = maps.explorer_deck(urls, measure, level, view, chosen, show_pcns, ctx.config.map_basemap)
+deck = maps.explorer_deck(urls, measure, level, view, chosen, show_pcns, ctx.config.map_basemap,
+                         boundaries=ctx.reference.vintage_label)
 if place:
     deck.layers.append(maps.outline_layer(ctx.geography.shapes["places"][place]))
 map_col, side = ui.stage().columns([3, 1.3], gap="medium")        # first on a projector

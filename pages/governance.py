@@ -32,7 +32,7 @@ def who_chose() -> None:
         urls, legends = ui.served_layers(ctx, summary)
         deck = maps.place_deck(urls["places"], urls["icbs"], urls["england"], urls["regions"],
                                MEASURES_BY_KEY["governance_model"], *ui.view_for(ctx, places),
-                               basemap=cfg.map_basemap, filters=chosen)
+                               basemap=cfg.map_basemap, filters=chosen, boundaries=ctx.reference.vintage_label)
         legend = maps.focus_legend(legends["governance_model"], places, MEASURES_BY_KEY["governance_model"])
         ui.deck(deck, height=520, alt=maps.alt_text(legend, len(places), chosen.describe()), name="Map",
                 static=ui.static_map(ctx, summary, MEASURES_BY_KEY["governance_model"], legend, places,
@@ -47,7 +47,8 @@ def who_chose() -> None:
     mix = ui.memo(key + ("mix by",), lambda: comparisons.model_mix(places, by=by))
     ui.chart(ui.memo(key + ("mix by chart",), lambda: ui.spec(charts.stacked_bars(
         mix, "group", "label", "places", f"Models by {'ICS' if chosen.region else 'region'}", colours,
-        share="share"))), width="stretch", name="Models by area")
+        share="share", group_title=f"ICS ({ctx.reference.vintage_label} boundaries)" if chosen.region else "Region"))),
+        width="stretch", name="Models by area")
     with st.expander("The mix as a table"):
         ui.table(ui.memo(key + ("mix by table",), lambda: mix.pivot_table(index="group", columns="label", values="places",
                                                                             aggfunc="sum")), width="stretch", name="Models by area")

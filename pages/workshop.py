@@ -90,6 +90,7 @@ def show_inputs() -> None:
         name = ui.place_name(ctx, code)
         st.download_button("Download workshop summary (PDF)", lambda: reports.workshop_pdf(
             fresh, fw, name, justifications=agreed.justifications if agreed else None, redact=ctx.redact,
+            boundaries=ctx.reference.boundaries,
             note=reports.illustrative_note(ctx.reference, ctx.store.has_demo_data())),
             file_name=reports.file_name("pdf", name, round_label, "workshop"), mime="application/pdf",
             key="workshop_pdf", on_click="ignore", icon=":material/picture_as_pdf:",

@@ -54,11 +54,12 @@ def test_overview_figures(app, reference):
     assert not app.exception
     store = Store.open(f"sqlite:///{app.tmp_path / 'icsdash.sqlite3'}")
     latest = store.latest_scores()
-    assessed = latest[latest["round"] == "2025/26"]["place_code"].nunique()
+    assessed = latest[latest["round"] == "2026/27"]["place_code"].nunique()      # the demo's current round
+    assert 0 < assessed < len(reference.places)
     assert metrics(app) == {
         "Regions": "7", "Integrated care systems (April 2023)": "42", "Places": f"{len(reference.places):,}",
         "Primary care networks": f"{len(reference.pcns):,}",
-        "Places assessed in 2025/26": f"{assessed} of {len(reference.places)}",
+        "Places assessed in 2026/27": f"{assessed} of {len(reference.places)}",
     }
     assert app.title[0].value == "Integrated care in England"
     assert "Illustrative data is labelled" in app.caption[0].value
@@ -117,18 +118,18 @@ def test_measure_choice_changes_the_legend(app):
 
 def test_a_new_submission_shows_at_the_next_rerun(app, framework):
     app.run()
-    before = int(metrics(app)["Places assessed in 2025/26"].split(" of ")[0])
+    before = int(metrics(app)["Places assessed in 2026/27"].split(" of ")[0])
     store = Store.open(f"sqlite:///{app.tmp_path / 'icsdash.sqlite3'}")
     latest = store.latest_scores()
-    done = set(latest[latest["round"] == "2025/26"]["place_code"])
+    done = set(latest[latest["round"] == "2026/27"]["place_code"])
     place = next(c for c in sorted(app.session_state["_icsdash_context"].reference.places.place_code) if c not in done)
-    record = AssessmentRecord(place_code=place, round_label="2025/26", kind="individual", stakeholder_group="icb",
+    record = AssessmentRecord(place_code=place, round_label="2026/27", kind="individual", stakeholder_group="icb",
                               participant="Test participant", status="submitted",
                               created_at=datetime.now(timezone.utc), scores={d: 3 for d in framework.dimension_ids},
                               author="test", is_demo=False)
     assert store.add_assessments([record], framework, actor="test") == 1
     app.run()
-    assert metrics(app)["Places assessed in 2025/26"].split(" of ")[0] == str(before + 1)
+    assert metrics(app)["Places assessed in 2026/27"].split(" of ")[0] == str(before + 1)
 
 
 def test_bad_config_stops_with_a_clear_message(tmp_path, monkeypatch):

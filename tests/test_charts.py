@@ -105,3 +105,16 @@ def test_governance_charts_render(reference, framework):
     strip = charts.strip_by_group(frame, "governance_model_label", "overall_maturity", "place_name", "Maturity",
                                   (0, 5), {g: "#0072B2" for g in order}, order)
     assert "Lead provider" in compiles(strip)
+
+
+def test_stacked_bars_name_their_groups_in_the_tooltip(reference):
+    """By ICS, the tooltip says whose ICSs they are: 'ICS (April 2023 boundaries)'."""
+    from icsdash import comparisons
+    colours = {"Joint committee": "#0072B2"}
+    mix = comparisons.model_mix(reference.places[reference.places.region_name == "London"], by="icb_short_name")
+    mix = mix[mix.label.isin(colours)]
+    title = f"ICS ({reference.vintage_label} boundaries)"
+    spec = charts.stacked_bars(mix, "group", "label", "places", "Mix", colours, group_title=title).to_dict()
+    assert [t["title"] for t in spec["encoding"]["tooltip"]] == ["ICS (April 2023 boundaries)", "Model", "Places"]
+    assert charts.stacked_bars(mix, "group", "label", "places", "Mix", colours).to_dict()[
+        "encoding"]["tooltip"][0]["title"] == "Group"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import struct
 import xml.etree.ElementTree as ET
 from datetime import datetime
@@ -22,6 +23,15 @@ from conftest import DATA, ROOT, write_config
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_lines(svg: str) -> list[str]:
+    """Every line of text in an SVG picture (a text of several lines holds one tspan per line)."""
+    lines = []
+    for text in ET.fromstring(svg).iter(f"{SVG}text"):
+        spans = list(text.iter(f"{SVG}tspan"))
+        lines += [span.text for span in spans] if spans else [text.text]
+    return lines
 
 
 def frame() -> pd.DataFrame:
@@ -106,6 +116,24 @@ def test_excel_without_a_note_has_one_sheet_and_a_safe_name():
     assert book.sheetnames == ["Scores  2025 26  draft"]
 
 
+def test_csv_and_excel_name_the_boundaries_in_a_last_column():
+    data = exports.table_csv(frame(), boundaries="April 2026 (36 ICBs)")
+    back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype={"Change": str})
+    assert list(back.columns) == ["Place", "Score", "Median", "Change", "Boundaries"]
+    assert back["Boundaries"].tolist() == ["April 2026 (36 ICBs)"] * 3
+    pd.testing.assert_frame_equal(back.drop(columns="Boundaries"), frame(), check_dtype=False)
+    book = openpyxl.load_workbook(io.BytesIO(exports.table_xlsx(frame(), title="Places", note="Illustrative.",
+                                                                boundaries="April 2023 (42 ICBs)")))
+    rows = [[c.value for c in row] for row in book["Data"].iter_rows()]
+    assert rows[0][-1] == "Boundaries" and [r[-1] for r in rows[1:]] == ["April 2023 (42 ICBs)"] * 3
+    assert [c.value for (c,) in book["Notes"].iter_rows()] == ["Places", "Boundaries: April 2023 (42 ICBs)",
+                                                              "Illustrative."]
+    own = frame().assign(Boundaries="April 2023")                          # a table that says it already
+    assert exports.table_csv(own, boundaries="April 2026 (36 ICBs)").decode("utf-8-sig").splitlines()[0] == \
+        "Place,Score,Median,Change,Boundaries"
+    assert "April 2026" not in exports.table_csv(own, boundaries="April 2026 (36 ICBs)").decode("utf-8-sig")
+
+
 def test_excel_writes_a_pivot_tables_rows():
     pivot = pd.DataFrame({"London": [2, 3]}, index=pd.Index(["Joint committee", "Place board"], name="label"))
     sheet = openpyxl.load_workbook(io.BytesIO(exports.table_xlsx(pivot))).active
@@ -143,6 +171,19 @@ def test_svg_parses_and_carries_the_title_as_text():
     texts = [t.text for t in svg.iter(f"{SVG}text")]
     assert "Places by governance model" in texts
     assert {"Joint committee", "Place board", "3", "5"} <= set(texts)
+
+
+@pytest.mark.parametrize("chart", [bars(), bars().properties(title=alt.TitleParams("Mix", subtitle="All places")),
+                                   alt.Chart(pd.DataFrame({"x": [1, 2]})).mark_point().encode(x="x:Q")],
+                         ids=["titled", "with a subtitle", "untitled"])
+def test_a_charts_picture_names_the_boundaries_under_its_title(chart):
+    texts = svg_lines(exports.chart_svg(chart, boundaries="April 2026 (36 ICBs)"))
+    assert "Boundaries: April 2026 (36 ICBs)" in texts
+    assert "Boundaries: April 2026 (36 ICBs)" not in svg_lines(exports.chart_svg(chart))
+    if "subtitle" in str(exports.chart_spec(chart).get("title")):
+        assert texts.index("All places") < texts.index("Boundaries: April 2026 (36 ICBs)")
+    plain, signed = exports.chart_png(chart, scale=1), exports.chart_png(chart, scale=1, boundaries="April 2026")
+    assert struct.unpack(">II", signed[16:24])[1] > struct.unpack(">II", plain[16:24])[1]     # a line taller
 
 
 def test_a_chart_that_fills_its_container_gets_a_fixed_width():
@@ -227,6 +268,15 @@ def test_map_of_a_region_shows_its_places_and_greys_the_rest(reference, geo):
     assert {"Population · London", "Population", national.low, national.high} <= texts
 
 
+def test_a_static_map_names_the_boundaries_of_its_ics_borders(reference, geo):
+    measure = MEASURES_BY_KEY["governance_model"]
+    _, legend = maps.colour_places(reference.places, measure)
+    chart = exports.map_chart(geo, reference.places, measure, legend, boundaries=reference.boundaries)
+    assert exports.chart_spec(chart)["title"]["subtitle"] == (
+        "Boundaries: April 2023 (42 ICBs); ONS, OGL v3; contains OS data © Crown copyright and database right.")
+    assert len(features(chart, 2)) == 42                                  # the borders drawn are that vintage's
+
+
 def test_missing_values_are_no_data_in_the_map_and_its_legend(reference, geo):
     measure = MEASURES_BY_KEY["overall_maturity"]
     summary = reference.places[["place_code"]].assign(overall_maturity=[np.nan] * 10 + [3.0] * (len(reference.places) - 10))
@@ -280,8 +330,8 @@ OVERVIEW_DOWNLOADS = {
     "export_map_map_png": "governance-model-england.png", "export_map_map_svg": "governance-model-england.svg",
     "export_chart_governance-model-chosen_png": "governance-model-chosen-by-each-place.png",
     "export_chart_governance-model-chosen_svg": "governance-model-chosen-by-each-place.svg",
-    "export_chart_self-assessment-status_png": "self-assessment-in-2025-26.png",
-    "export_chart_self-assessment-status_svg": "self-assessment-in-2025-26.svg",
+    "export_chart_self-assessment-status_png": "self-assessment-in-2026-27.png",
+    "export_chart_self-assessment-status_svg": "self-assessment-in-2026-27.svg",
     "export_table_places_csv": "places.csv", "export_table_places_xlsx": "places.xlsx"}
 
 
@@ -316,6 +366,29 @@ def test_every_table_chart_and_map_has_downloads_and_presenting_hides_them(app, 
     assert not app.exception, app.exception
     assert app.title[0].value.startswith("Integrated care") and app.get("vega_lite_chart")
     assert not app.main.get("download_button") and not app.main.get("popover")
+
+
+@pytest.mark.parametrize("vintage, label, icbs", [("2023-04", "April 2023", 42), ("2026-04", "April 2026", 36)])
+def test_every_download_names_the_boundaries_shown(tmp_path, monkeypatch, offered, vintage, label, icbs):
+    """The Overview's table, chart and map downloads, and the map's tooltip, in either vintage."""
+    monkeypatch.setenv("ICSDASH_CONFIG", str(write_config(tmp_path, {"data.vintage": vintage})))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not app.exception, app.exception
+    boundaries = f"{label} ({icbs} ICBs)"
+    back = pd.read_csv(io.BytesIO(offered["export_table_places_csv"]["data"]()), encoding="utf-8-sig")
+    assert back.columns[-1] == "Boundaries" and set(back["Boundaries"]) == {boundaries}
+    assert back["ICS"].nunique() == icbs                                   # the ICSs listed are that vintage's
+    book = openpyxl.load_workbook(io.BytesIO(offered["export_table_places_xlsx"]["data"]()))
+    assert f"Boundaries: {boundaries}" in [c.value for (c,) in book["Notes"].iter_rows()]
+    assert [c.value for c in book.active[1]][-1] == "Boundaries"
+    chart = offered["export_chart_governance-model-chosen_svg"]["data"]()
+    assert f"Boundaries: {boundaries}" in svg_lines(chart)
+    picture = offered["export_map_map_svg"]["data"]()
+    subtitle = f"Boundaries: {boundaries}; ONS, OGL v3; contains OS data © Crown copyright and database right."
+    assert subtitle in svg_lines(picture)
+    tooltip = json.loads(app.get("deck_gl_json_chart")[0].proto.tooltip)["html"]
+    assert f"{{icb}} ICS ({label} boundaries) · {{region}}" in tooltip
 
 
 def test_anonymised_downloads_hold_only_what_is_shown(app, offered):

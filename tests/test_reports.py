@@ -145,8 +145,8 @@ def bolton(panel, framework, reference, code="bolton") -> pd.Series:
 def profile(panel, framework, reference, readable=True, redact=str, note="Illustrative data: test note."):
     notes = panel.justifications(BOLTON, "bolton", "2026/27") if readable else None
     return reports.profile_pdf(bolton(panel, framework, reference), framework, panel.dims, panel.latest,
-                               reference.places,
-                               justifications=notes, note=note, redact=redact, generated=DAY)
+                               reference.places, justifications=notes, boundaries=reference.boundaries, note=note,
+                               redact=redact, generated=DAY)
 
 
 # --------------------------------------------------------------------------- the place profile
@@ -167,7 +167,9 @@ def test_profile_pdf_prints_the_place_scores_and_justifications(panel, mini_fram
     assert "Consensus · score 2 " + UNICODE in text                      # any script prints
     assert squash(LONG) in text                                            # wrapped over pages, nothing lost
     assert "Ann's evidence on outcomes" in text and "Local authority · score 3" in text
-    assert "Page 6 of 6" in text and "generated 14 March 2026 · illustrative data" in text
+    assert "Page 6 of 6" in text
+    footer = "icsdash · Boundaries: April 2023 (42 ICBs) · generated 14 March 2026 · illustrative data"
+    assert text.count(footer) == 6                                         # on every page
     assert not [n for n in NAMES if n in text]                             # never a participant's name
 
 
@@ -182,7 +184,7 @@ def test_profile_pdf_leaves_justifications_out_for_those_who_may_not_read_them(p
 def test_profile_pdf_of_a_place_without_scores_says_so(panel, mini_framework, reference):
     bury = bolton(panel, mini_framework, reference, "bury")
     pages, text = pdf_text(reports.profile_pdf(bury, mini_framework, panel.dims, panel.latest, reference.places,
-                                               justifications=None))
+                                               justifications=None, boundaries=reference.boundaries))
     assert pages == 1 and text.startswith("PLACE PROFILE Bury Greater Manchester ICS · North West")
     assert "Bury has no submitted self-assessment yet." in text and "Scores by dimension" not in text
 
@@ -201,7 +203,8 @@ def test_anonymised_profile_pdf_names_no_place(panel, mini_framework, reference)
                        .to_dict())
     assert label in chart and "Bolton" not in chart                         # the radar's legend
     view = workshop.load(panel, mini_framework, "bolton", "2026/27")
-    summary = reports.workshop_pdf(view, mini_framework, label, justifications=panel.reasons, redact=redact)
+    summary = reports.workshop_pdf(view, mini_framework, label, justifications=panel.reasons, redact=redact,
+                                   boundaries=hidden.boundaries)
     _, text = pdf_text(summary)
     assert f"{label} · round 2026/27" in text and f"Leadership: Zoë Łukasik ({label} Council)" in text
     assert "Bolton" not in text and b"Bolton" not in summary
@@ -213,7 +216,7 @@ def test_workshop_pdf_fits_a_page_with_counts_by_group_and_no_names(panel, mini_
     view = workshop.load(panel, mini_framework, "bolton", "2026/27")
     short = {**panel.reasons, "data_sharing": "Records are shared under one agreement."}
     data = reports.workshop_pdf(view, mini_framework, "Bolton", justifications=short, generated=DAY,
-                                note="Illustrative data: test note.")
+                                boundaries="April 2023 (42 ICBs)", note="Illustrative data: test note.")
     pages, text = pdf_text(data)
     assert pages == 1
     assert text.startswith(f"CONSENSUS WORKSHOP SUMMARY Bolton · round 2026/27 consensus recorded "
@@ -225,14 +228,17 @@ def test_workshop_pdf_fits_a_page_with_counts_by_group_and_no_names(panel, mini_
     assert f"Leadership: {UNICODE} Data sharing: Records are shared under one agreement. Outcomes: Only one " \
            "outcome is reported." in text
     assert not [n for n in NAMES if n in text] and b"Fay" not in data
+    assert text.endswith("icsdash · Boundaries: April 2023 (42 ICBs) · generated 14 March 2026 · illustrative data "
+                         "Page 1 of 1")
 
 
 def test_workshop_pdf_without_permission_or_consensus(panel, mini_framework):
     view = workshop.load(panel, mini_framework, "bolton", "2026/27")
-    _, text = pdf_text(reports.workshop_pdf(view, mini_framework, "Bolton", justifications=None))
+    _, text = pdf_text(reports.workshop_pdf(view, mini_framework, "Bolton", justifications=None, boundaries="x"))
     assert "Not included: only the place's director" in text and UNICODE not in text
     empty = workshop.load(panel, mini_framework, "bolton", "2025/26")
-    pages, text = pdf_text(reports.workshop_pdf(empty, mini_framework, "Bolton", justifications=None))
+    pages, text = pdf_text(reports.workshop_pdf(empty, mini_framework, "Bolton", justifications=None,
+                                                boundaries="x"))
     assert pages == 1 and "no consensus recorded yet · 1 individual assessment" in text
     assert "Leadership — 1 1–1 Agreement 1" in text and "Why the consensus" not in text
 
@@ -285,8 +291,8 @@ def test_running_order_pptx_has_a_slide_per_view(panel, mini_framework, referenc
     for number, s in enumerate(shown, start=1):
         assert len(s["pictures"]) == 1 and s["pictures"][0].image.content_type == "image/png"
         assert s["pictures"][0].width > 0 and s["pictures"][0].height > 0
-        assert s["texts"][-2] == ("Source: icsdash · Illustrative data: invented place definitions, governance "
-                                  "details, budgets, and PCNs · 14 March 2026")
+        assert s["texts"][-2] == ("Source: icsdash · Boundaries: April 2023 (42 ICBs) · Illustrative data: invented "
+                                  "place definitions, governance details, budgets, and PCNs · 14 March 2026")
         assert s["texts"][-1] == f"{number} / 6"
     # The map's picture is the static map at twice its size: wider than the 720 px on screen.
     assert reports._size(shown[1]["pictures"][0].image.blob)[0] > 1400
@@ -306,6 +312,33 @@ def test_anonymised_running_order_names_no_place(panel, mini_framework, referenc
     assert "Bolton" not in xml and "Bury" not in xml
     charts = json.dumps([reports.SLIDE_CHARTS[v.page](v, deck).to_dict() for v in views])
     assert bolton in charts and "Bolton" not in charts and "Bury" not in charts
+
+
+# --------------------------------------------------------------------------- the boundaries they are drawn in
+
+BOUNDARIES = {"2023-04": "April 2023 (42 ICBs)", "2026-04": "April 2026 (36 ICBs)"}
+
+
+@pytest.mark.parametrize("vintage", list(BOUNDARIES))
+def test_every_report_names_its_boundaries(panel, mini_framework, vintage, monkeypatch):
+    """The ICS a place is in, and so its ICS median, depends on the vintage: each report says which it shows."""
+    from icsdash.reference import load_reference
+    reference, boundaries = load_reference(DATA, vintage=vintage), BOUNDARIES[vintage]
+    assert reference.boundaries == boundaries
+    footer = f"icsdash · Boundaries: {boundaries} · generated 14 March 2026"
+    _, text = pdf_text(profile(panel, mini_framework, reference, note=""))
+    other = next(b for v, b in BOUNDARIES.items() if v != vintage)
+    assert footer in text and other not in text
+    view = workshop.load(panel, mini_framework, "bolton", "2026/27")
+    _, text = pdf_text(reports.workshop_pdf(view, mini_framework, "Bolton", justifications=None, generated=DAY,
+                                            boundaries=reference.boundaries))
+    assert text.endswith(f"{footer} Page 1 of 1")
+    monkeypatch.setattr(reports, "png", lambda chart, scale=2.0: TINY)        # the footer, not the drawing
+    summary = analysis.place_summary(reference, panel.latest, panel.activity(), mini_framework, None)
+    deck = reports.DeckData(reference, mini_framework, None, summary, panel.dims, panel.latest, "overall_maturity")
+    views = tuple(v for v in VIEWS if v.page in ("profile", "compare", "workshop"))
+    shown = slides(reports.running_order_pptx(views, deck, generated=DAY))
+    assert [s["texts"][-2] for s in shown] == [f"Source: icsdash · Boundaries: {boundaries} · 14 March 2026"] * 3
 
 
 # --------------------------------------------------------------------------- the buttons
@@ -335,6 +368,7 @@ def test_the_buttons_make_the_downloads(app, monkeypatch):
     assert name == "bolton-2026-27-profile.pdf" and pages == 2
     assert text.startswith("PLACE PROFILE Bolton Greater Manchester ICS · North West")
     assert "Leadership 2 High Split 3 2 2" in text and "Not included: only the place's director" in text
+    assert "icsdash · Boundaries: April 2023 (42 ICBs) · generated" in text          # the page's vintage
 
     open_page(app, "pages/workshop.py", {"place": "bolton", "round": "2026/27"})
     summary, name = made["Download workshop summary (PDF)"]
@@ -342,6 +376,7 @@ def test_the_buttons_make_the_downloads(app, monkeypatch):
     assert name == "bolton-2026-27-workshop.pdf" and pages == 1
     assert "Stakeholder group Assessments ICB 1 Local authority 2 Total 3" in text
     assert not [n for n in NAMES if n in text]
+    assert "icsdash · Boundaries: April 2023 (42 ICBs) · generated" in text
 
     monkeypatch.setattr(reports, "png", lambda chart, scale=2.0: TINY)        # the wiring, not the drawing
     deck, name = made["Download the running order as slides (PPTX)"]
@@ -349,6 +384,7 @@ def test_the_buttons_make_the_downloads(app, monkeypatch):
     titles = [v["title"] for v in yaml.safe_load((ROOT / "config.yaml").read_text())["presenter"]["views"]]
     assert name == "icsdash-running-order.pptx" and len(titles) == 7
     assert [s["title"] for s in shown] == titles and all(len(s["pictures"]) == 1 for s in shown)
+    assert all(s["texts"][-2].startswith("Source: icsdash · Boundaries: April 2023 (42 ICBs) · ") for s in shown)
     assert [b.proto.label for b in at.sidebar.get("download_button")] == [
         "Download the running order as slides (PPTX)"]
 

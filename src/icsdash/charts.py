@@ -199,12 +199,12 @@ def distribution_chart(all_scores: pd.DataFrame, chosen: pd.DataFrame, labels: d
 
 
 def stacked_bars(frame: pd.DataFrame, group: str, category: str, value: str, title: str,
-                 colours: dict[str, str], share: str | None = None) -> alt.Chart:
+                 colours: dict[str, str], share: str | None = None, group_title: str = "Group") -> alt.Chart:
     """One horizontal bar per group, split by category (in the order of ``colours``), with counts (and shares)
-    in the tooltip."""
+    in the tooltip; ``group_title`` names the groups there ('ICS (April 2026 boundaries)')."""
     data = frame[frame[value] > 0]
     order = list(colours)
-    tooltip = [alt.Tooltip(f"{group}:N", title="Group"), alt.Tooltip(f"{category}:N", title="Model"),
+    tooltip = [alt.Tooltip(f"{group}:N", title=group_title), alt.Tooltip(f"{category}:N", title="Model"),
                alt.Tooltip(f"{value}:Q", title="Places")]
     if share:
         tooltip.append(alt.Tooltip(f"{share}:Q", title="Share", format=".0%"))

@@ -8,6 +8,11 @@ works with no internet and can never fetch anything a chart names.
 Text cells are user text (names, labels, justifications): a cell that a
 spreadsheet would read as a formula (starting ``=``, ``+``, ``-``, ``@``, a
 tab or a carriage return) is written with a leading apostrophe.
+
+Every download can say which boundary vintage its ICSs and regions belong to
+(``boundaries``, :attr:`icsdash.reference.Reference.boundaries`: 'April 2026 (36
+ICBs)'): a table gets a last column, :data:`BOUNDARIES_COLUMN`, and a line on its
+workbook's Notes sheet; a chart or map a line under its title.
 """
 
 from __future__ import annotations
@@ -31,14 +36,24 @@ from .maps import Legend
 from .measures import Measure
 from .palettes import NO_DATA, rgb_to_hex
 
-__all__ = ["MIME", "table_csv", "table_xlsx", "chart_spec", "chart_png", "chart_svg", "map_chart", "filename",
-           "slug", "neutralise", "fill_colours"]
+__all__ = ["MIME", "BOUNDARIES_COLUMN", "table_csv", "table_xlsx", "chart_spec", "chart_png", "chart_svg",
+           "map_chart", "filename", "slug", "neutralise", "fill_colours", "boundaries_line"]
 
 MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "png": "image/png", "svg": "image/svg+xml"}
 EXPORT_WIDTH = 720                  # a chart that fills its container on screen gets this width in a file
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d[\d,]*)?(\.\d+)?%?")
+BOUNDARIES_COLUMN = "Boundaries"       # a table's last column when its download names the boundary vintage
+
+
+def boundaries_line(boundaries: str) -> str:
+    """How a download names its boundary vintage.
+
+    >>> boundaries_line("April 2026 (36 ICBs)")
+    'Boundaries: April 2026 (36 ICBs)'
+    """
+    return f"Boundaries: {boundaries}"
 
 
 # --------------------------------------------------------------------------- tables
@@ -70,29 +85,34 @@ def _meaningful_index(frame: pd.DataFrame) -> bool:
             or not pd.api.types.is_integer_dtype(index.dtype))
 
 
-def _plain_frame(frame: pd.DataFrame, index: bool | None) -> pd.DataFrame:
+def _plain_frame(frame: pd.DataFrame, index: bool | None, boundaries: str | None = None) -> pd.DataFrame:
     """The frame as it is written: the index as leading columns when it means something, flat column labels,
-    formula-like text neutralised."""
+    the boundary vintage as a last column (unless the table has one), formula-like text neutralised."""
     if index is None:
         index = _meaningful_index(frame)
     out = frame.reset_index() if index else frame.reset_index(drop=True)
     out.columns = [neutralise(_label(c)) for c in out.columns]
+    if boundaries and BOUNDARIES_COLUMN not in out.columns:
+        out[BOUNDARIES_COLUMN] = boundaries
     for column in out.columns:
         if not (pd.api.types.is_numeric_dtype(out[column]) or pd.api.types.is_datetime64_any_dtype(out[column])):
             out[column] = out[column].map(neutralise)
     return out
 
 
-def table_csv(frame: pd.DataFrame, index: bool | None = None) -> bytes:
+def table_csv(frame: pd.DataFrame, index: bool | None = None, boundaries: str | None = None) -> bytes:
     """The table as CSV in UTF-8 with a byte order mark (so Excel reads accents and '£' right).
 
     ``index``: write the index as the first column(s); None decides by whether it means something
-    (a named or text index, as in a pivot table) or is only row numbers.
+    (a named or text index, as in a pivot table) or is only row numbers. ``boundaries`` ('April 2026 (36
+    ICBs)') fills a last column, :data:`BOUNDARIES_COLUMN`, so the file says whose ICSs it counts.
 
     >>> table_csv(pd.DataFrame({"Place": ["=cmd"], "Score": [3]}))
     b"\\xef\\xbb\\xbfPlace,Score\\r\\n'=cmd,3\\r\\n"
+    >>> table_csv(pd.DataFrame({"ICS": ["Thames Valley"]}), boundaries="April 2026 (36 ICBs)")
+    b'\\xef\\xbb\\xbfICS,Boundaries\\r\\nThames Valley,April 2026 (36 ICBs)\\r\\n'
     """
-    return _plain_frame(frame, index).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    return _plain_frame(frame, index, boundaries).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def _cell(value: Any) -> Any:
@@ -118,17 +138,18 @@ def _sheet_title(text: str) -> str:
 
 
 def table_xlsx(frame: pd.DataFrame, sheet: str = "Data", note: str | None = None, index: bool | None = None,
-               title: str | None = None) -> bytes:
+               title: str | None = None, boundaries: str | None = None) -> bytes:
     """The table as an Excel workbook: a bold, frozen header row, fitted column widths, numbers as numbers.
 
     ``note`` (for example 'Illustrative data: ...') goes on a second sheet, 'Notes', with ``title``; the data
-    sheet stays a clean table that other tools can read.
+    sheet stays a clean table that other tools can read. ``boundaries`` ('April 2026 (36 ICBs)') is a last
+    column of the data, as in :func:`table_csv`, and a line of the notes ('Boundaries: April 2026 (36 ICBs)').
     """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    plain = _plain_frame(frame, index)
+    plain = _plain_frame(frame, index, boundaries)
     book = Workbook()
     data = book.active
     data.title = _sheet_title(sheet)
@@ -148,9 +169,9 @@ def table_xlsx(frame: pd.DataFrame, sheet: str = "Data", note: str | None = None
         elif pd.api.types.is_datetime64_any_dtype(values.dtype):
             for (cell,) in data.iter_rows(min_row=2, min_col=number, max_col=number):
                 cell.number_format = "yyyy-mm-dd hh:mm"
-    if note or title:
+    if note or title or boundaries:
         notes = book.create_sheet("Notes")
-        for line in [title, note]:
+        for line in [title, boundaries and boundaries_line(boundaries), note]:
             if line:
                 notes.append([neutralise(line)])
         notes.column_dimensions["A"].width = 100
@@ -165,9 +186,13 @@ def table_xlsx(frame: pd.DataFrame, sheet: str = "Data", note: str | None = None
 
 # --------------------------------------------------------------------------- charts
 
-def chart_spec(chart: alt.TopLevelMixin | dict) -> dict:
+def chart_spec(chart: alt.TopLevelMixin | dict, boundaries: str | None = None) -> dict:
     """A chart's Vega-Lite specification ready to render to a file: a chart that fills its container on screen
-    gets a fixed width (:data:`EXPORT_WIDTH`)."""
+    gets a fixed width (:data:`EXPORT_WIDTH`); with ``boundaries``, a last line under its title names them.
+
+    >>> chart_spec({"title": "Places", "mark": "point"}, boundaries="April 2026 (36 ICBs)")["title"]
+    {'text': 'Places', 'subtitle': ['Boundaries: April 2026 (36 ICBs)']}
+    """
     # Charts shown on the page were validated when drawn; a map's geometry takes seconds to validate.
     spec = chart.to_dict(validate=False) if hasattr(chart, "to_dict") else copy.deepcopy(chart)
 
@@ -183,17 +208,29 @@ def chart_spec(chart: alt.TopLevelMixin | dict) -> dict:
                 fix(value)
 
     fix(spec)
+    if boundaries:
+        spec["title"] = _subtitled(spec.get("title"), boundaries_line(boundaries))
     return spec
 
 
-def chart_png(chart: alt.TopLevelMixin | dict, scale: float = 2) -> bytes:
-    """The chart as a PNG, ``scale`` pixels per chart pixel, rendered locally (no URL is ever fetched)."""
-    return vl_convert.vegalite_to_png(chart_spec(chart), scale=scale, allowed_base_urls=[])
+def _subtitled(title: Any, line: str) -> dict:
+    """A Vega-Lite title with ``line`` as the last line of its subtitle (a chart without a title gets a blank
+    one: Vega draws no subtitle under an empty title)."""
+    title = dict(title) if isinstance(title, dict) else {"text": title if title not in (None, "") else " "}
+    subtitle = title.get("subtitle")
+    title["subtitle"] = [*([] if subtitle is None else [subtitle] if isinstance(subtitle, str) else subtitle), line]
+    return title
 
 
-def chart_svg(chart: alt.TopLevelMixin | dict) -> str:
-    """The chart as SVG text, rendered locally (no URL is ever fetched)."""
-    return vl_convert.vegalite_to_svg(chart_spec(chart), allowed_base_urls=[])
+def chart_png(chart: alt.TopLevelMixin | dict, scale: float = 2, boundaries: str | None = None) -> bytes:
+    """The chart as a PNG, ``scale`` pixels per chart pixel, rendered locally (no URL is ever fetched);
+    ``boundaries`` as for :func:`chart_spec`."""
+    return vl_convert.vegalite_to_png(chart_spec(chart, boundaries), scale=scale, allowed_base_urls=[])
+
+
+def chart_svg(chart: alt.TopLevelMixin | dict, boundaries: str | None = None) -> str:
+    """The chart as SVG text, rendered locally (no URL is ever fetched); ``boundaries`` as for :func:`chart_spec`."""
+    return vl_convert.vegalite_to_svg(chart_spec(chart, boundaries), allowed_base_urls=[])
 
 
 def slug(text: str, limit: int = 80) -> str:
@@ -331,13 +368,14 @@ def _legend_chart(legend: Legend, outside: int) -> alt.LayerChart:
 def map_chart(geography: Geography, summary: pd.DataFrame, measure: Measure, legend: Legend,
               shown: pd.DataFrame | None = None, *, title: str | None = None, highlight: str | None = None,
               categorical: str = "okabe_ito", sequential: str = "viridis", width: int = 460,
-              height: int = 540) -> alt.HConcatChart:
+              height: int = 540, boundaries: str | None = None) -> alt.HConcatChart:
     """A static rendering of a place map for ``measure``: the same fills as the interactive map (colours for
     all of England from ``summary``), grey where the filters leave a place out, ICS and region borders, and
     ``legend`` (the one the page shows) beside it.
 
     ``shown`` (the places the filters keep) sets the extent; places outside it are left out of the file, so a
-    region's map stays small. ``highlight`` outlines one place, as the explorer does.
+    region's map stays small. ``highlight`` outlines one place, as the explorer does. ``boundaries`` ('April
+    2026 (36 ICBs)') names the vintage of the ICS borders under the title, with the outlines' source.
     """
     colours, _ = maps.colour_places(summary, measure, categorical, sequential)
     codes = list(summary["place_code"])
@@ -377,10 +415,11 @@ def map_chart(geography: Geography, summary: pd.DataFrame, measure: Measure, leg
                "geometry": {"type": "MultiPoint", "coordinates": [[extent[0], extent[1]], [extent[2], extent[3]]]}}
     chart = alt.layer(*layers).project(type="mercator", fit=corners).properties(width=width, height=height)
     outside = 0 if focus is None else len(codes) - len(focus)
+    outlines = "ONS, OGL v3; contains OS data © Crown copyright and database right."
+    subtitle = boundaries_line(f"{boundaries}; {outlines}" if boundaries else outlines)
     return alt.hconcat(chart, _legend_chart(legend, outside), spacing=24).properties(
-        title=alt.TitleParams(title or legend.title, anchor="start", fontSize=16,
-                              subtitle="Boundaries: ONS, OGL v3; contains OS data © Crown copyright and database "
-                                       "right.", subtitleFontSize=10, subtitleColor="#555555")
+        title=alt.TitleParams(title or legend.title, anchor="start", fontSize=16, subtitle=subtitle,
+                              subtitleFontSize=10, subtitleColor="#555555")
     ).configure_view(stroke=None)
 
 

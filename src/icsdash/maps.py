@@ -6,6 +6,7 @@ borders come from the shipped boundaries, so the map works with no internet.
 
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import dataclass, field, replace
 
@@ -149,10 +150,12 @@ def fill_accessor(measure: Measure, filters: Filters | None = None) -> str:
 
 def place_deck(places_url: str, icbs_url: str, england_url: str, regions_url: str, measure: Measure,
                latitude: float, longitude: float, zoom: float, basemap: str = "none",
-               filters: Filters | None = None) -> pdk.Deck:
+               filters: Filters | None = None, *, boundaries: str) -> pdk.Deck:
     """The England map: places filled by ``measure`` (colours in the served layer), ICB and region borders.
 
-    Places the ``filters`` leave out are drawn in grey.
+    Places the ``filters`` leave out are drawn in grey. The tooltip names a place's ICS with the vintage of
+    its borders, ``boundaries`` (:attr:`Reference.vintage_label <icsdash.reference.Reference.vintage_label>`:
+    'Thames Valley ICS (April 2026 boundaries)').
     """
     layers = [
         pdk.Layer("GeoJsonLayer", england_url, id="england", filled=True, stroked=False,
@@ -169,8 +172,8 @@ def place_deck(places_url: str, icbs_url: str, england_url: str, regions_url: st
     ]
     extra = "" if measure.key == "governance_model" else "<br/>Governance: {model}"
     tooltip = {
-        "html": ("<b>{name}</b>{illustrative}<br/>{icb} ICS · {region}<br/>"
-                 f"{measure.label}: <b>{{v_{measure.key}}}</b>{extra}"),
+        "html": (f"<b>{{name}}</b>{{illustrative}}<br/>{{icb}} ICS ({html.escape(boundaries)} boundaries) · "
+                 f"{{region}}<br/>{measure.label}: <b>{{v_{measure.key}}}</b>{extra}"),
         "style": {"backgroundColor": "#1f1f1f", "color": "white", "fontSize": "15px"},
     }
     if basemap == "none":
@@ -279,21 +282,25 @@ TYPICAL_LIST_SIZE = 50_000        # the size of a PCN's dot when its list size i
 
 
 LEVELS = ("england", "region", "icb")
+# The clickable layer's tooltip at each level; {{field}} is deck.gl's, {boundaries} the vintage ('April 2026').
 TOOLTIPS = {
-    "england": "<b>{name}</b><br/>{icbs} ICSs · {places} places<br/>Click to zoom to this region",
-    "region": "<b>{name}</b> ICS<br/>{places} places · population {population}<br/>Click to see its places",
+    "england": "<b>{{name}}</b><br/>{{icbs}} ICSs ({boundaries} boundaries) · {{places}} places<br/>"
+               "Click to zoom to this region",
+    "region": "<b>{{name}}</b> ICS ({boundaries} boundaries)<br/>{{places}} places · population {{population}}<br/>"
+              "Click to see its places",
 }
 
 
 def explorer_deck(urls: dict[str, str], measure: Measure, level: str, view: tuple[float, float, float],
-                  filters: Filters, show_pcns: bool, basemap: str = "none") -> pdk.Deck:
+                  filters: Filters, show_pcns: bool, basemap: str = "none", *, boundaries: str) -> pdk.Deck:
     """The explorer: the England map plus a clickable layer for the level being explored.
 
     At England level the regions are clickable, in a region its ICSs, in an
-    ICS its places (and its PCNs, as points sized by list size).
+    ICS its places (and its PCNs, as points sized by list size). Every tooltip
+    that names an ICS names its ``boundaries`` ('April 2026').
     """
     deck = place_deck(urls["places"], urls["icbs"], urls["england"], urls["regions"], measure, *view,
-                      basemap=basemap, filters=filters)
+                      basemap=basemap, filters=filters, boundaries=boundaries)
     layers = list(deck.layers)
     places = next(layer for layer in layers if layer.id == "places")
     places.pickable = level == "icb"
@@ -303,7 +310,8 @@ def explorer_deck(urls: dict[str, str], measure: Measure, level: str, view: tupl
                                 pickable=True, auto_highlight=True, highlight_color=[255, 255, 255, 110],
                                 # alpha 1, not 0: deck.gl does not pick fully transparent pixels
                                 get_fill_color=[0, 0, 0, 1]))
-        deck._tooltip = {"html": TOOLTIPS[level], "style": deck._tooltip["style"]}
+        deck._tooltip = {"html": TOOLTIPS[level].format(boundaries=html.escape(boundaries)),
+                         "style": deck._tooltip["style"]}
     if show_pcns and level == "icb":
         # Points only (not hoverable): one tooltip template serves the places; PCNs are listed beside the map.
         inside = f"icb_code == {_quoted(filters.icb)}" if filters.icb else "true"

@@ -7,7 +7,8 @@ bundled in ``icsdash/fonts`` so that any name or justification prints, on A4
 for board papers; slides are made with python-pptx, 16:9. Whoever calls these
 decides what the reader may see: justifications are passed in only for those
 who may read them, and an anonymised reference (with its redactor) gives
-anonymised downloads.
+anonymised downloads. Every report's footer names its source and the boundary
+vintage of the ICSs it shows (:attr:`icsdash.reference.Reference.boundaries`).
 """
 
 from __future__ import annotations
@@ -67,6 +68,17 @@ PRINT_CONFIG = {                                 # dark text for paper; a chart'
     "view": {"stroke": None},
     "background": "#FFFFFF",
 }
+
+
+def _footer(boundaries: str, generated: date | None, note: str) -> str:
+    """A PDF's footer: the source, the boundary vintage, the day it was made and whether data is illustrative.
+
+    >>> _footer("April 2026 (36 ICBs)", date(2026, 12, 3), "Illustrative data: ...")
+    'icsdash · Boundaries: April 2026 (36 ICBs) · generated 3 December 2026 · illustrative data'
+    """
+    parts = ["icsdash", exports.boundaries_line(boundaries), f"generated {_day(generated or date.today())}",
+             "illustrative data" if note else ""]
+    return " · ".join(p for p in parts if p)
 
 
 def _day(when: date | datetime) -> str:
@@ -372,22 +384,22 @@ def _spread_and_trend(pdf: _Paper, profile: pd.DataFrame, points: pd.DataFrame, 
 
 
 def profile_pdf(place: pd.Series, framework: Framework, dims: pd.DataFrame, latest: pd.DataFrame,
-                places: pd.DataFrame, *, justifications: pd.DataFrame | None, note: str = "",
+                places: pd.DataFrame, *, justifications: pd.DataFrame | None, boundaries: str, note: str = "",
                 redact: Callable[[str], str] = str, generated: date | None = None) -> bytes:
     """A place's profile as a PDF: header with facts, radar, scores table, spread, trend and justifications.
 
     ``place`` is the place's row of :func:`icsdash.analysis.place_summary` (with ``place_code``), ``dims``
     :func:`icsdash.analysis.dimension_scores`, ``latest`` :meth:`Store.latest_scores`, ``places`` the
     reference's places; ``justifications`` is :meth:`Store.justifications`, or None when the reader may not
-    read them (the report then says so); ``note`` is :func:`illustrative_note` ('' for real data);
-    ``redact`` is applied to free text (anonymising).
+    read them (the report then says so); ``boundaries`` is the reference's
+    :attr:`~icsdash.reference.Reference.boundaries` ('April 2026 (36 ICBs)'), the vintage of the ICSs and medians
+    shown; ``note`` is :func:`illustrative_note` ('' for real data); ``redact`` is applied to free text
+    (anonymising).
     """
     code, round_label = place.place_code, place.maturity_round
     profile = comparisons.profile_table(dims, code, framework, places)
     shown_round = round_label if isinstance(round_label, str) else "no round yet"
-    pdf = _Paper(f"Place profile: {place.place_name} · {shown_round}",
-                 f"icsdash · Place profile: {place.place_name}, {shown_round} · generated "
-                 f"{_day(generated or date.today())}" + (" · illustrative data" if note else ""))
+    pdf = _Paper(f"Place profile: {place.place_name} · {shown_round}", _footer(boundaries, generated, note))
     model = MODELS_BY_KEY[place.governance_model].label
     pdf.title_block("Place profile", place.place_name, f"{place.icb_short_name} ICS · {place.region_name} · "
                     f"{model} · assessment round {shown_round}")
@@ -443,18 +455,18 @@ def _reasons(pdf: _Paper, view: Workshop, framework: Framework, justifications: 
 
 
 def workshop_pdf(view: Workshop, framework: Framework, place_name: str, *, justifications: dict[str, str] | None,
-                 note: str = "", redact: Callable[[str], str] = str, generated: date | None = None) -> bytes:
+                 boundaries: str, note: str = "", redact: Callable[[str], str] = str,
+                 generated: date | None = None) -> bytes:
     """A consensus workshop on (if it can) one page: the consensus radar against the inputs' median, the
     participants by stakeholder group (counts, never names), per dimension the consensus, the inputs'
     median, range and agreement, and the consensus' justifications.
 
     ``view`` is :func:`icsdash.workshop.load`; ``justifications`` the consensus' own (dimension id ->
-    text), or None when the reader may not read them; ``note`` and ``redact`` as for :func:`profile_pdf`.
+    text), or None when the reader may not read them; ``boundaries``, ``note`` and ``redact`` as for
+    :func:`profile_pdf`.
     """
     agreed = view.consensus
-    pdf = _Paper(f"Consensus workshop: {place_name} · {view.round}",
-                 f"icsdash · Consensus workshop: {place_name}, round {view.round} · generated "
-                 f"{_day(generated or date.today())}" + (" · illustrative data" if note else ""))
+    pdf = _Paper(f"Consensus workshop: {place_name} · {view.round}", _footer(boundaries, generated, note))
     when = (f"consensus recorded {_day(agreed.submitted_at)} (version {agreed.version})" if agreed
             else "no consensus recorded yet")
     pdf.title_block("Consensus workshop summary", f"{place_name} · round {view.round}",
@@ -567,7 +579,7 @@ def _map_view(view: View, data: DeckData) -> alt.TopLevelMixin:
         legend = maps.focus_legend(legend, shown, measure)
     return exports.map_chart(data.geography, data.summary, measure, legend, shown,
                              highlight=view.place if view.page == "map" else None, categorical=data.categorical,
-                             sequential=data.sequential)
+                             sequential=data.sequential, boundaries=data.reference.boundaries)
 
 
 # The main chart of each page a running-order view can show.
@@ -622,13 +634,15 @@ def running_order_pptx(views: tuple[View, ...], data: DeckData, *, note: str = "
                        redact: Callable[[str], str] = str, anonymised: bool = False,
                        generated: date | None = None) -> bytes:
     """The presenter's running order as a 16:9 deck: one slide per view, titled as presenter mode titles it,
-    with the view's main chart (:data:`SLIDE_CHARTS`) and a footer with the source, what is illustrative
-    (``note``: :func:`illustrative_note` with ``short=True``), whether places are anonymised and the date."""
+    with the view's main chart (:data:`SLIDE_CHARTS`) and a footer with the source, the boundary vintage (the
+    reference's), what is illustrative (``note``: :func:`illustrative_note` with ``short=True``), whether places
+    are anonymised and the date."""
     deck = Presentation()
     deck.slide_width, deck.slide_height = SLIDE_W, SLIDE_H
     deck.core_properties.title = "icsdash running order"
     deck.core_properties.author = "icsdash"
-    parts = ["Source: icsdash", note, "places anonymised" if anonymised else "", _day(generated or date.today())]
+    parts = ["Source: icsdash", exports.boundaries_line(data.reference.boundaries), note,
+             "places anonymised" if anonymised else "", _day(generated or date.today())]
     footer = " · ".join(p for p in parts if p)
     for number, view in enumerate(views, start=1):
         picture = png(SLIDE_CHARTS[view.page](view, data), scale=2)
