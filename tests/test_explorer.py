@@ -104,7 +104,8 @@ URLS = {k: f"app/static/generated/{k}-1.json" for k in ("places", "icbs", "regio
     ("icb", Filters(region="London", icb="QKK"), "places"),
 ])
 def test_each_level_has_one_clickable_layer(level, filters, pickable):
-    deck = maps.explorer_deck(URLS, MEASURES_BY_KEY["governance_model"], level, (51.5, -0.1, 9), filters, True)
+    deck = maps.explorer_deck(URLS, MEASURES_BY_KEY["governance_model"], level, (51.5, -0.1, 9), filters, True,
+                              boundaries="April 2026")
     spec = json.loads(deck.to_json())
     clickable = [layer["id"] for layer in spec["layers"] if layer.get("pickable")]
     assert clickable == [pickable]
@@ -116,6 +117,19 @@ def test_each_level_has_one_clickable_layer(level, filters, pickable):
     assert len(pcn_layers) == (1 if level == "icb" else 0)
     if pcn_layers:
         assert pcn_layers[0]["getFillColor"] == "@@=icb_code == 'QKK' ? [20, 20, 20, 190] : [0, 0, 0, 0]"
+
+
+@pytest.mark.parametrize("level, tooltip", [
+    ("england", "<b>{name}</b><br/>{icbs} ICSs (April 2023 boundaries) · {places} places<br/>"
+                "Click to zoom to this region"),
+    ("region", "<b>{name}</b> ICS (April 2023 boundaries)<br/>{places} places · population {population}<br/>"
+               "Click to see its places"),
+    ("icb", "<br/>{icb} ICS (April 2023 boundaries) · {region}<br/>"),
+])
+def test_every_level_names_the_boundaries_of_its_icss(level, tooltip):
+    deck = maps.explorer_deck(URLS, MEASURES_BY_KEY["governance_model"], level, (51.5, -0.1, 9),
+                              Filters(region="London", icb="QKK"), True, boundaries="April 2023")
+    assert tooltip in deck._tooltip["html"]
 
 
 def test_picked_reads_a_selection():
@@ -203,3 +217,15 @@ def test_a_place_whose_icb_changed_says_so(framework):
     assert facts.loc["ICS and region", "Value"] == "Thames Valley · South East"
     assert facts.loc["ICS in other boundary vintages"].tolist() == [
         "in NHS Buckinghamshire, Oxfordshire and Berkshire West until 31 March 2026", "ONS and NHS England"]
+
+
+def test_a_place_holding_part_of_a_district_says_where_the_rest_is(framework):
+    from icsdash.reference import load_reference
+    from conftest import DATA
+    row = load_reference(DATA).places.set_index("place_code").loc["oxfordshire"].copy()
+    row["place_code"], row["assessment_status"], row["current_round"] = "oxfordshire", "not_started", None
+    row["overall_maturity"], row["maturity_round"] = float("nan"), None
+    facts = explorer.place_facts(row, framework).set_index("Fact")
+    assert facts.loc["Councils split between places"].tolist() == [
+        "Vale of White Horse: the rest is in Swindon (NHS Bath and North East Somerset, Swindon and Wiltshire)",
+        "ONS boundaries"]

@@ -59,7 +59,32 @@ def test_every_place_in_exactly_one_icb_per_vintage(vintage, icbs):
     assert len(mine) == len(ref.places) == 169 and not mine["place_code"].duplicated().any()
     assert ref.places["icb_ods_code"].isin(ref.icbs["icb_ods_code"]).all()
     assert ref.icbs["place_count"].sum() == len(ref.places) and len(ref.icbs) == icbs
-    assert (mine["share"].astype(float) >= 0.75).all()        # each place lies inside its ICB's official outline
+    assert (mine["share"].astype(float) >= 0.95).all()        # each place lies inside its ICB's official outline
+
+
+@pytest.mark.parametrize("vintage, place, district, rest", [
+    ("2023-04", "eden", "Westmorland and Furness",
+     "Westmorland and Furness: the rest is in Westmorland and Furness (NHS Lancashire and South Cumbria)"),
+    ("2023-04", "westmorland-and-furness", "Westmorland and Furness",
+     "Westmorland and Furness: the rest is in Eden (NHS North East and North Cumbria)"),
+    ("2023-04", "north-east-hampshire", "Hart", "Hart: the rest is in Hampshire (NHS Hampshire and Isle of Wight)"),
+    ("2023-04", "surrey-heath-and-farnham", "Waverley", "Waverley: the rest is in Guildford and Waverley (NHS Surrey Heartlands)"),
+    ("2026-04", "surrey-heath-and-farnham", "Waverley", "Waverley: the rest is in Guildford and Waverley (NHS Surrey and Sussex)"),
+    ("2026-04", "north-yorkshire", "North Yorkshire", "North Yorkshire: the rest is in Bradford District and Craven "
+                                                      "(NHS West Yorkshire), Lancashire (NHS Lancashire and South Cumbria)"),
+])
+def test_a_district_split_between_places_says_so_in_both(vintage, place, district, rest):
+    """Places are May 2024 districts, cut where the ICB outlines cut them: each part says where the rest is."""
+    row = load_reference(DATA, vintage=vintage).place(place)
+    assert f"{district} (part)" in row.districts.split("; ")
+    assert rest in row.shared_districts.split("; ")
+
+
+def test_whole_districts_say_nothing_of_splits(reference):
+    row = reference.place("bolton")
+    assert (row.districts, row.shared_districts) == ("Bolton", "")
+    hackney = reference.place("hackney")                         # the City of London joins Hackney, as in the NHS
+    assert hackney.districts == "City of London; Hackney" and hackney.population == 10_847 + 261_491
 
 
 @pytest.mark.parametrize("place, icb_2026, history", [

@@ -28,8 +28,8 @@ def test_seed_demo_once(any_store, framework):
     submitted = [a for a in expected if a.status == "submitted"]
     assert latest["assessment_id"].nunique() == len(submitted)
     assert len(latest) == len(submitted) * 12
-    assert set(latest["round"]) <= {"2024/25", "2025/26"}
-    assert any_store.rounds()["label"].tolist() == ["2024/25", "2025/26"]
+    assert set(latest["round"]) == {"2024/25", "2025/26", "2026/27"}
+    assert any_store.rounds()["label"].tolist() == ["2024/25", "2025/26", "2026/27"]
     audit = any_store.audit_entries()
     assert audit["action"].tolist() == ["seed_demo"]
 
@@ -120,11 +120,11 @@ def test_data_version_moves_only_with_what_pages_show(any_store, framework):
 
 
 def test_a_round_opened_before_the_first_start_stays_the_latest(any_store, framework):
-    """`icsdash round add 2026/27` before the app's first start: the demo's rounds go before it, not after."""
-    any_store.add_round("cli", "2026/27")
+    """`icsdash round add 2027/28` before the app's first start: the demo's rounds go before it, not after."""
+    any_store.add_round("cli", "2027/28")
     assert any_store.seed_demo(PLACES, framework) > 0
-    assert any_store.round_labels() == ["2024/25", "2025/26", "2026/27"]
-    assert any_store.rounds()["position"].tolist() == [1, 2, 3]
+    assert any_store.round_labels() == ["2024/25", "2025/26", "2026/27", "2027/28"]
+    assert any_store.rounds()["position"].tolist() == [1, 2, 3, 4]
 
 
 # --------------------------------------------------------------------------- place codes that changed
@@ -225,3 +225,25 @@ def test_a_backup_from_before_the_renames_restores_on_todays_codes(any_store, fr
     assert "hull" in codes and not set(codes) & set(RENAMED)
     assert today.access_codes()["place_code"].tolist() == ["hull"]
     today.engine.dispose()
+
+
+def test_a_row_on_a_code_that_maps_to_no_place_is_refused(any_store, framework):
+    """A code that is neither today's place nor a retired one (a place dropped without a line in
+    place_code_changes.csv) is not guessed at: the start stops, names it, and writes nothing."""
+    from icsdash.errors import IcsdashError
+    from icsdash.reference import place_codes
+    from conftest import DATA
+    _fill_like_the_previous_release(any_store, framework)
+    any_store.create_access_code("admin", "place_director", "QOQ-atlantis", "Lost place")
+    before = _contents(any_store)
+    url = any_store.engine.url.render_as_string(hide_password=False)
+    with pytest.raises(IcsdashError) as refused:
+        Store.open(url, RENAMED, place_codes(DATA))
+    assert str(refused.value) == (
+        "data/place_code_changes.csv: the database holds rows for place codes that are neither today's places nor "
+        "retired codes: QOQ-atlantis (access_codes): 1 row. Nothing was changed. Add each to "
+        "data/place_code_changes.csv with the place it became (old_code,new_code,...) and restart")
+    assert _contents(any_store) == before
+    moved = Store.open(url, {**RENAMED, "QOQ-atlantis": "hull"}, place_codes(DATA))   # once mapped, it moves
+    assert sorted(moved.access_codes()["place_code"]) == ["hull", "hull"]
+    moved.engine.dispose()

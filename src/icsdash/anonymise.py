@@ -19,7 +19,7 @@ import pandas as pd
 from .reference import Reference
 
 # Place columns that can name a place, a council or a district; blanked when anonymised.
-NAMING_COLUMNS = ("council_codes", "council_names", "group_name", "districts_2011")
+NAMING_COLUMNS = ("council_codes", "council_names", "group_name", "districts", "districts_2011", "shared_districts")
 # Free-text place columns kept with the names in them replaced (citations keep their dates).
 REDACTED_COLUMNS = ("governance_note", "sap_post", "history_note", "group_note", "source_ref",
                     "governance_source_ref")

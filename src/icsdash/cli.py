@@ -29,7 +29,7 @@ from .config import load_config
 from .errors import IcsdashError
 from .framework import load_framework
 from .geography import for_reference
-from .reference import load_code_changes, load_reference
+from .reference import load_code_changes, load_reference, place_codes
 from .store import Store
 
 
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         config = load_config(Path(args.config))
-        store = Store.open(config.database_url, load_code_changes(config.data_dir))
+        store = Store.open(config.database_url, load_code_changes(config.data_dir), place_codes(config.data_dir))
         if args.command == "access" and args.action == "create":
             places = set(load_reference(config.data_dir).places["place_code"])
             print(store.create_access_code(_actor(), args.role, args.place, args.label, known_places=places))

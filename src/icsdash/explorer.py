@@ -133,6 +133,8 @@ def place_facts(row: pd.Series, framework) -> pd.DataFrame:
     facts[5:5] = extra
     if _text(row.get("icb_history")):
         facts.insert(2, ("ICS in other boundary vintages", row.icb_history, "ONS and NHS England"))
+    if _text(row.get("shared_districts")):
+        facts.insert(3, ("Councils split between places", row.shared_districts, "ONS boundaries"))
     return pd.DataFrame(facts, columns=["Fact", "Value", "Source"])
 
 

@@ -138,6 +138,7 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         Column("council_codes", code_list(COUNCIL, "E08000001;E06000038")),
         Column("council_names", text),
         Column("code_vintage", code(r"\d{4}", "2023")),
+        Column("districts", text),
         Column("districts_2011", text),
         Column("lsoa_count", integer(1, 5_000)),
         Column("area_km2", decimal(0.1, 50_000)),
@@ -312,6 +313,11 @@ class Reference:
         return rows["label"].iloc[0] if len(rows) else self.vintage
 
     @property
+    def boundaries(self) -> str:
+        """'April 2026 (36 ICBs)': the boundary vintage as downloads and reports name it."""
+        return f"{self.vintage_label} ({len(self.icbs)} ICBs)"
+
+    @property
     def icb_boundaries(self) -> str:
         """The vintage's ICB outline file, relative to the data folder."""
         return self.vintages.set_index("vintage").loc[self.vintage, "icb_boundaries"]
@@ -372,6 +378,7 @@ def load_reference(data_dir: str | Path, overlay: Overlay | None = None, importe
     member = memberships[memberships["vintage"] == vintage]
     places = places.merge(member[["place_code", "icb_ods_code"]], on="place_code", how="left")
     places["icb_history"] = _icb_history(places, memberships, all_icbs, vintages, vintage)
+    places["shared_districts"] = _shared_districts(places, icbs)
     pcns = pcns.assign(icb_ods_code=pcns["place_code"].map(dict(zip(member["place_code"], member["icb_ods_code"]))))
     for frame, column, name in ((regions, "region_ons_code", "regions.csv"), (icbs, "icb_ods_code", "icbs.csv"),
                                 (icbs, "icb_ons_code", "icbs.csv"), (places, "place_code", "places.csv"),
@@ -461,9 +468,36 @@ def _icb_history(places: pd.DataFrame, memberships: pd.DataFrame, icbs: pd.DataF
     return out
 
 
+def _shared_districts(places: pd.DataFrame, icbs: pd.DataFrame) -> list[str]:
+    """For each place holding part of a district, where the rest of it is: 'Westmorland and Furness: the rest
+    is in Eden (NHS North East and North Cumbria)'."""
+    names = {r.icb_ods_code: "NHS " + short_icb_name(r.icb_name) for r in icbs.itertuples()}
+    holders: dict[str, list[tuple[str, str]]] = {}
+    for row in places.itertuples():
+        for district in str(row.districts).split("; "):
+            if district.endswith(" (part)"):
+                holders.setdefault(district[:-7], []).append((row.place_code, row.place_name, row.icb_ods_code))
+    out = []
+    for row in places.itertuples():
+        notes = []
+        for district in str(row.districts).split("; "):
+            if district.endswith(" (part)"):
+                others = [f"{name} ({names.get(icb, icb)})" for code, name, icb in holders[district[:-7]]
+                          if code != row.place_code]
+                notes.append(f"{district[:-7]}: the rest is in {', '.join(others)}" if others
+                             else f"{district[:-7]}: only part of it is in this place")
+        out.append("; ".join(notes))
+    return out
+
+
 def _day(iso: str) -> str:
     """'2026-03-31' -> '31 March 2026'."""
     return pd.Timestamp(iso).strftime("%-d %B %Y")
+
+
+def place_codes(data_dir: str | Path) -> set[str]:
+    """Today's place codes in the data folder's places.csv (imported places are the store's to add)."""
+    return set(read_table(Path(data_dir) / "places.csv", SCHEMAS["places.csv"])["place_code"])
 
 
 def load_code_changes(data_dir: str | Path, known: set[str] | None = None) -> dict[str, str]:

@@ -26,8 +26,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 
 from . import auth
-from .assessments import (CONSENSUS_GROUP, DEMO_ROUNDS, MAX_PARTICIPANT, STAKEHOLDER_GROUPS, AssessmentRecord,
-                          check_entries, demo_assessments, gaps)
+from .assessments import (CONSENSUS_GROUP, MAX_PARTICIPANT, STAKEHOLDER_GROUPS, AssessmentRecord,
+                          check_entries, demo_assessments, demo_rounds, gaps)
 from .auth import Principal
 from .errors import DatabaseUnavailable, IcsdashError
 from .framework import Framework
@@ -185,7 +185,8 @@ class MigrationRefused(IcsdashError):
     """A place-code change cannot be applied without guessing; nothing was written."""
 
 
-def rename_place_codes(conn, changes: dict[str, str], actor: str = "icsdash (data migration)") -> dict[str, int]:
+def rename_place_codes(conn, changes: dict[str, str], actor: str = "icsdash (data migration)",
+                       places: set[str] | None = None) -> dict[str, int]:
     """Move every row naming an old place code to its new code, in the caller's transaction: assessments (and
     so their versions, scores and consensus links), access codes, audit entries and imported reference rows.
 
@@ -193,7 +194,13 @@ def rename_place_codes(conn, changes: dict[str, str], actor: str = "icsdash (dat
     second run changes nothing. Two imported rows that would land on the same place (both an old and a new
     code imported) cannot be merged without guessing which wins: :class:`MigrationRefused`, and the caller's
     transaction writes nothing. What moved is recorded in one audit entry ``migrate_place_codes``.
+
+    With ``places`` (today's place codes; imported places count too), an assessment or access code on a code
+    that is neither a place nor a retired code cannot be mapped: :class:`MigrationRefused`, naming the codes.
+    (Audit entries are history and may name a place that has since gone.)
     """
+    if places is not None:
+        _refuse_unmappable(conn, set(places) | set(changes), changes)
     if not changes:
         return {}
     moved: dict[str, int] = {}
@@ -236,6 +243,23 @@ def rename_place_codes(conn, changes: dict[str, str], actor: str = "icsdash (dat
             detail=json.dumps({"moved": moved}, sort_keys=True))).inserted_primary_key[0]
         publish(conn, entry)
     return moved
+
+
+def _refuse_unmappable(conn, known: set[str], changes: dict[str, str]) -> None:
+    imported = set(conn.execute(select(reference_rows.c.row_key).where(reference_rows.c.table_name == "places.csv"))
+                   .scalars())
+    unknown: dict[str, int] = {}
+    for table in (assessments, access_codes):
+        for code, n in conn.execute(select(table.c.place_code, func.count()).where(table.c.place_code.is_not(None))
+                                    .group_by(table.c.place_code)).all():
+            if code not in known and code not in imported:
+                unknown[f"{code} ({table.name})"] = unknown.get(f"{code} ({table.name})", 0) + n
+    if unknown:
+        listed = ", ".join(f"{k}: {n} row{'s' if n > 1 else ''}" for k, n in sorted(unknown.items()))
+        raise MigrationRefused(
+            f"the database holds rows for place codes that are neither today's places nor retired codes: {listed}. "
+            "Nothing was changed. Add each to data/place_code_changes.csv with the place it became "
+            "(old_code,new_code,...) and restart", source="data/place_code_changes.csv")
 
 
 def _newest_audit_id(conn) -> int:
@@ -330,13 +354,16 @@ class Store:
 
     engine: Engine
     code_changes: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    places: frozenset[str] | None = field(default=None, repr=False, compare=False)
     _rounds_seen: list[str] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def open(cls, url: str, code_changes: dict[str, str] | None = None) -> "Store":
+    def open(cls, url: str, code_changes: dict[str, str] | None = None, places: set[str] | None = None) -> "Store":
         """The store at ``url``, its schema created and its rows moved to today's place codes
-        (``code_changes``: old code -> current code, from :func:`icsdash.reference.load_code_changes`)."""
-        store = cls(make_engine(url), code_changes=dict(code_changes or {}))
+        (``code_changes``: old code -> current code, from :func:`icsdash.reference.load_code_changes`;
+        ``places``: today's place codes, to refuse rows on a code that maps to none)."""
+        store = cls(make_engine(url), code_changes=dict(code_changes or {}),
+                    places=None if places is None else frozenset(places))
         store.create_schema()
         store.migrate()
         return store
@@ -344,11 +371,11 @@ class Store:
     def migrate(self) -> dict[str, int]:
         """Move rows on retired place codes to the current ones, in one transaction (see
         :func:`rename_place_codes`); nothing to do on a database already moved."""
-        if not self.code_changes:
+        if not self.code_changes and self.places is None:
             return {}
         try:
             with self.engine.begin() as conn:
-                return rename_place_codes(conn, self.code_changes)
+                return rename_place_codes(conn, self.code_changes, places=self.places)
         except IntegrityError:
             return {}                           # another server moved them at the same moment
 
@@ -477,14 +504,14 @@ class Store:
         return conn.execute(insert(rounds).values(label=label, position=position, opened_at=opened_at)
                             .returning(rounds.c.id)).scalar_one()
 
-    def _rounds_first(self, conn, labels: list[str]) -> None:
-        """Add rounds ``labels`` (oldest first) before every round there is: the demo's past rounds go before a
-        round an administrator opened before the first start."""
+    def _rounds_first(self, conn, opened: dict[str, datetime]) -> None:
+        """Add rounds ``opened`` (label -> when it opened, oldest first) before every round there is: the demo's
+        past rounds go before a round an administrator opened before the first start."""
         known = set(conn.execute(select(rounds.c.label)).scalars())
-        new = [label for label in labels if label not in known]
+        new = [label for label in opened if label not in known]
         if new:
             conn.execute(update(rounds).values(position=rounds.c.position + len(new)))
-            conn.execute(insert(rounds), [{"label": label, "position": i, "opened_at": _now()}
+            conn.execute(insert(rounds), [{"label": label, "position": i, "opened_at": opened[label]}
                                           for i, label in enumerate(new, start=1)])
 
     def rounds(self) -> pd.DataFrame:
@@ -495,7 +522,7 @@ class Store:
 
     def _write_assessments(self, conn, records: Iterable[AssessmentRecord], framework: Framework) -> int:
         round_ids: dict[str, int] = {}
-        opened = dict(DEMO_ROUNDS)
+        opened = {r.label: r.opened_at for r in demo_rounds()}
         rows, score_rows = [], []
         for rec in records:
             if rec.round_label not in round_ids:
@@ -541,7 +568,8 @@ class Store:
                     return 0
                 conn.execute(insert(meta).values(key="demo_seed", value=_now().isoformat()))
                 demo = list(demo_assessments(place_codes, framework))
-                self._rounds_first(conn, list(dict.fromkeys(r.round_label for r in demo)))
+                self._rounds_first(conn, {r.label: r.opened_at for r in demo_rounds()
+                                          if any(d.round_label == r.label for d in demo)})
                 added = self._write_assessments(conn, demo, framework)
                 self._audit(conn, "system", "seed_demo", count=added, framework=framework.id)
                 return added

@@ -35,7 +35,7 @@ from .maps import Legend
 from .measures import Measure, measures_for
 from .pages import PAGES_BY_KEY
 from .palettes import NO_DATA
-from .reference import Reference, load_code_changes, load_reference, vintage_labels
+from .reference import Reference, load_code_changes, load_reference, place_codes, vintage_labels
 from .reference import illustrative_note as reference_note
 from .store import Store
 
@@ -78,7 +78,7 @@ def _signature(*paths: Path) -> tuple:
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _open_store(url: str, data_dir: Path) -> Store:
     """The store, its rows moved to today's place codes (data/place_code_changes.csv) on first opening."""
-    return Store.open(url, load_code_changes(data_dir))
+    return Store.open(url, load_code_changes(data_dir), place_codes(data_dir))
 
 
 _IMPORTED: dict[str, int] = {}       # database URL -> the newest import seen (kept through an outage)
@@ -936,6 +936,12 @@ def memo(key: tuple, build: Callable[[], Any]) -> Any:
     return value
 
 
+def boundaries() -> str | None:
+    """The boundary vintage of what this run shows ('April 2026 (36 ICBs)'), for its downloads to name."""
+    ctx = st.session_state.get(CONTEXT_KEY)
+    return ctx.reference.boundaries if ctx is not None else None
+
+
 def spec(item: alt.TopLevelMixin) -> dict:
     """A chart's Vega-Lite specification, without Altair's schema validation (the builders' tests render them)."""
     return item.to_dict(validate=False)
@@ -947,7 +953,8 @@ def chart(item: alt.TopLevelMixin | dict, width: str | int = "stretch", *, name:
     lines and points and no downloads.
 
     ``name`` keys the downloads (stable across reruns, so pass a fixed text when the chart's title changes with
-    the data); the file is named after the chart's title, else ``name``.
+    the data); the file is named after the chart's title, else ``name``, and names the boundary vintage under
+    the title.
     """
     made = item if isinstance(item, dict) else spec(item)           # a dict: from memo(), built once
     if presenting():
@@ -955,10 +962,10 @@ def chart(item: alt.TopLevelMixin | dict, width: str | int = "stretch", *, name:
                            **kwargs)
         return
     st.vega_lite_chart(made, width=width, **kwargs)
-    title = chart_title(item)
+    title, vintage = chart_title(item), boundaries()
     _downloads("chart", name or title or "chart", title or name or "chart", [
-        ("PNG image", "png", lambda: exports.chart_png(item)),
-        ("SVG image", "svg", lambda: exports.chart_svg(item))])
+        ("PNG image", "png", lambda: exports.chart_png(item, boundaries=vintage)),
+        ("SVG image", "svg", lambda: exports.chart_svg(item, boundaries=vintage))])
 
 
 @dataclass(frozen=True)
@@ -974,11 +981,12 @@ class StaticMap:
     title: str | None = None
     highlight: str | None = None
     palettes: tuple[str, str] = ("okabe_ito", "viridis")
+    boundaries: str | None = None          # 'April 2026 (36 ICBs)': the vintage of the ICS borders
 
     def __call__(self) -> alt.HConcatChart:
         return exports.map_chart(self.geography, self.summary, self.measure, self.legend, self.shown,
                                  title=self.title, highlight=self.highlight, categorical=self.palettes[0],
-                                 sequential=self.palettes[1])
+                                 sequential=self.palettes[1], boundaries=self.boundaries)
 
 
 def static_map(ctx: Context, summary: pd.DataFrame, measure: Measure, legend: Legend,
@@ -987,7 +995,7 @@ def static_map(ctx: Context, summary: pd.DataFrame, measure: Measure, legend: Le
     """A place map as a static picture, for :func:`deck`'s downloads: ``summary`` colours all of England as the
     served layer does, ``shown`` (the filtered places) sets the extent, ``legend`` is the one the page shows."""
     return StaticMap(ctx.geography, summary, measure, legend, shown, title, highlight,
-                     (ctx.config.categorical_palette, ctx.config.sequential_palette))
+                     (ctx.config.categorical_palette, ctx.config.sequential_palette), ctx.reference.boundaries)
 
 
 def deck(item: pdk.Deck, height: int, *, name: str | None = None, static: Callable[[], alt.TopLevelMixin] | None = None,
@@ -1018,7 +1026,8 @@ def table(frame: pd.DataFrame, *, name: str | None = None, note: str | None = No
 
     ``name`` keys the downloads and names the files (default: from the first columns); ``note`` (for example
     :func:`illustrative_note`) goes on a 'Notes' sheet of the workbook. The index is exported when it is shown
-    and means something (a pivot table's rows).
+    and means something (a pivot table's rows). Both files name the boundary vintage (a last column, and a line
+    of the notes).
     """
     hide_index = kwargs.pop("hide_index", None)
     if presenting() and len(frame) <= 40:
@@ -1030,9 +1039,10 @@ def table(frame: pd.DataFrame, *, name: str | None = None, note: str | None = No
     index = False if hide_index else None
     if anonymised():
         note = " ".join(filter(None, [note, "Place, PCN and person names are replaced by labels (anonymised)."]))
+    vintage = boundaries()
     _downloads("table", name, name, [
-        ("CSV", "csv", lambda: exports.table_csv(frame, index=index)),
-        ("Excel", "xlsx", lambda: exports.table_xlsx(frame, note=note, index=index, title=name))])
+        ("CSV", "csv", lambda: exports.table_csv(frame, index=index, boundaries=vintage)),
+        ("Excel", "xlsx", lambda: exports.table_xlsx(frame, note=note, index=index, title=name, boundaries=vintage))])
 
 
 # --------------------------------------------------------------------------- downloads
