@@ -292,3 +292,12 @@ def test_a_pinned_vintage_is_checked(tmp_path, monkeypatch):
     assert not at.exception
     assert "must be 'newest' or one of 2026-04, 2023-04 (data/vintages.csv); got '2019-04'" in " ".join(
         e.value for e in at.error)
+
+
+def test_a_pinned_vintage_is_named_in_the_sidebar(tmp_path, monkeypatch):
+    """No switch when config.yaml pins the vintage, but the sidebar still says which boundaries every page uses."""
+    monkeypatch.setenv("ICSDASH_CONFIG", str(write_config(tmp_path, {"data.vintage": "2023-04"})))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    assert not [s for s in at.sidebar.selectbox if s.key == "filter_vintage"]
+    assert "Boundaries: April 2023 (42 ICBs) (set for this deployment)" in [c.value for c in at.sidebar.caption]

@@ -428,6 +428,8 @@ def shared_filters(ctx: Context) -> None:
         st.sidebar.selectbox("Boundaries", list(labels), key=FILTER_VINTAGE, format_func=labels.get,
                              help="Which ICBs every page shows, and which ICB each place is in: the newest "
                                   "boundaries, or an earlier vintage's. Places and their assessments are the same.")
+    else:                                           # pinned: still say which, since every ICS figure depends on it
+        st.sidebar.caption(f"Boundaries: {ref.boundaries} (set for this deployment)")
     regions = [ALL, *ref.regions["region_name"].tolist()]
     _keep_valid(FILTER_REGION, regions, ALL)
     st.sidebar.selectbox("Region", regions, key=FILTER_REGION,
