@@ -103,7 +103,7 @@ def test_tooltip_names_the_place(page):
         text = " ".join(page.locator(".deck-tooltip").all_inner_texts())
         if text.strip():
             break
-    assert " ICS · " in text and "Governance model:" in text
+    assert " ICS (April 2023 boundaries) · " in text and "Governance model:" in text     # the tests pin 2023-04
 
 
 def test_nothing_leaves_the_machine(page):
