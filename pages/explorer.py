@@ -93,11 +93,10 @@ with side:
         ui.facts(explorer.place_facts(row, ctx.framework))
         with st.expander("White Paper criteria"):
             ui.table(explorer.criteria_table(row), hide_index=True, width="stretch", name="White Paper criteria")
-        pcns = ref.pcns[ref.pcns["place_code"] == place][["pcn_name", "pcn_code", "list_size", "gp_practices"]]
+        pcns = explorer.pcn_table(ref, place)
         with st.expander(f"Primary care networks ({len(pcns)}, {row.pcn_source})"):
-            ui.table(pcns.rename(columns={"pcn_name": "PCN", "pcn_code": "Code", "list_size": "List size",
-                                              "gp_practices": "Practices"}), hide_index=True, width="stretch",
-                     name="Primary care networks", note=ui.illustrative_note(ctx))
+            ui.table(pcns, hide_index=True, width="stretch", name="Primary care networks",
+                     note=ui.illustrative_note(ctx))
     elif level == "icb":
         st.caption("Click a place on the map, or search, to see its details.")
 

@@ -83,10 +83,14 @@ if trend["round"].nunique() > 1:
         trend, {d.id: d.short for d in fw.dimensions}, fw.scale_max))), width="content", name="Trend across rounds")
 
 with st.expander(f"Primary care networks ({int(row.pcn_count)}, {row.pcn_source})", icon=":material/groups:"):
-    pcns = ref.pcns[ref.pcns["place_code"] == code]
-    ui.table(pcns[["pcn_name", "pcn_code", "list_size", "gp_practices"]].rename(columns={
-        "pcn_name": "PCN", "pcn_code": "Code", "list_size": "List size", "gp_practices": "Practices"}),
-        hide_index=True, width="stretch", name="Primary care networks", note=ui.illustrative_note(ctx))
+    ui.table(explorer.pcn_table(ref, code), hide_index=True, width="stretch", name="Primary care networks",
+             note=ui.illustrative_note(ctx))
+practices = explorer.practice_table(ref, code)
+if len(practices):
+    unallocated = f", {int(row.unallocated_practices)} in no PCN" if row.unallocated_practices else ""
+    with st.expander(f"GP practices ({len(practices)}{unallocated})", icon=":material/local_hospital:"):
+        ui.table(practices, hide_index=True, width="stretch", name="GP practices",
+                 column_config={"Registered patients": st.column_config.NumberColumn(format="localized")})
 with st.expander("Justifications by dimension", icon=":material/notes:"):
     if not may_read:
         st.caption("Sign in as this place's director, a system leader or an administrator to read them.")

@@ -43,7 +43,6 @@ DATA = ROOT / "data"
 
 ENGLAND_LSOAS_2011 = 32_844
 ONS_POPULATION = "ONS mid-2022 population estimates"     # data/sources/ons_mid2022_population_by_la_2023.csv
-PEOPLE_PER_PCN = 42_000          # for the illustrative number of PCNs in a place
 SIMPLIFY_METRES = 350            # coverage simplification tolerance (British National Grid)
 PINHOLE_M2 = 1_000_000           # holes smaller than 1 km2 are gaps in the source, filled
 M2_PER_SQUARE_DEGREE = 7.6e9      # at England's latitude (111 km x 68 km)
@@ -318,6 +317,7 @@ def build_places(lsoas, atoms, places) -> pd.DataFrame:
             "population_source": "documented" if documented else "ons apportioned" if apportioned else "ons",
             "population_ref": p["source_ref"] if documented else ONS_POPULATION,
             "gp_practices": p.get("documented_practices") or "",
+            "documented_pcns": p.get("documented_pcns") or "",
             "source": p["source"], "source_ref": p["source_ref"],
         })
     return pd.DataFrame(out).sort_values("place_code").reset_index(drop=True)
@@ -465,75 +465,105 @@ def write_icb_outlines(out: Path, outlines: dict[str, gpd.GeoDataFrame]) -> None
         write_geojson(out / "geo" / f"icbs_{vintage}.geojson", gdf, ["icb_ods_code", "icb_ons_code", "icb_name"])
 
 
-# --------------------------------------------------------------------------- PCNs
+# --------------------------------------------------------------------------- practices and PCNs (NHS England)
 
-def _split(total: int, parts: list[float]) -> list[int]:
-    """Largest-remainder split of ``total`` in proportion to ``parts``, at least 1 each."""
-    share = np.array(parts, dtype=float) / sum(parts) * total
-    base = np.maximum(np.floor(share).astype(int), 1)
-    order = np.argsort(-(share - np.floor(share)), kind="stable")
-    i = 0
-    while base.sum() < total:
-        base[order[i % len(order)]] += 1
-        i += 1
-    while base.sum() > total:
-        j = int(np.argmax(base))
-        base[j] -= 1
-    return base.tolist()
+PRACTICE_MAP = "sources/practices/gp-reg-pat-prac-map_2026-01.csv"          # practice -> PCN, 1 January 2026
+PRACTICE_LIST = "sources/practices/nhse_practice_registrations_2026-27.csv"  # location, registered patients
+PCN_SOURCE_REF = "NHS England, practice to PCN mapping, 1 January 2026"
+UNALLOCATED = "U"                  # the mapping file's PCN code for a practice in no PCN
+KEEP_UPPER = {"PCN", "NHS", "GP", "GPS", "UK", "ICB", "CCG", "HMR", "BCP", "ABC", "SMASH", "NW", "NE", "SE", "SW",
+              "II", "III", "IV", "MK", "OPC", "BHR", "CW", "PCT", "LLP", "HC", "MC", "NMC", "SWAN", "SAFE",
+              "WISH", "AT", "ICP", "LPN", "NEW", "CHP", "SSP", "SHS", "THCS", "KCS", "TPPCN"}
+KEEP_LOWER = {"and", "of", "the", "on", "upon", "in", "under", "by", "with", "at", "le", "en", "de", "y"}
 
 
-def pcn_counts(places: pd.DataFrame, groups: list[dict], definitions: dict) -> dict[str, int]:
-    documented = {}
-    for icb, spec in definitions["icbs"].items():
-        for p in spec.get("places", []):
-            if p.get("pcns"):
-                documented[slug(p["name"])] = p["pcns"]
-    for g in groups:
-        if g.get("pcns") and g["split_figures"]:
-            members = places[(places.icb_ods_code == g["icb_ods_code"]) & (places.group_name == g["group_name"])]
-            for code, n in zip(members.place_code, _split(g["pcns"], members.population.tolist())):
-                documented[code] = n
-    return {row.place_code: documented.get(row.place_code, max(1, round(row.population / PEOPLE_PER_PCN)))
-            for row in places.itertuples()}
+def readable(name: str) -> str:
+    """'NORTH STOCKTON PCN' -> 'North Stockton PCN'; 'STOCKTON-ON-TEES' -> 'Stockton-on-Tees' (the published
+    capitals, in the case people write them; acronyms kept)."""
+    def word(w: str, first: bool) -> str:
+        if "-" in w:
+            parts = w.split("-")
+            return "-".join(word(p, first and i == 0) for i, p in enumerate(parts))
+        if w.upper() in KEEP_UPPER or any(c.isdigit() for c in w) and not w.isdigit():
+            return w.upper()
+        if not first and w.lower() in KEEP_LOWER:
+            return w.lower()
+        return w[:1].upper() + w[1:].lower()
+    return " ".join(word(w, i == 0) for i, w in enumerate(name.split()))
 
 
-def build_pcns(lsoas, place_of, places, places_geo, counts) -> pd.DataFrame:
-    lsoas = lsoas.assign(place_code=place_of)
-    points = lsoas.geometry.representative_point()
-    lsoas["point"] = gpd.GeoSeries(points, crs=BNG).to_crs(WGS84).values
-    shape_of = dict(zip(places_geo.place_code, places_geo.geometry))
-    codes = rng_for("pcn-codes").sample(range(10000, 100000), sum(counts.values()))
-    out, k = [], 0
-    for place in places.itertuples():
-        n = counts[place.place_code]
-        rows = lsoas[lsoas.place_code == place.place_code]
-        # Spread the PCNs over the place: order its LSOAs south to north, take evenly spaced ones.
-        rows = rows.assign(y=[p.y for p in rows.point], x=[p.x for p in rows.point]).sort_values(["y", "x"])
-        rng = rng_for("pcn", place.place_code)
-        weights = [rng.uniform(0.6, 1.4) for _ in range(n)]
-        sizes = _split(int(place.population), weights)
-        practices = _split(int(place.gp_practices), weights) if place.gp_practices else \
-            [max(2, round(s / 8_500)) for s in sizes]
-        shape = shape_of[place.place_code]
-        used, numbering = set(), Counter()
-        for i in range(n):
-            start = int((i + 0.5) * len(rows) / n)
-            for j in list(range(start, len(rows))) + list(range(0, start)):
-                candidate = rows.iloc[j]
-                pt = shapely.Point(round(candidate.point.x, 5), round(candidate.point.y, 5))
-                if j not in used and shape.contains(pt):
-                    used.add(j)
-                    break
-            else:
-                raise SystemExit(f"no LSOA point of {place.place_code} lies inside its simplified polygon")
-            numbering[candidate.district] += 1
-            out.append({"pcn_code": f"U{codes[k]:05d}",
-                        "pcn_name": f"{candidate.district} PCN {numbering[candidate.district]}",
-                        "place_code": place.place_code, "icb_ods_code": place.icb_ods_code,
-                        "latitude": pt.y, "longitude": pt.x, "list_size": sizes[i],
-                        "gp_practices": practices[i], "source": "illustrative"})
-            k += 1
-    return pd.DataFrame(out).sort_values("pcn_code").reset_index(drop=True)
+def load_practices() -> gpd.GeoDataFrame:
+    """Every practice of the mapping file with its location and registered patients from the practice list,
+    as points in BNG."""
+    mapping = pd.read_csv(DATA / PRACTICE_MAP, dtype=str)
+    listed = pd.read_csv(DATA / PRACTICE_LIST, dtype=str, encoding="utf-8-sig")
+    frame = mapping.merge(listed[["Practice_Code", "Latitude", "Longitude", "Registered Patients"]],
+                          left_on="PRACTICE_CODE", right_on="Practice_Code", how="left", validate="one_to_one")
+    if frame["Latitude"].isna().any():
+        raise SystemExit(f"practices with no location in {PRACTICE_LIST}: "
+                         + ", ".join(frame.loc[frame.Latitude.isna(), "PRACTICE_CODE"][:5]))
+    frame = pd.DataFrame({
+        "practice_code": frame["PRACTICE_CODE"], "practice_name": frame["PRACTICE_NAME"].map(readable),
+        "postcode": frame["PRACTICE_POSTCODE"], "pcn_code": frame["PCN_CODE"],
+        "pcn_name": frame["PCN_NAME"].map(readable), "sub_icb_ods_code": frame["SUB_ICB_LOCATION_CODE"],
+        "icb_ods_code": frame["ICB_CODE"], "latitude": frame["Latitude"].astype(float),
+        "longitude": frame["Longitude"].astype(float),
+        "registered_patients": frame["Registered Patients"].astype(float).round().astype(int)})
+    points = gpd.points_from_xy(frame["longitude"], frame["latitude"], crs=WGS84)
+    return gpd.GeoDataFrame(frame, geometry=points, crs=WGS84).to_crs(BNG).sort_values("practice_code") \
+        .reset_index(drop=True)
+
+
+def place_practices(practices: gpd.GeoDataFrame, atoms: gpd.GeoDataFrame) -> pd.Series:
+    """Each practice's place: the place (of the practice's own ICB, in the mapping file's vintage) whose
+    districts hold its location, or the nearest place of that ICB for a practice just over a border."""
+    base = f"icb_{vintages()['vintage'].iloc[0]}"
+    out = pd.Series("", index=practices.index, dtype=object)
+    for icb, idx in practices.groupby("icb_ods_code").groups.items():
+        own = atoms[atoms[base] == icb]
+        if own.empty:
+            raise SystemExit(f"{PRACTICE_MAP}: ICB {icb} is not an ICB of {base[4:]}")
+        points = practices.loc[idx, ["geometry"]]
+        hit = gpd.sjoin_nearest(points, own[["place_code", "geometry"]], how="left")
+        out[idx] = hit[~hit.index.duplicated()]["place_code"].reindex(idx).values
+    return out
+
+
+def build_practices(practices: gpd.GeoDataFrame) -> pd.DataFrame:
+    columns = ["practice_code", "practice_name", "postcode", "pcn_code", "place_code", "latitude", "longitude",
+               "registered_patients", "sub_icb_ods_code"]
+    out = practices[columns].copy()
+    out["pcn_code"] = out["pcn_code"].where(out["pcn_code"] != UNALLOCATED, "")
+    out[["latitude", "longitude"]] = out[["latitude", "longitude"]].round(5)
+    return out.sort_values("practice_code").reset_index(drop=True)
+
+
+def build_real_pcns(practices: gpd.GeoDataFrame, places_geo: gpd.GeoDataFrame) -> pd.DataFrame:
+    """One row per PCN of the mapping file: its place (where most of its practices' registered patients
+    are), its share in each place it spans, its list size, and a point: the patient-weighted centre of its
+    practices, or, where that falls outside the place, its largest practice there (else a point inside)."""
+    shape_of = dict(zip(places_geo["place_code"], places_geo.geometry))
+    rows = []
+    for code, group in practices[practices["pcn_code"] != UNALLOCATED].groupby("pcn_code"):
+        patients = group.groupby("place_code")["registered_patients"].sum().sort_index()
+        place = patients.sort_values(ascending=False, kind="stable").index[0]
+        total = int(group["registered_patients"].sum())
+        weights = group["registered_patients"].clip(lower=1)
+        centre = shapely.Point(round(float(np.average(group["longitude"], weights=weights)), 5),
+                               round(float(np.average(group["latitude"], weights=weights)), 5))
+        shape = shape_of[place]
+        if not shape.contains(centre):
+            inside = group[group["place_code"] == place].sort_values("registered_patients", ascending=False)
+            candidates = [shapely.Point(r.longitude, r.latitude) for r in inside.itertuples()]
+            candidates = [p for p in candidates if shape.contains(p)]
+            centre = candidates[0] if candidates else shape.representative_point()
+            centre = shapely.Point(round(centre.x, 5), round(centre.y, 5))
+        shares = "; ".join(f"{p} {n / total:.2f}" for p, n in patients.items()) if len(patients) > 1 else ""
+        rows.append({"pcn_code": code, "pcn_name": group["pcn_name"].iloc[0], "place_code": place,
+                     "latitude": centre.y, "longitude": centre.x, "list_size": total,
+                     "gp_practices": len(group), "source": "nhs england", "source_ref": PCN_SOURCE_REF,
+                     "place_shares": shares})
+    return pd.DataFrame(rows).sort_values("pcn_code").reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- sub-ICB locations
@@ -682,15 +712,18 @@ def build(out: Path) -> None:
     write_geography(out, places_geo, places, regions)
     write_icb_outlines(out, outlines)
     write_csv(out / "place_icbs.csv", place_icbs(atoms, places, outlines))
-    counts = pcn_counts(places, groups, definitions)
-    pcns = build_pcns(lsoas, place_of, places, places_geo, counts)
+    practices = load_practices()
+    practices["place_code"] = place_practices(practices, atoms)
+    pcns = build_real_pcns(practices, places_geo)
     write_csv(out / "places.csv", places.drop(columns="icb_ods_code"))     # a place's ICB: place_icbs.csv
     write_csv(out / "place_groups.csv", pd.DataFrame(groups).drop(columns="split_figures")
               .astype({"population": "Int64", "pcns": "Int64"}))
     write_csv(out / "place_governance.csv", build_governance(places, cases))
-    write_csv(out / "pcns.csv", pcns.drop(columns="icb_ods_code"))         # a PCN's ICB is its place's
+    write_csv(out / "pcns.csv", pcns)                                     # a PCN's ICB is its place's
+    write_csv(out / "practices.csv", build_practices(practices))
     write_csv(out / "sub_icb_locations.csv", build_sub_icb_locations(lsoas, place_of, places))
-    print(f"{len(places)} places, {len(pcns)} PCNs, {len(groups)} place groups written to {out}")
+    print(f"{len(places)} places, {len(pcns)} PCNs, {len(practices)} practices, {len(groups)} place groups "
+          f"written to {out}")
 
 
 def main() -> None:

@@ -17,8 +17,7 @@ def test_search_finds_places_systems_and_pcns_by_name_or_code(reference):
     assert len(options) == len(reference.places) + len(reference.icbs) + len(reference.pcns)
     assert options["place:bolton"] == "Place · Bolton · Greater Manchester ICS"
     assert options["icb:QOP"] == "ICS · Greater Manchester (QOP, E54000057)"
-    pcn = reference.pcns.iloc[0]
-    assert pcn.pcn_code in options[f"pcn:{pcn.pcn_code}"] and pcn.pcn_name in options[f"pcn:{pcn.pcn_code}"]
+    assert options["pcn:U89141"] == "PCN · Stockton PCN (U89141) · Stockton-on-Tees"       # a real PCN, by code
 
 
 def test_targets(reference):
@@ -91,8 +90,9 @@ def test_place_facts_say_where_each_value_comes_from(reference, framework):
     plain["place_code"], plain["assessment_status"], plain["current_round"] = "east-kent", "submitted", "R"
     plain["overall_maturity"], plain["maturity_round"] = 2.0, "R"
     facts = explorer.place_facts(plain, framework).set_index("Fact")
-    assert set(facts.drop(["ICS and region", "Population", "Self-assessment", "Overall maturity"])["Source"]) == {
+    assert set(facts.drop(["ICS and region", "Population", "Self-assessment", "Overall maturity", "PCNs"])["Source"]) == {
         "illustrative"}
+    assert facts.loc["PCNs", "Source"] == "NHS England"                   # real PCNs, never illustrative
 
 
 URLS = {k: f"app/static/generated/{k}-1.json" for k in ("places", "icbs", "regions", "england", "pcns")}
@@ -229,3 +229,24 @@ def test_a_place_holding_part_of_a_district_says_where_the_rest_is(framework):
     assert facts.loc["Councils split between places"].tolist() == [
         "Vale of White Horse: the rest is in Swindon (NHS Bath and North East Somerset, Swindon and Wiltshire)",
         "ONS boundaries"]
+
+
+def test_a_place_lists_its_real_pcns_and_practices(reference):
+    """Stockton-on-Tees: NHS England's PCNs and practices, a practice in no PCN shown as such, never as a PCN."""
+    pcns = explorer.pcn_table(reference, "stockton-on-tees")
+    assert "Stockton PCN" in pcns["PCN"].tolist() and pcns.loc[pcns.PCN == "Stockton PCN", "Code"].item() == "U89141"
+    practices = explorer.practice_table(reference, "stockton-on-tees")
+    densham = practices.set_index("Code").loc["A81001"]
+    assert (densham.Practice, densham.Postcode, densham.PCN) == ("The Densham Surgery", "TS18 1HU", "Stockton PCN")
+    assert practices.groupby("PCN")["Registered patients"].sum().drop("In no PCN", errors="ignore").to_dict() == \
+        pcns.set_index("PCN")["List size"].to_dict()
+    somewhere = reference.places[reference.places["unallocated_practices"] > 0].iloc[0]
+    listed = explorer.practice_table(reference, somewhere.place_code)
+    assert (listed["PCN"] == "In no PCN").sum() == somewhere.unallocated_practices
+
+
+def test_a_pcn_spanning_places_says_where_else(reference):
+    row = reference.pcns.set_index("pcn_code").loc["U00000"]                 # West Norwich PCN
+    assert row.place_shares == "north-norfolk 0.16; norwich 0.44; south-norfolk 0.40"
+    table = explorer.pcn_table(reference, "norwich").set_index("Code")
+    assert table.loc["U00000", "Also serves"] == "North Norfolk (16%), South Norfolk (40%)"

@@ -27,8 +27,9 @@ MAP_2022 = (FIXTURES / "gp-reg-pat-prac-map-2022.csv").read_bytes()
 MAP_2024 = (FIXTURES / "gp-reg-pat-prac-map-2024.csv").read_bytes()
 COUNTS_2024 = (FIXTURES / "gp-reg-pat-prac-all-2024.csv").read_bytes()
 
-# Greater Manchester's illustrative PCNs in the shipped data (one per about 42,000 residents).
-MANCHESTER_PCNS = 71
+# Greater Manchester's PCNs in the shipped data: NHS England's, as its practice to PCN mapping lists them.
+_NHS = pd.read_csv(ROOT / "data" / "sources" / "practices" / "gp-reg-pat-prac-map_2026-01.csv", dtype=str)
+MANCHESTER_PCNS = _NHS.loc[(_NHS["ICB_CODE"] == "QOP") & (_NHS["PCN_CODE"] != "U"), "PCN_CODE"].nunique()
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +93,7 @@ def test_practice_map_2022_layout_maps_old_icb_codes_and_places_by_name(store, f
     places = {a["code"]: a["place"] for a in p.added}
     places.update({c["code"]: c["new"] for c in p.changed if c["column"] == "place_code"})
     assert places == {"U91001": "Guildford and Waverley",             # 'Guildford' in its name
-                      "U91002": "north-west-surrey",              # 'Woking' is a district of North West Surrey
+                      "U91002": "North West Surrey",              # 'Woking' is a district of North West Surrey
                       "U91003": "North West Surrey"}                  # no name: the largest place of sub-ICB 92A
     assert any("put in the largest of those places" in n for n in p.notes)
     assert any("list sizes are left blank" in n for n in p.notes)
@@ -323,7 +324,7 @@ def test_a_stale_preview_writes_nothing(any_store, framework, geography):
     imports.apply(any_store, first, "tester", framework)
     with pytest.raises(IcsdashError, match="the data changed since this preview was made"):
         imports.apply(any_store, second, "tester", framework)
-    assert set(reloaded(any_store).pcns.query("icb_ods_code == 'QXU'")["source"]) == {"illustrative"}
+    assert set(reloaded(any_store).pcns.query("icb_ods_code == 'QXU'")["source"]) == {"nhs england"}  # unchanged
 
 
 def test_nothing_to_import_is_refused(store, framework, geography):

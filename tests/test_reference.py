@@ -166,7 +166,7 @@ def test_surrey_heartlands_has_three_places_one_documented(reference):
     rows = reference.places[reference.places.icb_ods_code == "QXU"].set_index("place_name")
     assert sorted(rows.index) == ["East Surrey and Surrey Downs", "Guildford and Waverley", "North West Surrey"]
     assert rows.loc["North West Surrey", "source"] == "documented"
-    assert rows.loc["North West Surrey", "pcn_count"] == 9
+    assert rows.loc["North West Surrey", "documented_pcns"] == 9           # the documents' count, of 2022
     assert rows.loc["Guildford and Waverley", "source"] == "illustrative"
 
 
@@ -178,20 +178,21 @@ def test_berkshire_west_covers_its_three_councils(reference):
 
 def test_north_west_london_figures_from_the_case_study(reference):
     rows = reference.places[reference.places.icb_ods_code == "QRV"].set_index("place_name")
-    assert rows.loc["Hillingdon", ["population", "gp_practices", "pcn_count"]].tolist() == [309014, 45, 6]
-    assert rows.loc["Ealing", ["population", "gp_practices", "pcn_count"]].tolist() == [340341, 73, 8]
-    assert rows.loc["Westminster", ["population", "gp_practices", "pcn_count"]].tolist() == [269848, 33, 4]
-    assert rows["pcn_count"].sum() == 46
+    assert rows.loc["Hillingdon", ["population", "gp_practices", "documented_pcns"]].tolist() == [309014, 45, 6]
+    assert rows.loc["Ealing", ["population", "gp_practices", "documented_pcns"]].tolist() == [340341, 73, 8]
+    assert rows.loc["Westminster", ["population", "gp_practices", "documented_pcns"]].tolist() == [269848, 33, 4]
+    assert rows["documented_pcns"].sum() == 46
     assert set(rows["population_source"]) == {"documented"}
-    practices = reference.pcns[reference.pcns.icb_ods_code == "QRV"]["gp_practices"].sum()
-    assert practices == 350
+    # Today's PCNs are NHS England's, whatever the documents counted in 2022.
+    assert rows["pcn_count"].sum() == nhs_pcns_of("QRV")
 
 
 def test_north_east_and_north_cumbria_local_icps(reference):
     places = reference.places[reference.places.icb_ods_code == "QHM"]
-    pcns = places.groupby("group_name")["pcn_count"].sum().to_dict()
-    assert {k: pcns[k] for k in ("North Cumbria", "North", "Central")} == {"North Cumbria": 8, "North": 24,
-                                                                            "Central": 24}
+    documented = reference.groups.set_index("group_name")["pcns"].to_dict()         # CIPFA's counts of 2022
+    assert {k: documented[k] for k in ("North Cumbria", "North", "Central", "Tees Valley")} == {
+        "North Cumbria": 8, "North": 24, "Central": 24, "Tees Valley": 17}
+    assert places["pcn_count"].sum() == nhs_pcns_of("QHM")                         # today's, from NHS England
     members = places.groupby("group_name")["place_name"].apply(sorted).to_dict()
     assert members["North"] == ["Gateshead", "Newcastle", "North Tyneside", "Northumberland"]
     assert members["Tees Valley"] == ["Darlington", "Hartlepool", "Middlesbrough", "Redcar and Cleveland",
@@ -207,7 +208,7 @@ def test_tees_valley_figures_stay_with_the_footprint_they_count(reference):
     assert sorted(tees.index) == ["Darlington", "Hartlepool", "Middlesbrough", "Redcar and Cleveland",
                                   "Stockton-on-Tees"]
     assert (tees["population_source"] == "ons").all() and tees["population"].sum() != 847000
-    assert set(tees["pcn_source"]) == {"illustrative"}
+    assert set(tees["pcn_source"]) == {"NHS England"}         # today's real PCNs; the 17 are the documents' (2022)
     assert (tees["group_pcns"] == 17).all() and (tees["group_population"] == 847000).all()
     assert tees["group_note"].str.contains("also includes North Yorkshire County Council").all()
 
@@ -304,7 +305,7 @@ def test_every_retired_place_code_leads_to_a_place(reference):
 def test_everything_not_documented_is_labelled_illustrative(reference):
     illustrative = reference.places[reference.places.governance_source == "illustrative"]
     assert (illustrative["documented_fields"].isna()).all()
-    assert set(reference.pcns["source"]) == {"illustrative"}
+    assert set(reference.pcns["source"]) == {"nhs england"}                      # real PCNs, none invented
     assert reference.places.loc[reference.places.icb_ods_code == "QKS", "source"].eq("illustrative").all()
 
 
@@ -314,10 +315,50 @@ def test_every_pcn_has_a_valid_location_and_code(reference):
     assert pcns["latitude"].between(*ENGLAND_BOUNDS["latitude"]).all()
     assert pcns["longitude"].between(*ENGLAND_BOUNDS["longitude"]).all()
     assert (pcns["list_size"] > 0).all()
-    # list sizes add up to each place's population
-    totals = pcns.groupby("place_code")["list_size"].sum()
-    population = reference.places.set_index("place_code")["population"]
-    assert (totals == population.reindex(totals.index)).all()
+    # A PCN's list size is its practices' registered patients.
+    practices = reference.practices[reference.practices["pcn_code"].notna()]
+    assert (practices.groupby("pcn_code")["registered_patients"].sum() == pcns.set_index("pcn_code")["list_size"]).all()
+    assert (practices.groupby("pcn_code").size() == pcns.set_index("pcn_code")["gp_practices"]).all()
+
+
+NHS_FILE = DATA / "sources" / "practices" / "gp-reg-pat-prac-map_2026-01.csv"
+
+
+def nhs_pcns_of(icb: str) -> int:
+    """The PCNs NHS England's file lists for an ICB (its ICB columns are the April 2023 ones)."""
+    nhs = pd.read_csv(NHS_FILE, dtype=str)
+    return nhs.loc[(nhs["ICB_CODE"] == icb) & (nhs["PCN_CODE"] != "U"), "PCN_CODE"].nunique()
+
+
+def test_the_pcns_are_exactly_nhs_englands(reference):
+    """No invented PCN: every code and name is in NHS England's file of 1 January 2026, and every PCN of the
+    file is shipped, in a place of the ICB the file gives it."""
+    nhs = pd.read_csv(NHS_FILE, dtype=str)
+    real = nhs[nhs["PCN_CODE"] != "U"].drop_duplicates("PCN_CODE").set_index("PCN_CODE")
+    assert set(reference.pcns["pcn_code"]) == set(real.index) and len(real) == 1298
+    shipped = reference.pcns.set_index("pcn_code")
+    assert (shipped["pcn_name"].str.upper() == real.loc[shipped.index, "PCN_NAME"]).all()
+    assert shipped.loc["U89141", "pcn_name"] == "Stockton PCN"
+    icbs_of = nhs[nhs["PCN_CODE"] != "U"].groupby("PCN_CODE")["ICB_CODE"].agg(set)           # 2023-04 vintage
+    assert all(shipped.loc[c, "icb_ods_code"] in icbs_of[c] for c in shipped.index)
+    assert shipped.loc["U41591", "icb_ods_code"] == "QJK"     # its practices in Devon and Cornwall: most in Devon
+
+
+def test_practices_in_no_pcn_are_shown_per_place_not_as_a_pcn(reference):
+    practices = reference.practices
+    assert len(practices) == 6171 and practices["pcn_code"].isna().sum() == 59
+    assert reference.places["unallocated_practices"].sum() == 59
+    assert reference.places["unallocated_patients"].sum() == practices.loc[practices.pcn_code.isna(),
+                                                                            "registered_patients"].sum()
+
+
+def test_a_pcn_spanning_places_lists_its_share_in_each(reference):
+    spanning = reference.pcns[reference.pcns["place_shares"].notna()]
+    assert len(spanning) > 0
+    for row in spanning.itertuples():
+        shares = dict(part.rsplit(" ", 1) for part in row.place_shares.split("; "))
+        assert row.place_code in shares and max(shares.values(), key=float) == shares[row.place_code]
+        assert sum(map(float, shares.values())) == pytest.approx(1, abs=0.02)
 
 
 def test_populations_are_ons_mid_2022_by_council(reference):

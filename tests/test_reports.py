@@ -292,7 +292,7 @@ def test_running_order_pptx_has_a_slide_per_view(panel, mini_framework, referenc
         assert len(s["pictures"]) == 1 and s["pictures"][0].image.content_type == "image/png"
         assert s["pictures"][0].width > 0 and s["pictures"][0].height > 0
         assert s["texts"][-2] == ("Source: icsdash · Boundaries: April 2023 (42 ICBs) · Illustrative data: invented "
-                                  "place definitions, governance details, budgets, and PCNs · 14 March 2026")
+                                  "place definitions, governance details, and budgets · 14 March 2026")
         assert s["texts"][-1] == f"{number} / 6"
     # The map's picture is the static map at twice its size: wider than the 720 px on screen.
     assert reports._size(shown[1]["pictures"][0].image.blob)[0] > 1400

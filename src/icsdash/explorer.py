@@ -118,8 +118,10 @@ def place_facts(row: pd.Series, framework) -> pd.DataFrame:
          else STATUSES[row.assessment_status], "demo data" if row.assessment_status != "not_started" else "—"),
         ("Overall maturity", "No data" if pd.isna(maturity) else f"{maturity:.1f} of {framework.scale_max} "
                                                                   f"({round_label})", "assessments"),
-        ("PCNs", f"{int(row.pcn_count)}", row.pcn_source),
+        ("PCNs", pcn_text(row), row.pcn_source),
     ]
+    if pd.notna(row.get("documented_pcns")):
+        facts.append(("PCNs in the documents", f"{int(row.documented_pcns)} in 2022", cited(row.get("source_ref"))))
     extra = []
     if _text(row.get("governance_note")):
         extra.append(("Note", row.governance_note, source("governance_note", "governance_model")))
@@ -157,6 +159,56 @@ def profile_facts(row: pd.Series, framework) -> pd.DataFrame:
     """The facts the place profile lists beside its header (which already names the place, ICS and region)."""
     facts = place_facts(row, framework)
     return facts[~facts["Fact"].isin(HEADER_FACTS)]
+
+
+def pcn_text(row: pd.Series) -> str:
+    """'6, and 2 practices in no PCN (4,210 patients)'.
+
+    >>> pcn_text(pd.Series({"pcn_count": 6, "unallocated_practices": 2, "unallocated_patients": 4210}))
+    '6, and 2 practices in no PCN (4,210 registered patients)'
+    >>> pcn_text(pd.Series({"pcn_count": 6, "unallocated_practices": 0}))
+    '6'
+    """
+    unallocated = int(row.get("unallocated_practices") or 0)
+    if not unallocated:
+        return f"{int(row.pcn_count)}"
+    practices = "1 practice" if unallocated == 1 else f"{unallocated} practices"
+    return f"{int(row.pcn_count)}, and {practices} in no PCN ({int(row.unallocated_patients):,} registered patients)"
+
+
+def pcn_table(reference: Reference, place_code: str) -> pd.DataFrame:
+    """The place's PCNs as the pages list them: name, code, list size, practices, and the other places a PCN
+    spanning places also serves (with its share of patients there)."""
+    names = dict(zip(reference.places["place_code"], reference.places["place_name"]))
+    pcns = reference.pcns[reference.pcns["place_code"] == place_code].sort_values("pcn_name")
+    shares = pcns["place_shares"] if "place_shares" in pcns else pd.Series("", index=pcns.index)
+    return pd.DataFrame({
+        "PCN": pcns["pcn_name"], "Code": pcns["pcn_code"], "List size": pcns["list_size"],
+        "Practices": pcns["gp_practices"],
+        "Also serves": [_elsewhere(s, place_code, names) for s in shares]})
+
+
+def _elsewhere(shares, place_code: str, names: dict[str, str]) -> str:
+    """'Bury (12%)' from 'bolton 0.88; bury 0.12', leaving out ``place_code`` itself."""
+    if not isinstance(shares, str) or not shares:
+        return ""
+    parts = [p.rsplit(" ", 1) for p in shares.split("; ")]
+    return ", ".join(f"{names.get(code, code)} ({float(share):.0%})" for code, share in parts if code != place_code)
+
+
+def practice_table(reference: Reference, place_code: str) -> pd.DataFrame:
+    """The place's GP practices: name, code, postcode, PCN ('In no PCN' for an unallocated practice) and
+    registered patients, by PCN and name."""
+    practices = reference.practices
+    if practices is None or practices.empty:
+        return pd.DataFrame(columns=["Practice", "Code", "Postcode", "PCN", "Registered patients"])
+    mine = practices[practices["place_code"] == place_code]
+    pcn_names = dict(zip(reference.pcns["pcn_code"], reference.pcns["pcn_name"]))
+    table = pd.DataFrame({"Practice": mine["practice_name"], "Code": mine["practice_code"],
+                          "Postcode": mine["postcode"],
+                          "PCN": [pcn_names.get(c, c) if isinstance(c, str) else "In no PCN" for c in mine["pcn_code"]],
+                          "Registered patients": mine["registered_patients"]})
+    return table.sort_values(["PCN", "Practice"]).reset_index(drop=True)
 
 
 def group_text(row: pd.Series) -> str:

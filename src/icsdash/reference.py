@@ -21,7 +21,7 @@ from .governance import BCF_ARRANGEMENTS, BUDGET_FIELDS, CRITERIA, CRITERION_STA
 # England's extent, with a margin: every point must fall inside it.
 ENGLAND_BOUNDS = {"latitude": (49.8, 55.9), "longitude": (-6.5, 1.8)}
 SOURCES = ("documented", "illustrative")
-PCN_SOURCES = ("documented", "illustrative", "imported")
+PCN_SOURCES = ("documented", "illustrative", "imported", "nhs england")
 # Where a place's population comes from: a source document, a published count of whole councils, or a council's
 # count shared between the places it is split across (by its share of 2011 LSOAs). The citation is population_ref.
 POPULATION_SOURCES = ("documented", "ons", "ons apportioned")
@@ -146,6 +146,7 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         Column("population_source", choice(POPULATION_SOURCES)),
         Column("population_ref", text),
         Column("gp_practices", integer(1, 2_000), optional=True),
+        Column("documented_pcns", integer(1, 500), optional=True),     # the documents' count (2022), not today's
         Column("source", choice(SOURCES)),
         Column("source_ref", text, optional=True),
     ),
@@ -188,8 +189,23 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         Column("list_size", integer(1, 1_000_000), optional=True),      # unknown when imported without counts
         Column("gp_practices", integer(1, 200)),
         Column("source", choice(PCN_SOURCES)),
+        Column("source_ref", text, optional=True),
+        Column("place_shares", text, optional=True),      # 'norwich 0.44; north-norfolk 0.16; ...' when it spans places
     ),
 }
+# The practices behind the shipped PCNs (NHS England); optional, so a data folder without them still loads.
+PRACTICES = "practices.csv"
+PRACTICE_SCHEMA = (
+    Column("practice_code", code(r"[A-Z]\d{5}|[A-Z]\d{4}[A-Z0-9]?", "A81001")),
+    Column("practice_name", text),
+    Column("postcode", code(r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}", "TS18 1HU")),
+    Column("pcn_code", code(PCN, "U12345"), optional=True),          # empty: in no PCN (unallocated)
+    Column("place_code", code(PLACE, "bolton")),
+    Column("latitude", decimal(*ENGLAND_BOUNDS["latitude"])),
+    Column("longitude", decimal(*ENGLAND_BOUNDS["longitude"])),
+    Column("registered_patients", integer(0, 200_000)),
+    Column("sub_icb_ods_code", code(r"[0-9A-Z]{3,5}", "16C")),
+)
 # Place codes that were retired, each with the code it became (read by load_code_changes, not a reference table).
 CODE_CHANGES = "place_code_changes.csv"
 CODE_CHANGE_SCHEMA = (
@@ -305,6 +321,7 @@ class Reference:
     version: str
     vintage: str = ""                  # the boundary vintage these ICBs and memberships belong to ('2026-04')
     vintages: pd.DataFrame | None = None
+    practices: pd.DataFrame | None = None   # practices.csv: each practice's PCN (empty: unallocated) and place
 
     @property
     def vintage_label(self) -> str:
@@ -328,7 +345,7 @@ class Reference:
 
 def data_files(data_dir: Path) -> list[Path]:
     outlines = sorted((data_dir / "geo").glob("icbs_*.geojson"))
-    return [data_dir / n for n in SCHEMAS] + [data_dir / g for g in GEO_FILES] + outlines
+    return [data_dir / n for n in SCHEMAS] + [data_dir / PRACTICES] + [data_dir / g for g in GEO_FILES] + outlines
 
 
 def newest_vintage(data_dir: str | Path) -> str:
@@ -410,12 +427,21 @@ def load_reference(data_dir: str | Path, overlay: Overlay | None = None, importe
     places["density"] = (places["population"] / places["area_km2"]).round(1)
     places["governance_model_label"] = places["governance_model"].map({m.key: m.label for m in MODELS})
     places["sap_employer_label"] = places["sap_employer"].map(EMPLOYERS)
-    pcn_stats = pcns.assign(illustrative=pcns["source"] == "illustrative").groupby("place_code").agg(
-        pcn_count=("pcn_code", "size"), pcn_list_size=("list_size", lambda s: s.sum() if s.notna().all() else None),
-        pcn_illustrative=("illustrative", "sum"))
+    pcn_stats = pcns.assign(illustrative=pcns["source"] == "illustrative", shipped=pcns["source"] == "nhs england") \
+        .groupby("place_code").agg(
+            pcn_count=("pcn_code", "size"), pcn_list_size=("list_size", lambda s: s.sum() if s.notna().all() else None),
+            pcn_illustrative=("illustrative", "sum"), pcn_shipped=("shipped", "sum"))
     places = places.merge(pcn_stats, left_on="place_code", right_index=True, how="left")
-    places[["pcn_count", "pcn_illustrative"]] = places[["pcn_count", "pcn_illustrative"]].fillna(0).astype(int)
-    places["pcn_source"] = [pcn_source(n, i) for n, i in zip(places["pcn_count"], places["pcn_illustrative"])]
+    practices = _practices(data_dir, places)
+    unallocated = practices[practices["pcn_code"].isna()].groupby("place_code").agg(
+        unallocated_practices=("practice_code", "size"), unallocated_patients=("registered_patients", "sum"))
+    places = places.merge(unallocated, left_on="place_code", right_index=True, how="left")
+    places[["unallocated_practices", "unallocated_patients"]] = \
+        places[["unallocated_practices", "unallocated_patients"]].fillna(0).astype(int)
+    counts = ["pcn_count", "pcn_illustrative", "pcn_shipped"]
+    places[counts] = places[counts].fillna(0).astype(int)
+    places["pcn_source"] = [pcn_source(n, i, r) for n, i, r in
+                            zip(places["pcn_count"], places["pcn_illustrative"], places["pcn_shipped"])]
     per_icb = places.groupby("icb_ods_code").agg(population=("population", "sum"), place_count=("place_code", "size"),
                                                  pcn_count=("pcn_count", "sum"))
     icbs = icbs.merge(per_icb, left_on="icb_ods_code", right_index=True, how="left")
@@ -426,7 +452,19 @@ def load_reference(data_dir: str | Path, overlay: Overlay | None = None, importe
     icbs[["place_count", "pcn_count", "population"]] = icbs[["place_count", "pcn_count", "population"]].astype(int)
     return Reference(regions=regions, icbs=icbs, places=places.sort_values("place_name").reset_index(drop=True),
                      pcns=pcns, groups=groups, version=f"{data_version(data_dir, imported)}@{vintage}",
-                     vintage=vintage, vintages=vintages.sort_values("starts", ascending=False).reset_index(drop=True))
+                     vintage=vintage, vintages=vintages.sort_values("starts", ascending=False).reset_index(drop=True),
+                     practices=practices)
+
+
+def _practices(data_dir: Path, places: pd.DataFrame) -> pd.DataFrame:
+    """practices.csv, checked (every practice in a known place), or no rows where the folder has none."""
+    path = Path(data_dir) / PRACTICES
+    if not path.exists():
+        return pd.DataFrame(columns=[c.name for c in PRACTICE_SCHEMA])
+    frame = read_table(path, PRACTICE_SCHEMA)
+    _unique(frame, "practice_code", f"data/{PRACTICES}")
+    _known(frame, "place_code", places["place_code"], f"data/{PRACTICES}", "place code")
+    return frame
 
 
 def _memberships_check(memberships: pd.DataFrame, icbs: pd.DataFrame, places: pd.DataFrame, vintage: str) -> None:
@@ -531,15 +569,18 @@ def load_code_changes(data_dir: str | Path, known: set[str] | None = None) -> di
     return out
 
 
-def pcn_source(count: int, illustrative: int) -> str:
-    """Where a place's PCNs come from, as labelled on screen.
+def pcn_source(count: int, illustrative: int, shipped: int = 0) -> str:
+    """Where a place's PCNs come from, as labelled on screen (``shipped``: from NHS England's files, as the
+    default data holds them).
 
-    >>> pcn_source(5, 5), pcn_source(5, 0), pcn_source(5, 2), pcn_source(0, 0)
-    ('illustrative', 'imported', 'illustrative in part', '—')
+    >>> pcn_source(5, 5), pcn_source(5, 0), pcn_source(5, 2), pcn_source(0, 0), pcn_source(5, 0, 5), pcn_source(5, 0, 3)
+    ('illustrative', 'imported', 'illustrative in part', '—', 'NHS England', 'NHS England and imported')
     """
     if not count:
         return "—"
-    return "imported" if not illustrative else "illustrative" if illustrative == count else "illustrative in part"
+    if illustrative:
+        return "illustrative" if illustrative == count else "illustrative in part"
+    return "NHS England" if shipped == count else "NHS England and imported" if shipped else "imported"
 
 
 def short_icb_name(name: str) -> str:

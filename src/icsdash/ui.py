@@ -505,11 +505,22 @@ def _notice_text(ref: Reference, demo_scores: bool, short: bool) -> str:
         return f":material/info: **{escape_markdown(reference_note(ref, demo_scores, short=True))}**"
     n = int((ref.places["source"] == "illustrative").sum())
     demo = " Assessment scores are illustrative demo data." if demo_scores else ""
+    pcns = pcns_illustrative(ref)
+    invented = f", {pcns}" if pcns != "no PCNs" else ""
+    published = f" PCNs and practices: {escape_markdown(published_pcns(ref))}." if published_pcns(ref) else ""
     return (f":material/info: **Illustrative data is labelled.** {n} of {len(ref.places)} place definitions and "
-            f"most governance details, {pcns_illustrative(ref)} and every budget not cited from the source documents "
+            f"most governance details{invented} and every budget not cited from the source documents "
             f"or imported are illustrative, invented to show how the dashboard works.{demo} Populations: "
             f"{escape_markdown(published_population(ref))} (a council split between places shared by its 2011 LSOAs) "
-            "unless documented.")
+            f"unless documented.{published}")
+
+
+def published_pcns(ref: Reference) -> str:
+    """The citation of the published PCNs the data holds ('NHS England, practice to PCN mapping, 1 January
+    2026'), or '' when it holds none."""
+    shipped = ref.pcns.loc[ref.pcns["source"] == "nhs england", "source_ref"].dropna() \
+        if "source_ref" in ref.pcns else pd.Series(dtype=object)
+    return shipped.mode().iloc[0] if len(shipped) else ""
 
 
 def published_population(ref: Reference) -> str:
