@@ -110,7 +110,7 @@ def test_anonymised_reference_names_no_place(reference):
     assert anon.version == reference.version + "+anonymised" and anon.places["anonymised"].all()
     names = [n for n in reference.places["place_name"] if len(n) > 4]
     pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b")
-    for table in (anon.places, anon.pcns, anon.groups):
+    for table in (anon.places, anon.pcns, anon.groups, anon.practices):
         text = table.select_dtypes(include=["object", "string"]).drop(columns=["icb_name", "icb_short_name", "icb_history"],
                                                                       errors="ignore")
         leaks = {m.group(0) for column in text for value in text[column] for m in [pattern.search(str(value))] if m}
@@ -119,6 +119,11 @@ def test_anonymised_reference_names_no_place(reference):
     assert bolton.place_name == anonymise.place_labels(reference.places["place_code"])["bolton"]
     assert bolton.sap_post == f"Chief Executive, {bolton.place_name} NHS Foundation Trust"
     assert len(anon.pcns) == len(reference.pcns) and anon.pcns["pcn_code"].is_unique
+    # Practices: no name, code or postcode of a real practice; each still in its (relabelled) PCN.
+    assert not set(anon.practices["practice_code"]) & set(reference.practices["practice_code"])
+    assert (anon.practices["postcode"] == "").all() and anon.practices["practice_code"].is_unique
+    assert set(anon.practices["pcn_code"].dropna()) <= set(anon.pcns["pcn_code"])
+    assert anon.practices["pcn_code"].isna().sum() == reference.practices["pcn_code"].isna().sum()
     # Unchanged: codes the database keys scores by, ICS and region names, every number.
     assert anon.places["place_code"].tolist() == reference.places["place_code"].tolist()
     assert anon.places["icb_short_name"].tolist() == reference.places["icb_short_name"].tolist()

@@ -85,13 +85,31 @@ def anonymise_reference(reference: Reference) -> Reference:
     pcns = pcns.sort_values(["place_code", "pcn_code"])
     number = pcns.groupby("place_code").cumcount() + 1
     pcns["pcn_name"] = pcns["place_code"].map(labels) + " · PCN " + number.astype(str)
-    pcns["pcn_code"] = "PCN-" + pcns["place_code"].map(labels).str.removeprefix("Place ") + "-" + number.astype(str)
+    new_codes = "PCN-" + pcns["place_code"].map(labels).str.removeprefix("Place ") + "-" + number.astype(str)
+    renamed = dict(zip(pcns["pcn_code"], new_codes))
+    pcns["pcn_code"] = new_codes
+    if "place_shares" in pcns:
+        pcns["place_shares"] = None                 # names other places: left out
+    practices = _practices(reference.practices, labels, renamed)
     groups = reference.groups.copy()
     for column in groups.columns:
         if column in ("group_name", "source_ref", "note"):
             groups[column] = ""
-    return dataclasses.replace(reference, places=places, pcns=pcns.sort_index(), groups=groups,
+    return dataclasses.replace(reference, places=places, pcns=pcns.sort_index(), groups=groups, practices=practices,
                                version=reference.version + "+anonymised")
+
+
+def _practices(practices: pd.DataFrame | None, labels: dict[str, str], pcn_codes: dict[str, str]) -> pd.DataFrame | None:
+    """Practices with their names, codes and postcodes replaced ('Place EX · Practice 3'), their PCN by its label."""
+    if practices is None or practices.empty:
+        return practices
+    out = practices.sort_values(["place_code", "practice_code"]).copy()
+    number = (out.groupby("place_code").cumcount() + 1).astype(str)
+    out["practice_name"] = out["place_code"].map(labels) + " · Practice " + number
+    out["practice_code"] = "GP-" + out["place_code"].map(labels).str.removeprefix("Place ") + "-" + number
+    out["postcode"] = ""
+    out["pcn_code"] = out["pcn_code"].map(pcn_codes)
+    return out.sort_index()
 
 
 def redactor(original: Reference) -> "Redactor":
