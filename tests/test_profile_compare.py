@@ -188,3 +188,16 @@ def test_governance_page_follows_the_filters(env, reference):
     assert at.title[0].value == "Governance models · London"
     mix = next(d.value for d in at.dataframe if "Committee of a statutory body" in getattr(d.value, "columns", []))
     assert sorted(mix.index) == sorted(reference.icbs.loc[reference.icbs.region_name == "London", "icb_short_name"])
+
+
+def test_profile_lists_the_places_pcns_and_practices(env, reference):
+    """A place director sees the real PCNs and every practice of the place, those in no PCN marked."""
+    row = reference.places[reference.places["unallocated_practices"] > 0].sort_values("place_code").iloc[0]
+    at = page("pages/profile.py", {"place": row.place_code})
+    labels = [e.label for e in at.expander]
+    practices = reference.practices[reference.practices["place_code"] == row.place_code]
+    assert f"Primary care networks ({row.pcn_count}, NHS England)" in labels
+    assert f"GP practices ({len(practices)}, {row.unallocated_practices} in no PCN)" in labels
+    shown = next(d.value for d in at.dataframe if "Registered patients" in d.value.columns)
+    assert sorted(shown["Code"]) == sorted(practices["practice_code"])
+    assert (shown["PCN"] == "In no PCN").sum() == row.unallocated_practices
