@@ -96,7 +96,8 @@ with side:
         pcns = explorer.pcn_table(ref, place)
         with st.expander(f"Primary care networks ({len(pcns)}, {row.pcn_source})"):
             ui.table(pcns, hide_index=True, width="stretch", name="Primary care networks",
-                     note=ui.illustrative_note(ctx))
+                     note=ui.illustrative_note(ctx),
+                     column_config={"List size": st.column_config.NumberColumn(format="localized")})
     elif level == "icb":
         st.caption("Click a place on the map, or search, to see its details.")
 

@@ -41,8 +41,24 @@ with right:
             key="profile_pdf", on_click="ignore", icon=":material/picture_as_pdf:",
             help="Facts, radar, scores, spread, trend" + (" and justifications" if may_read else "") + ", on A4.")
 
+
+def primary_care() -> None:
+    """The place's PCNs and GP practices (NHS England's), shown whether or not it has assessed."""
+    with st.expander(f"Primary care networks ({int(row.pcn_count)}, {row.pcn_source})", icon=":material/groups:"):
+        ui.table(explorer.pcn_table(ref, code), hide_index=True, width="stretch", name="Primary care networks",
+                 note=ui.illustrative_note(ctx),
+                 column_config={"List size": st.column_config.NumberColumn(format="localized")})
+    practices = explorer.practice_table(ref, code)
+    if len(practices):
+        unallocated = f", {int(row.unallocated_practices)} in no PCN" if row.unallocated_practices else ""
+        with st.expander(f"GP practices ({len(practices)}{unallocated})", icon=":material/local_hospital:"):
+            ui.table(practices, hide_index=True, width="stretch", name="GP practices",
+                     column_config={"Registered patients": st.column_config.NumberColumn(format="localized")})
+
+
 if profile["score"].isna().all():
     st.info(f"{row.place_name} has no submitted self-assessment yet.", icon=":material/info:")
+    primary_care()
     st.stop()
 round_label = row.maturity_round
 st.header(f"Maturity ({round_label})", anchor=False)
@@ -82,15 +98,7 @@ if trend["round"].nunique() > 1:
     ui.chart(ui.memo(key + ("trend chart",), lambda: ui.spec(charts.trend_chart(
         trend, {d.id: d.short for d in fw.dimensions}, fw.scale_max))), width="content", name="Trend across rounds")
 
-with st.expander(f"Primary care networks ({int(row.pcn_count)}, {row.pcn_source})", icon=":material/groups:"):
-    ui.table(explorer.pcn_table(ref, code), hide_index=True, width="stretch", name="Primary care networks",
-             note=ui.illustrative_note(ctx))
-practices = explorer.practice_table(ref, code)
-if len(practices):
-    unallocated = f", {int(row.unallocated_practices)} in no PCN" if row.unallocated_practices else ""
-    with st.expander(f"GP practices ({len(practices)}{unallocated})", icon=":material/local_hospital:"):
-        ui.table(practices, hide_index=True, width="stretch", name="GP practices",
-                 column_config={"Registered patients": st.column_config.NumberColumn(format="localized")})
+primary_care()
 with st.expander("Justifications by dimension", icon=":material/notes:"):
     if not may_read:
         st.caption("Sign in as this place's director, a system leader or an administrator to read them.")

@@ -259,8 +259,10 @@ def assign_places(atoms: gpd.GeoDataFrame, lsoas: gpd.GeoDataFrame,
         for i in atoms.index[unplaced]:
             bit = atoms.geometry[i]
             candidates = [c for c in shapes.index if icb_of_place[c] == atoms.at[i, base]]
-            place_of[i] = max(candidates, key=lambda c: (shapely.intersection(bit.boundary, shapes.geometry[c].buffer(1)).length,
-                                                         -shapes.geometry[c].distance(bit), c))
+            def border(c: str) -> tuple:
+                return shapely.intersection(bit.boundary, shapes.geometry[c].buffer(1)).length, \
+                    -shapes.geometry[c].distance(bit), c
+            place_of[i] = max(candidates, key=border)
     names = Counter(p["place_name"] for p in places)
     if max(names.values()) > 1:
         raise SystemExit(f"place names used twice: {sorted(n for n, k in names.items() if k > 1)}")

@@ -99,7 +99,8 @@ def anonymise_reference(reference: Reference) -> Reference:
                                version=reference.version + "+anonymised")
 
 
-def _practices(practices: pd.DataFrame | None, labels: dict[str, str], pcn_codes: dict[str, str]) -> pd.DataFrame | None:
+def _practices(practices: pd.DataFrame | None, labels: dict[str, str],
+               pcn_codes: dict[str, str]) -> pd.DataFrame | None:
     """Practices with their names, codes and postcodes replaced ('Place EX · Practice 3'), their PCN by its label."""
     if practices is None or practices.empty:
         return practices
