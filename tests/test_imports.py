@@ -1,8 +1,10 @@
 """Imports: templates, NHS practice files and ePCN, each previewed and then written in one transaction."""
 
 import csv
+import dataclasses
 import io
 import re
+import sys
 from datetime import date
 
 import pandas as pd
@@ -23,13 +25,12 @@ from icsdash.store import Store, audit_log, reference_rows
 from conftest import DATA, ROOT, settled, write_config
 
 FIXTURES = ROOT / "tests" / "data" / "imports"
-MAP_2022 = (FIXTURES / "gp-reg-pat-prac-map-2022.csv").read_bytes()
-MAP_2024 = (FIXTURES / "gp-reg-pat-prac-map-2024.csv").read_bytes()
-COUNTS_2024 = (FIXTURES / "gp-reg-pat-prac-all-2024.csv").read_bytes()
+sys.path.insert(0, str(FIXTURES))
+import make_fixtures  # noqa: E402
+from test_nhs_files import BOLTON, BOLTON_COUNTS, SUB_ICB_2022, moved_practice  # noqa: E402
 
-# Greater Manchester's PCNs in the shipped data: NHS England's, as its practice to PCN mapping lists them.
-_NHS = pd.read_csv(ROOT / "data" / "sources" / "practices" / "gp-reg-pat-prac-map_2026-01.csv", dtype=str)
-MANCHESTER_PCNS = _NHS.loc[(_NHS["ICB_CODE"] == "QOP") & (_NHS["PCN_CODE"] != "U"), "PCN_CODE"].nunique()
+# Bolton's real practices with one moved to another Bolton PCN: 2 PCNs and 1 practice change.
+MOVED, _PRACTICE, _BEFORE, _AFTER = moved_practice(BOLTON)
 
 
 @pytest.fixture(scope="module")
@@ -58,109 +59,6 @@ def csv_bytes(*lines: str, encoding: str = "utf-8") -> bytes:
 
 def reloaded(store):
     return load_reference(DATA, store.reference_overlay(), store.reference_version(), "2023-04")
-
-
-# --------------------------------------------------------------------------- NHS practice mapping file
-
-def test_practice_map_2024_layout_with_counts_replaces_the_icbs_pcns(store, framework, geography, reference):
-    p = imports.prepare("gp_practices", MAP_2024, "gp-reg-pat-prac-map.csv", target(store, framework, geography),
-                        COUNTS_2024, "gp-reg-pat-prac-all.csv")
-    manchester = reference.pcns[reference.pcns["icb_ods_code"] == "QOP"]
-    assert [(a["code"], a["name"], a["place"], a["practices"], a["list size"]) for a in p.added] == [
-        ("U92001", "Bolton Test North PCN", "Bolton", "3", "28500"),       # 9,000 + 7,500 + 12,000
-        ("U92002", "Bolton Test South PCN", "Bolton", "2", "14900")]
-    assert {r["code"] for r in p.removed} == set(manchester["pcn_code"])   # the practice in no PCN is ignored
-    assert p.rejected == [] and p.counts()["removed"] == len(manchester) == MANCHESTER_PCNS
-    imports.apply(store, p, "tester", framework)
-    after = reloaded(store)
-    mine = after.pcns[after.pcns["icb_ods_code"] == "QOP"].set_index("pcn_code")
-    assert sorted(mine.index) == ["U92001", "U92002"]
-    assert mine.loc["U92001", "list_size"] == 28500 and mine.loc["U92001", "source"] == "imported"
-    bolton_shape = shape(geography.shapes["places"]["bolton"])
-    assert all(bolton_shape.contains(Point(r.longitude, r.latitude)) for r in mine.itertuples())
-    bolton = after.place("bolton")
-    assert (bolton.pcn_count, bolton.pcn_source, bolton.pcn_list_size) == (2, "imported", 43400)
-    assert after.place("wigan").pcn_count == 0
-    assert len(after.pcns) == len(reference.pcns) - MANCHESTER_PCNS + 2
-    # The same file again changes nothing.
-    again = imports.prepare("gp_practices", MAP_2024, "gp-reg-pat-prac-map.csv", target(store, framework, geography),
-                            COUNTS_2024, "gp-reg-pat-prac-all.csv")
-    assert (again.changes, again.unchanged) == (0, 2)
-
-
-def test_practice_map_2022_layout_maps_old_icb_codes_and_places_by_name(store, framework, geography, reference):
-    p = imports.prepare("gp_practices", MAP_2022, "map.csv", target(store, framework, geography))
-    places = {a["code"]: a["place"] for a in p.added}
-    places.update({c["code"]: c["new"] for c in p.changed if c["column"] == "place_code"})
-    assert places == {"U91001": "Guildford and Waverley",             # 'Guildford' in its name
-                      "U91002": "North West Surrey",              # 'Woking' is a district of North West Surrey
-                      "U91003": "North West Surrey"}                  # no name: the largest place of sub-ICB 92A
-    assert any("put in the largest of those places" in n for n in p.notes)
-    assert any("list sizes are left blank" in n for n in p.notes)
-    surrey = reference.pcns[reference.pcns["icb_ods_code"] == "QXU"]
-    assert {r["code"] for r in p.removed} == set(surrey["pcn_code"])   # E54000052 is Surrey Heartlands (QXU)
-    imports.apply(store, p, "tester", framework)
-    after = reloaded(store)
-    new = after.pcns.set_index("pcn_code").loc[["U91001", "U91002", "U91003"]]
-    assert set(new["icb_ods_code"]) == {"QXU"} and new["list_size"].isna().all()
-    assert pd.isna(after.place("guildford-and-waverley").pcn_list_size)        # not known, not 0
-
-
-def test_practice_map_rejects_bad_rows_with_line_column_and_reason(store, framework, geography):
-    lines = MAP_2024.decode().splitlines()
-    lines[2] = lines[2].replace("P82002", "BAD")
-    lines[3] = lines[3].replace("U92001", "X1")
-    lines.append(lines[1])                                            # a duplicate practice
-    p = imports.prepare("gp_practices", "\n".join(lines).encode(), "map.csv", target(store, framework, geography))
-    assert [(r.line, r.column) for r in p.rejected] == [(3, "PRACTICE_CODE"), (4, "PCN_CODE"), (8, "PRACTICE_CODE")]
-    assert "must be a code like P82001; got 'BAD'" in p.rejected[0].reason
-    assert "appears again (first on line 2)" in p.rejected[2].reason
-    assert [a["practices"] for a in p.added] == ["1", "2"]
-
-
-# --------------------------------------------------------------------------- ePCN workbook
-
-def epcn_workbook(details_sheet="PCN Details", title_rows=1) -> bytes:
-    book = Workbook()
-    details = book.active
-    details.title = details_sheet
-    for _ in range(title_rows):
-        details.append(["ePCN - test extract, not real data"])
-    details.append(["PCN Code", "PCN Name", "Current Sub ICB Loc Code", "Sub ICB Location", "Open Date", "Close Date"])
-    details.append(["U93001", "Bury Test East PCN", "00V", "NHS Greater Manchester ICB - 00V", "2019-07-01", None])
-    details.append(["U93002", "Bury Test West PCN", "00V", "NHS Greater Manchester ICB - 00V", "2019-07-01", None])
-    details.append(["U93003", "Bury Closed PCN", "00V", "NHS Greater Manchester ICB - 00V", "2019-07-01", "2023-03-31"])
-    partners = book.create_sheet("PCN Core Partner Details")
-    partners.append(["PCN Code", "PCN Name", "Partner Organisation Code", "Partner Name",
-                     "Practice Parent Sub ICB Loc Code", "Practice Join Date", "Practice Leave Date"])
-    for pcn, practice, leave in (("U93001", "P83001", None), ("U93001", "P83002", None), ("U93001", "P83003", "2022-01-01"),
-                                 ("U93002", "P83004", None), ("U93003", "P83005", None)):
-        partners.append([pcn, "", practice, "Test practice", "00V", "2019-07-01", leave])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-@pytest.mark.parametrize("sheet", ["PCN Details", "PCNDetails"])
-def test_epcn_workbook(store, framework, geography, sheet):
-    p = imports.prepare("epcn", epcn_workbook(sheet), "ePCN.xlsx", target(store, framework, geography))
-    assert [(a["code"], a["place"], a["practices"]) for a in p.added] == [
-        ("U93001", "Bury", "2"), ("U93002", "Bury", "1")]             # the closed PCN and the practice that left: out
-    assert any("1 row(s) above the header were skipped" in n for n in p.notes)
-    assert p.rejected == []
-
-
-def test_epcn_must_be_a_workbook_with_its_sheets(store, framework, geography):
-    t = target(store, framework, geography)
-    with pytest.raises(DataError, match="ePCN.xlsx: is not an Excel workbook"):
-        imports.prepare("epcn", MAP_2024, "ePCN.xlsx", t)
-    book = Workbook()
-    book.active.title = "Something else"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    with pytest.raises(DataError, match="has no sheet called 'PCNDetails' or 'PCN Details'; its sheets are "
-                                        "'Something else'"):
-        imports.prepare("epcn", buffer.getvalue(), "ePCN.xlsx", t)
 
 
 # --------------------------------------------------------------------------- templates
@@ -304,23 +202,27 @@ def test_title_rows_above_the_header_are_skipped_in_csv_and_excel(store, framewo
 
 def test_apply_is_all_or_nothing(any_store, framework, geography):
     t = target(any_store, framework, geography)
-    p = imports.prepare("gp_practices", MAP_2024, "map.csv", t, COUNTS_2024, "counts.csv")
+    p = imports.prepare("gp_practices", MOVED, "map.csv", t, BOLTON_COUNTS, "counts.csv")
     before = any_store.data_version()
-    p.rows["pcns.csv"]["U92999"] = {"broken": object()}              # cannot be stored: fails mid-transaction
+    p.rows["pcns.csv"][_BEFORE] = {"broken": object()}              # cannot be stored: fails mid-transaction
     with pytest.raises(TypeError):
         imports.apply(any_store, p, "tester", framework)
     with any_store.engine.connect() as conn:
         assert conn.execute(reference_rows.select()).all() == []
         assert len(conn.execute(audit_log.select()).all()) == before
     assert any_store.reference_version() == 0
-    del p.rows["pcns.csv"]["U92999"]
+    p = imports.prepare("gp_practices", MOVED, "map.csv", t, BOLTON_COUNTS, "counts.csv")
     imports.apply(any_store, p, "tester", framework)
-    assert len(any_store.reference_overlay()["pcns.csv"]) == MANCHESTER_PCNS + 2
+    overlay = any_store.reference_overlay()
+    assert sorted(overlay["pcns.csv"]) == sorted([_BEFORE, _AFTER]) and list(overlay["practices.csv"]) == [_PRACTICE]
 
 
-def test_a_stale_preview_writes_nothing(any_store, framework, geography):
-    first = imports.prepare("gp_practices", MAP_2024, "map.csv", target(any_store, framework, geography))
-    second = imports.prepare("gp_practices", MAP_2022, "map.csv", target(any_store, framework, geography))
+def test_a_stale_preview_writes_nothing(any_store, framework, geography, reference):
+    first = imports.prepare("gp_practices", MOVED, "map.csv", target(any_store, framework, geography))
+    forget = dataclasses.replace(target(any_store, framework, geography), reference=dataclasses.replace(
+        reference, practices=reference.practices.iloc[:0]))             # placed by sub-ICB location: changes
+    second = imports.prepare("gp_practices", SUB_ICB_2022, "map.csv", forget)
+    assert first.changes and second.changes
     imports.apply(any_store, first, "tester", framework)
     with pytest.raises(IcsdashError, match="the data changed since this preview was made"):
         imports.apply(any_store, second, "tester", framework)
@@ -338,14 +240,15 @@ def test_nothing_to_import_is_refused(store, framework, geography):
 def test_command_line_previews_then_applies(tmp_path, capsys):
     config = write_config(tmp_path)
     path = tmp_path / "gp-reg-pat-prac-map.csv"
-    path.write_bytes(MAP_2024)
+    path.write_bytes(MOVED)
     assert cli.main(["--config", str(config), "import", "gp_practices", str(path)]) == 0
     out = capsys.readouterr().out
-    assert f"2 to add, 0 to change, {MANCHESTER_PCNS} to remove" in out and "Nothing written" in out
+    assert "0 to add, 2 to change, 0 to remove" in out and "Nothing written" in out
+    assert "Practices: 0 to add, 1 to change, 0 to remove." in out
     store = Store.open(load_config(config).database_url)
     assert store.reference_version() == 0
     assert cli.main(["--config", str(config), "import", "gp_practices", str(path), "--apply"]) == 0
-    assert f"imported: {MANCHESTER_PCNS + 2} row(s) written" in capsys.readouterr().out
+    assert "imported: 3 row(s) written" in capsys.readouterr().out
     assert store.reference_version() > 0
     assert cli.main(["--config", str(config), "import", "pcns", str(tmp_path / "missing.csv")]) == 2
     assert "missing.csv: cannot be read" in capsys.readouterr().err
@@ -365,8 +268,8 @@ SEEDS = {
     "assessments": csv_bytes("place_code,round,kind,stakeholder_group,participant,submitted_on," + ",".join(
         f"{d},{d}_justification" for d in FRAMEWORK.dimension_ids),
         "bolton,2025/26,individual,icb,P1,2026-03-10," + ",".join("3,Because" for _ in FRAMEWORK.dimension_ids)),
-    "gp_practices": MAP_2024,
-    "epcn": epcn_workbook(),
+    "gp_practices": BOLTON,
+    "epcn": make_fixtures.epcn_frimley(),
 }
 
 
@@ -393,7 +296,7 @@ def mutate(data: bytes, draw) -> bytes:
     return data.replace(b",", ("," + text + ",").encode("utf-8"), 1)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.too_slow])
 @given(data=st.data())
 def test_random_and_mutated_files_give_only_clear_errors(store, framework, geography, data):
@@ -427,19 +330,23 @@ def test_admin_previews_then_imports_and_every_page_follows(tmp_path, monkeypatc
     at, store = admin_page(tmp_path, monkeypatch)
     at.selectbox(key="import_kind").select("gp_practices").run()
     at.file_uploader(key="import_file_gp_practices_0").set_value(
-        ("gp-reg-pat-prac-map.csv", MAP_2024, "text/csv")).run()
+        ("gp-reg-pat-prac-map.csv", MOVED, "text/csv")).run()
     assert not at.exception
     text = " ".join(m.value for m in at.markdown).replace("\\", "")         # file names are escaped
-    assert f"gp-reg-pat-prac-map.csv** (UTF-8): 2 to add, 0 to change, {MANCHESTER_PCNS} to remove, 0 rejected row(s)" in text
-    assert {"To add (2)", "To change (0)", f"To remove ({MANCHESTER_PCNS})", "Rejected (0)"} <= {t.label for t in at.tabs}
+    bolton_pcns = int((reference.pcns["place_code"] == "bolton").sum())
+    assert "gp-reg-pat-prac-map.csv** (UTF-8): 0 to add, 2 to change, 0 to remove, 0 rejected row(s)" in text
+    assert {"To add (0)", "To change (2)", "To remove (0)", "Rejected (0)", "Guesses (0)",
+            f"How each PCN was placed ({bolton_pcns})"} <= {t.label for t in at.tabs}
+    assert f"Placed {bolton_pcns} PCN(s): {bolton_pcns} by their practices' locations, 0 by their sub-ICB location, " \
+           "0 by a guess." in [i.value.replace("\\", "") for i in at.info]
     assert store.reference_version() == 0                               # nothing written by the preview
     at.button(key="import_confirm").click().run()
     assert not at.exception and not at.error
-    assert "Imported gp-reg-pat-prac-map.csv: 2 to add" in at.success[0].value.replace("\\", "")
+    assert "Imported gp-reg-pat-prac-map.csv: 0 to add, 2 to change" in at.success[0].value.replace("\\", "")
     assert store.reference_version() > 0
     at.switch_page("pages/overview.py").run()
     figures = {m.label: m.value for m in at.metric}
-    assert figures["Primary care networks"] == f"{len(reference.pcns) - MANCHESTER_PCNS + 2:,}"
+    assert figures["Primary care networks"] == f"{len(reference.pcns):,}"
     # A bad file: a clear message, nothing written.
     at.switch_page("pages/admin.py").run()
     at.selectbox(key="import_kind").select("places").run()

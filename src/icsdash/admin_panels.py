@@ -77,7 +77,8 @@ def import_panel(ctx: Context, who: Principal) -> None:
             for note in preview.notes:
                 st.info(escape_markdown(note), icon=":material/info:")
             shown = preview.tables()
-            labels = {"added": "To add", "changed": "To change", "removed": "To remove", "rejected": "Rejected"}
+            labels = {"added": "To add", "changed": "To change", "removed": "To remove", "rejected": "Rejected",
+                      "guesses": "Guesses", "placed": "How each PCN was placed"}
             tabs = st.tabs([f"{labels[k]} ({len(v) if k != 'changed' else preview.counts()['changed']})"
                             for k, v in shown.items()])
             for tab, (key, frame) in zip(tabs, shown.items()):

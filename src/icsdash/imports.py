@@ -11,11 +11,13 @@ raises :class:`~icsdash.errors.DataError` naming the file and what is allowed.
 Files accepted:
 
 - the templates (:func:`template`): places and governance, PCNs, assessments;
-- NHS Digital's practice mapping file ``gp-reg-pat-prac-map.csv`` (2022 layout with CCG and STP columns, or
-  2023+ layout with sub-ICB location and ICB columns, in any column order), with the optional practice
-  counts file ``gp-reg-pat-prac-all.csv`` for list sizes;
+- NHS Digital's practice mapping file ``gp-reg-pat-prac-map.csv`` (2021-22 layout with CCG and STP columns, or
+  the layout since July 2022 with sub-ICB location and ICB columns, in any column order), with the optional
+  practice counts file ``gp-reg-pat-prac-all.csv`` for list sizes;
 - NHS England's ePCN workbook ``ePCN.xlsx`` (sheet ``PCNDetails`` or ``PCN Details``, and
   ``PCN Core Partner Details``).
+
+The NHS files are read, and their PCNs placed, by :mod:`icsdash.nhs_files`.
 """
 
 from __future__ import annotations
@@ -38,8 +40,8 @@ from .assessments import CONSENSUS_GROUP, KINDS as ASSESSMENT_KINDS, MAX_PARTICI
     STAKEHOLDER_GROUPS, AssessmentRecord, check_entries, gaps
 from .errors import DataError, IcsdashError
 from .framework import Framework
-from .reference import (ICB_ODS, IMPORTABLE, PCN, PLACE, SCHEMAS, Column, Overlay, Reference, code, decimal,
-                        load_reference, read_table, read_text_table, text, with_overlay)
+from .reference import (IMPORTABLE, PCN, PLACE, SCHEMAS, Column, Overlay, Reference, code, load_reference,
+                        read_text_table, text, with_overlay)
 
 HEADER_SEARCH_ROWS = 20           # extra title rows above the header that a spreadsheet may have
 MAX_ROWS = 200_000                # more rows than any NHS file of England has (about 6,300 practices)
@@ -263,11 +265,13 @@ class Preview:
     notes: list[str] = field(default_factory=list)
     rows: Overlay = field(default_factory=dict)         # reference rows to write
     records: list[AssessmentRecord] = field(default_factory=list)
+    placed: list[dict] = field(default_factory=list)   # NHS files: each PCN's place and how it was chosen
+    extra_changes: int = 0                             # rows written besides those listed (practices only)
 
     @property
     def changes(self) -> int:
         """How many rows would be written (added, changed or removed)."""
-        return len(self.added) + len({c["code"] for c in self.changed}) + len(self.removed)
+        return len(self.added) + len({c["code"] for c in self.changed}) + len(self.removed) + self.extra_changes
 
     def counts(self) -> dict[str, int]:
         return {"added": len(self.added), "changed": len({c["code"] for c in self.changed}),
@@ -282,10 +286,15 @@ class Preview:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The preview as tables to show: added, changed, removed, rejected."""
-        return {"added": pd.DataFrame(self.added),
-                "changed": pd.DataFrame(self.changed, columns=["code", "column", "now", "new"]),
-                "removed": pd.DataFrame(self.removed),
-                "rejected": pd.DataFrame([r.__dict__ for r in self.rejected], columns=["line", "column", "reason"])}
+        shown = {"added": pd.DataFrame(self.added),
+                 "changed": pd.DataFrame(self.changed, columns=["code", "column", "now", "new"]),
+                 "removed": pd.DataFrame(self.removed),
+                 "rejected": pd.DataFrame([r.__dict__ for r in self.rejected], columns=["line", "column", "reason"])}
+        if self.placed:
+            placed = pd.DataFrame(self.placed)
+            shown["guesses"] = placed[placed["placed by"] == "a guess"].reset_index(drop=True)
+            shown["placed"] = placed
+        return shown
 
 
 @dataclass(frozen=True)
@@ -712,254 +721,6 @@ def _shown_pcn(row: dict[str, str], target: Target) -> dict:
             "ICS": place["icb_short_name"], "practices": row["gp_practices"], "list size": row["list_size"] or "—"}
 
 
-# --------------------------------------------------------------------------- NHS practice files
-
-PRACTICE_MAP_REQUIRED = ("practice_code", "pcn_code", "pcn_name")
-PRACTICE_MAP_ALIASES = {"ons_ccg_code": "ons_sub_icb_location_code", "ccg_code": "sub_icb_location_code",
-                        "ccg_name": "sub_icb_location_name", "ons_stp_code": "ons_icb_code", "stp_code": "icb_code",
-                        "stp_name": "icb_name"}
-PRACTICE_MAP_COLUMNS = ("publication", "extract_date", "practice_code", "practice_name", "practice_postcode",
-                        "pcn_code", "pcn_name", "ons_sub_icb_location_code", "sub_icb_location_code",
-                        "sub_icb_location_name", "ons_icb_code", "icb_code", "icb_name", "ons_comm_region_code",
-                        "comm_region_code", "comm_region_name")
-PRACTICE = code(r"[A-Z]\d{5}", "P82001")
-UNALIGNED_PCN = "U00000"          # NHS files' code for practices in no PCN
-
-
-@dataclass(frozen=True)
-class Practice:
-    line: int
-    code: str
-    pcn_code: str
-    pcn_name: str
-    sub_icb: str                  # ONS (E38...) or ODS code of the sub-ICB location
-    icb: str | None               # the current ICB ODS code, when the file gives one we know
-
-
-def load_sub_icbs(data_dir: Path) -> pd.DataFrame:
-    """data/sub_icb_locations.csv: each sub-ICB location and the places it reaches, most first."""
-    schema = (Column("sub_icb_ons_code", code(r"E38\d{6}", "E38000006")),
-              Column("sub_icb_ods_code", code(r"[0-9A-Z]{3,5}", "02P")),
-              Column("sub_icb_name", text), Column("icb_ods_code", code(ICB_ODS, "QF7")),
-              Column("place_code", code(PLACE, "barnsley")), Column("place_share", decimal(0, 1)),
-              Column("places_covered", text))
-    return read_table(Path(data_dir) / "sub_icb_locations.csv", schema)
-
-
-def _icb_lookup(reference: Reference) -> dict[str, str]:
-    """Every ICB code we know (ONS of both vintages, ODS) -> current ICB ODS code."""
-    icbs = reference.icbs
-    lookup = dict(zip(icbs["icb_ods_code"], icbs["icb_ods_code"]))
-    lookup.update((p, o) for p, o in zip(icbs["previous_ons_code"], icbs["icb_ods_code"]) if isinstance(p, str))
-    lookup.update(zip(icbs["icb_ons_code"], icbs["icb_ods_code"]))
-    return lookup
-
-
-def _practice_counts(data: bytes | None, name: str | None) -> dict[str, int]:
-    """Registered patients per practice from gp-reg-pat-prac-all.csv (or any file with a practice code and
-    NUMBER_OF_PATIENTS); only the all-ages, all-sexes rows when the file splits them."""
-    if not data:
-        return {}
-    name = name or "counts file"
-    sheet = read_sheet(data, name, ["number_of_patients"], aliases={"practice_code": "code", "org_code": "code"})
-    if "code" not in sheet.header:
-        raise DataError("has no practice code column (CODE or PRACTICE_CODE)", source=sheet.name)
-    counts: dict[str, int] = {}
-    for line, values, _ in records(sheet):
-        if any(values.get(c, "ALL").upper() not in ("ALL", "") for c in ("sex", "age")):
-            continue
-        if values.get("type", "GP").upper() not in ("GP", ""):
-            continue
-        try:
-            counts[values["code"]] = counts.get(values["code"], 0) + int(values.get("number_of_patients", ""))
-        except ValueError:
-            raise DataError(f"NUMBER_OF_PATIENTS must be a whole number; got {values.get('number_of_patients')!r}",
-                            source=sheet.name, line=line, field="NUMBER_OF_PATIENTS") from None
-    return counts
-
-
-def prepare_practice_map(data: bytes, name: str, target: Target, counts: bytes | None = None,
-                         counts_name: str | None = None) -> Preview:
-    sheet = read_sheet(data, name, PRACTICE_MAP_REQUIRED, aliases=PRACTICE_MAP_ALIASES)
-    for needed in ("ons_sub_icb_location_code", "sub_icb_location_code"):
-        if needed in sheet.header:
-            break
-    else:
-        raise DataError("has no sub-ICB location column (ONS_SUB_ICB_LOCATION_CODE, SUB_ICB_LOCATION_CODE, or "
-                        "the 2022 layout's ONS_CCG_CODE, CCG_CODE)", source=sheet.name)
-    preview = _preview("gp_practices", sheet, target, name)
-    unknown = [c for c in sheet.header if c and c not in PRACTICE_MAP_COLUMNS]
-    if unknown:
-        preview.notes.append(f"Columns not used: {', '.join(unknown)}.")
-    icbs = _icb_lookup(target.reference)
-    practices, seen = [], {}
-    for line, values, extra in records(sheet):
-        if _extra_cells(line, extra, preview.rejected):
-            continue
-        try:
-            PRACTICE(values["practice_code"])
-        except ValueError as exc:
-            preview.rejected.append(Reject(line, "PRACTICE_CODE", str(exc)))
-            continue
-        if _duplicate(line, "PRACTICE_CODE", values["practice_code"], seen, preview.rejected):
-            continue
-        if values["pcn_code"] == UNALIGNED_PCN or not values["pcn_code"]:
-            continue                                        # a practice in no PCN
-        try:
-            code(PCN, "U12345")(values["pcn_code"])
-        except ValueError as exc:
-            preview.rejected.append(Reject(line, "PCN_CODE", str(exc)))
-            continue
-        if not values["pcn_name"]:
-            preview.rejected.append(Reject(line, "PCN_NAME", "is empty; a value is required"))
-            continue
-        sub_icb = values.get("ons_sub_icb_location_code") or values.get("sub_icb_location_code", "")
-        icb = icbs.get(values.get("ons_icb_code", "")) or icbs.get(values.get("icb_code", ""))
-        practices.append(Practice(line, values["practice_code"], values["pcn_code"], values["pcn_name"], sub_icb,
-                                  icb))
-    return _pcns_from_practices(preview, practices, target, _practice_counts(counts, counts_name), "PRACTICE_CODE")
-
-
-def _place_for(sub_icb: str, pcn_name: str, icb: str | None, sub_icbs: pd.DataFrame,
-               reference: Reference) -> tuple[str | None, str]:
-    """The place for a PCN, from its sub-ICB location: the one place it covers, or (where it covers several)
-    the place whose name or districts the PCN's name mentions, else the one with most of its area. Returns
-    the place (None: unknown) and how it was chosen."""
-    match = sub_icbs[(sub_icbs["sub_icb_ons_code"] == sub_icb) | (sub_icbs["sub_icb_ods_code"] == sub_icb)]
-    if match.empty:
-        if icb is not None:
-            places = reference.places[reference.places["icb_ods_code"] == icb]
-            if len(places) == 1:
-                return places["place_code"].iloc[0], "only place of its ICB"
-        return None, f"sub-ICB location {sub_icb or '(blank)'} is not known"
-    row = match.iloc[0]
-    candidates = str(row.places_covered).split(";")
-    if len(candidates) == 1:
-        return candidates[0], "sub-ICB location"
-    words = pcn_name.lower()
-    named = []
-    for place_code in candidates:
-        place = reference.places[reference.places["place_code"] == place_code]
-        if place.empty:
-            continue
-        names = [place["place_name"].iloc[0]] + [n.replace("(part)", "").strip()
-                                                 for n in str(place["districts_2011"].iloc[0]).split(";")]
-        if any(n and re.search(rf"\b{re.escape(n.lower())}\b", words) for n in names):
-            named.append(place_code)
-    if len(named) == 1:
-        return named[0], "named in the PCN's name"
-    return candidates[0], "largest place of its sub-ICB location"
-
-
-def _pcns_from_practices(preview: Preview, practices: list[Practice], target: Target, counts: dict[str, int],
-                         column: str) -> Preview:
-    """Roll practices up into PCNs, place each, and compare with the PCNs now held (the file's PCNs replace
-    every PCN of the ICBs it covers)."""
-    sub_icbs = load_sub_icbs(target.data_dir)
-    by_pcn: dict[str, list[Practice]] = {}
-    for p in practices:
-        by_pcn.setdefault(p.pcn_code, []).append(p)
-    current = target.text_rows("pcns.csv").set_index("pcn_code", drop=False)
-    icb_of = dict(zip(target.reference.places["place_code"], target.reference.places["icb_ods_code"]))
-    written: dict[str, dict[str, str] | None] = {}
-    guessed: dict[str, int] = {}
-    icbs_covered = set()
-    for pcn_code, members in sorted(by_pcn.items()):
-        first = members[0]
-        place, how = _place_for(first.sub_icb, first.pcn_name, first.icb, sub_icbs, target.reference)
-        if place is None:
-            preview.rejected.append(Reject(first.line, column, f"PCN {pcn_code}: {how}, so its place is unknown"))
-            continue
-        if how == "largest place of its sub-ICB location":
-            guessed[first.sub_icb] = guessed.get(first.sub_icb, 0) + 1
-        sizes = [counts.get(p.code) for p in members]
-        list_size = str(sum(s for s in sizes if s)) if counts and any(sizes) else ""
-        now = dict(current.loc[pcn_code]) if pcn_code in current.index else None
-        keep = now is not None and now["place_code"] == place and now.get("source") == "imported"
-        row = _pcn_row(pcn_code, first.pcn_name, place, target, list_size, str(min(len(members), 200)),
-                       *((now["latitude"], now["longitude"]) if keep else ("", "")))
-        icbs_covered.add(icb_of[place])
-        if now is None:
-            preview.added.append(_shown_pcn(row, target))
-        elif diff := _diff_pcn(now, row):
-            preview.changed += diff
-        else:
-            preview.unchanged += 1
-            continue
-        written[pcn_code] = row
-    for pcn_code, row in current.iterrows():
-        if icb_of.get(row["place_code"]) in icbs_covered and pcn_code not in by_pcn:
-            written[pcn_code] = None
-            preview.removed.append({"code": pcn_code, "name": row["pcn_name"], "source": row["source"],
-                                    "place": target.reference.place(row["place_code"])["place_name"]})
-    if guessed:
-        preview.notes.append(f"{sum(guessed.values())} PCN(s) in {len(guessed)} sub-ICB location(s) that span "
-                             "several places were put in the largest of those places; correct any with the PCN "
-                             "template (place_code column).")
-    if counts:
-        missing = sum(1 for p in practices if p.code not in counts)
-        if missing:
-            preview.notes.append(f"{missing} practice(s) have no patient count in the counts file.")
-    else:
-        preview.notes.append("No patient counts file given: list sizes are left blank (not known).")
-    if icbs_covered:
-        preview.notes.append(f"The file covers {len(icbs_covered)} ICS(s): their PCNs are replaced by the file's.")
-    preview.rows = {"pcns.csv": written} if written else {}
-    if written:
-        _result_must_load(target, preview.rows, preview.file_name)
-    return preview
-
-
-EPCN_DETAILS = ("PCNDetails", "PCN Details")
-EPCN_PARTNERS = ("PCN Core Partner Details",)
-EPCN_ALIASES = {"current_sub_icb_loc_code": "sub_icb", "current_ccg_code": "sub_icb", "sub_icb_loc_code": "sub_icb",
-                "partner_organisation_code": "practice_code", "practice_code": "practice_code",
-                "practice_leave_date": "leave_date", "close_date": "close_date"}
-
-
-def prepare_epcn(data: bytes, name: str, target: Target, counts: bytes | None = None,
-                 counts_name: str | None = None) -> Preview:
-    if data.strip() and not is_workbook(data) and not data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise DataError("is not an Excel workbook (.xlsx); the ePCN file is NHS England's ePCN.xlsx", source=name)
-    details = read_sheet(data, name, ["pcn_code", "pcn_name", "sub_icb"], EPCN_ALIASES, EPCN_DETAILS)
-    partners = read_sheet(data, name, ["pcn_code", "practice_code"], EPCN_ALIASES, EPCN_PARTNERS)
-    preview = _preview("epcn", details, target, name)
-    open_pcns: dict[str, tuple[int, str, str]] = {}
-    seen: dict[str, int] = {}
-    for line, values, _ in records(details):
-        if values.get("close_date"):
-            continue
-        try:
-            code(PCN, "U12345")(values["pcn_code"])
-        except ValueError as exc:
-            preview.rejected.append(Reject(line, "PCN Code", str(exc)))
-            continue
-        if _duplicate(line, "PCN Code", values["pcn_code"], seen, preview.rejected):
-            continue
-        if not values["pcn_name"]:
-            preview.rejected.append(Reject(line, "PCN Name", "is empty; a value is required"))
-            continue
-        open_pcns[values["pcn_code"]] = (line, values["pcn_name"], values["sub_icb"])
-    members: dict[str, list[str]] = {}
-    for line, values, _ in records(partners):
-        if values.get("leave_date") or values["pcn_code"] not in open_pcns:
-            continue
-        try:
-            PRACTICE(values["practice_code"])
-        except ValueError as exc:
-            preview.rejected.append(Reject(line, "Partner Organisation Code", f"{exc} ({partners.name})"))
-            continue
-        members.setdefault(values["pcn_code"], []).append(values["practice_code"])
-    practices = []
-    for pcn_code, (line, pcn_name, sub_icb) in open_pcns.items():
-        for practice in members.get(pcn_code) or []:
-            practices.append(Practice(line, practice, pcn_code, pcn_name, sub_icb, None))
-        if not members.get(pcn_code):
-            preview.rejected.append(Reject(line, "PCN Code", f"{pcn_code} has no current core partner practice in "
-                                                             f"'{EPCN_PARTNERS[0]}'"))
-    return _pcns_from_practices(preview, practices, target, _practice_counts(counts, counts_name), "PCN Code")
-
-
 # --------------------------------------------------------------------------- assessments
 
 def _score(raw: str, framework: Framework) -> int | None:
@@ -1112,10 +873,10 @@ def prepare(kind: str, data: bytes, name: str, target: Target, counts: bytes | N
         return prepare_pcns(data, name, target)
     if kind == "assessments":
         return prepare_assessments(data, name, target, actor)
-    if kind == "gp_practices":
-        return prepare_practice_map(data, name, target, counts, counts_name)
-    if kind == "epcn":
-        return prepare_epcn(data, name, target, counts, counts_name)
+    if kind in WITH_COUNTS:
+        from . import nhs_files                  # it builds on this module's readers and preview
+        prepare_file = nhs_files.prepare_practice_map if kind == "gp_practices" else nhs_files.prepare_epcn
+        return prepare_file(data, name, target, counts, counts_name)
     raise IcsdashError(f"unknown import {kind!r}; one of {', '.join(KINDS)}", source="import")
 
 

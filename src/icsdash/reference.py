@@ -201,10 +201,10 @@ PRACTICE_SCHEMA = (
     Column("postcode", code(r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}", "TS18 1HU")),
     Column("pcn_code", code(PCN, "U12345"), optional=True),          # empty: in no PCN (unallocated)
     Column("place_code", code(PLACE, "bolton")),
-    Column("latitude", decimal(*ENGLAND_BOUNDS["latitude"])),
-    Column("longitude", decimal(*ENGLAND_BOUNDS["longitude"])),
-    Column("registered_patients", integer(0, 200_000)),
-    Column("sub_icb_ods_code", code(r"[0-9A-Z]{3,5}", "16C")),
+    Column("latitude", decimal(*ENGLAND_BOUNDS["latitude"]), optional=True),     # empty: an imported practice
+    Column("longitude", decimal(*ENGLAND_BOUNDS["longitude"]), optional=True),   # whose location is not known
+    Column("registered_patients", integer(0, 200_000), optional=True),
+    Column("sub_icb_ods_code", code(r"[0-9A-Z]{3,5}", "16C"), optional=True),
 )
 # Place codes that were retired, each with the code it became (read by load_code_changes, not a reference table).
 CODE_CHANGES = "place_code_changes.csv"
@@ -218,7 +218,10 @@ GEO_FILES = ("geo/places.geojson", "geo/regions.geojson", "geo/england.geojson")
 
 
 # The tables an import may change, and the column that identifies a row of each.
-IMPORTABLE = {"places.csv": "place_code", "place_governance.csv": "place_code", "pcns.csv": "pcn_code"}
+IMPORTABLE = {"places.csv": "place_code", "place_governance.csv": "place_code", "pcns.csv": "pcn_code",
+              PRACTICES: "practice_code"}
+# Imported tables whose rows name a place (renamed when a place code is retired).
+PLACE_REFERENCING = ("pcns.csv", PRACTICES)
 
 # Imported rows, as kept in the database: table -> row key -> the row's cells as text (None: row removed).
 Overlay = dict[str, dict[str, "dict[str, str] | None"]]
@@ -432,7 +435,7 @@ def load_reference(data_dir: str | Path, overlay: Overlay | None = None, importe
             pcn_count=("pcn_code", "size"), pcn_list_size=("list_size", lambda s: s.sum() if s.notna().all() else None),
             pcn_illustrative=("illustrative", "sum"), pcn_shipped=("shipped", "sum"))
     places = places.merge(pcn_stats, left_on="place_code", right_index=True, how="left")
-    practices = _practices(data_dir, places)
+    practices = _practices(data_dir, places, overlay.get(PRACTICES))
     unallocated = practices[practices["pcn_code"].isna()].groupby("place_code").agg(
         unallocated_practices=("practice_code", "size"), unallocated_patients=("registered_patients", "sum"))
     places = places.merge(unallocated, left_on="place_code", right_index=True, how="left")
@@ -456,12 +459,13 @@ def load_reference(data_dir: str | Path, overlay: Overlay | None = None, importe
                      practices=practices)
 
 
-def _practices(data_dir: Path, places: pd.DataFrame) -> pd.DataFrame:
-    """practices.csv, checked (every practice in a known place), or no rows where the folder has none."""
+def _practices(data_dir: Path, places: pd.DataFrame, overlay: dict | None = None) -> pd.DataFrame:
+    """practices.csv with imported rows, checked (every practice in a known place), or no rows where the
+    folder has none."""
     path = Path(data_dir) / PRACTICES
     if not path.exists():
         return pd.DataFrame(columns=[c.name for c in PRACTICE_SCHEMA])
-    frame = read_table(path, PRACTICE_SCHEMA)
+    frame = read_table(path, PRACTICE_SCHEMA, overlay)
     _unique(frame, "practice_code", f"data/{PRACTICES}")
     _known(frame, "place_code", places["place_code"], f"data/{PRACTICES}", "place code")
     return frame

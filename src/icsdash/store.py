@@ -31,6 +31,7 @@ from .assessments import (CONSENSUS_GROUP, MAX_PARTICIPANT, STAKEHOLDER_GROUPS, 
 from .auth import Principal
 from .errors import DatabaseUnavailable, IcsdashError
 from .framework import Framework
+from .reference import PLACE_REFERENCING
 
 
 class Incomplete(IcsdashError):
@@ -229,14 +230,20 @@ def rename_place_codes(conn, changes: dict[str, str], actor: str = "icsdash (dat
                                                       & (reference_rows.c.row_key == r.row_key))
                          .values(row_key=changes[r.row_key], data=data))
             moved[f"reference_rows {table_name}: {r.row_key} -> {changes[r.row_key]}"] = 1
-    for r in conn.execute(select(reference_rows).where(reference_rows.c.table_name == "pcns.csv")).all():
+    for r in conn.execute(select(reference_rows).where(reference_rows.c.table_name.in_(PLACE_REFERENCING))).all():
         cells = None if r.data is None else json.loads(r.data)
-        if cells and cells.get("place_code") in changes:
-            new = changes[cells["place_code"]]
-            conn.execute(update(reference_rows).where((reference_rows.c.table_name == "pcns.csv")
+        if not cells:
+            continue
+        shares = cells.get("place_shares") or ""
+        renamed = "; ".join(" ".join([changes.get(part.rsplit(" ", 1)[0], part.rsplit(" ", 1)[0])]
+                                     + part.rsplit(" ", 1)[1:]) for part in shares.split("; ")) if shares else shares
+        if cells.get("place_code") in changes or renamed != shares:
+            new = changes.get(cells["place_code"], cells["place_code"])
+            updated = {**cells, "place_code": new, **({"place_shares": renamed} if shares else {})}
+            conn.execute(update(reference_rows).where((reference_rows.c.table_name == r.table_name)
                                                       & (reference_rows.c.row_key == r.row_key))
-                         .values(data=json.dumps({**cells, "place_code": new})))
-            moved[f"reference_rows pcns.csv: {r.row_key} to {new}"] = 1
+                         .values(data=json.dumps(updated, sort_keys=True, ensure_ascii=False)))
+            moved[f"reference_rows {r.table_name}: {r.row_key} to {new}"] = 1
     if moved:
         entry = conn.execute(insert(audit_log).values(
             at=_now(), actor=actor, action="migrate_place_codes",
