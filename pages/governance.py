@@ -32,7 +32,7 @@ def who_chose() -> None:
         urls, legends = ui.served_layers(ctx, summary)
         deck = maps.place_deck(urls["places"], urls["icbs"], urls["england"], urls["regions"],
                                MEASURES_BY_KEY["governance_model"], *ui.view_for(ctx, places),
-                               basemap=cfg.map_basemap, filters=chosen, boundaries=ctx.reference.vintage_label)
+                               basemap=cfg.map_basemap, filters=chosen)
         legend = maps.focus_legend(legends["governance_model"], places, MEASURES_BY_KEY["governance_model"])
         ui.deck(deck, height=520, alt=maps.alt_text(legend, len(places), chosen.describe()), name="Map",
                 static=ui.static_map(ctx, summary, MEASURES_BY_KEY["governance_model"], legend, places,

@@ -42,7 +42,7 @@ with key_col:
 with map_col:
     view = ui.view_for(ctx, shown)
     deck = maps.place_deck(urls["places"], urls["icbs"], urls["england"], urls["regions"], measure, *view,
-                           basemap=ctx.config.map_basemap, filters=chosen, boundaries=ctx.reference.vintage_label)
+                           basemap=ctx.config.map_basemap, filters=chosen)
     ui.deck(deck, height=620, alt=maps.alt_text(legend, len(shown), chosen.describe()), name="Map",
             static=ui.static_map(ctx, summary, measure, legend, shown, title=f"{measure.label} · {area}"))
     st.caption(f"Thin dark lines: ICS borders ({ctx.reference.vintage_label}); thick: NHS England regions. Hover "

@@ -1,6 +1,7 @@
 """The app as a user meets it, through Streamlit's AppTest: every page, the figures, and clear errors."""
 
 import time
+from pathlib import Path
 from datetime import datetime, timezone
 
 import re
@@ -301,3 +302,10 @@ def test_a_pinned_vintage_is_named_in_the_sidebar(tmp_path, monkeypatch):
     assert not at.exception
     assert not [s for s in at.sidebar.selectbox if s.key == "filter_vintage"]
     assert "Boundaries: April 2023 (42 ICBs) (set for this deployment)" in [c.value for c in at.sidebar.caption]
+
+
+def test_every_page_file_is_named_as_its_address():
+    """The first request to a fresh server is routed by the files in pages/ (ui.current): a page whose file is
+    named otherwise than its address (/map served by explorer.py) opened 'Page not found' over the page."""
+    assert [Path(p.path).stem for p in PAGES] == [p.key for p in PAGES]
+    assert sorted(f.stem for f in (ROOT / "pages").glob("*.py")) == sorted(p.key for p in PAGES)

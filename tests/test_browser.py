@@ -327,24 +327,26 @@ def test_workshop_shows_submissions_as_they_arrive_without_disturbing_the_facili
 
 # --------------------------------------------------------------------------- today's England (April 2026)
 
-def click_where_tooltip_says(pg, text: str, grid: int = 9) -> None:
-    """Hover over the map on a grid until the tooltip says ``text``, then click there."""
+def click_where_tooltip_says(pg, text: str, near: tuple[float, float] = (0.5, 0.5), grid: int = 9) -> None:
+    """Hover over the map on a grid, nearest to ``near`` (a fraction of the map's width and height) first,
+    until the tooltip says ``text``, then click there."""
     box = pg.locator("canvas").first.bounding_box()
-    for fy in range(1, grid):
-        for fx in range(1, grid):
-            x, y = box["x"] + box["width"] * fx / grid, box["y"] + box["height"] * fy / grid
-            pg.mouse.move(x, y)
-            pg.wait_for_timeout(250)
-            if text in " ".join(pg.locator(".deck-tooltip").all_inner_texts()):
-                pg.mouse.click(x, y)
-                return
+    points = sorted(((fx / grid, fy / grid) for fy in range(1, grid) for fx in range(1, grid)),
+                    key=lambda p: (p[0] - near[0]) ** 2 + (p[1] - near[1]) ** 2)
+    for fx, fy in points:
+        x, y = box["x"] + box["width"] * fx, box["y"] + box["height"] * fy
+        pg.mouse.move(x, y)
+        pg.wait_for_timeout(250)
+        if text in " ".join(pg.locator(".deck-tooltip").all_inner_texts()):
+            pg.mouse.click(x, y)
+            return
     raise AssertionError(f"no point of the map shows a tooltip with {text!r}")
 
 
 def test_todays_england_36_icss_and_thames_valley_to_oxfordshire(browser, tmp_path_factory, tmp_path):
     """On the newest boundaries (the default): the Overview counts 36 ICSs; in the Map explorer a click on the
     South East and one on Thames Valley open that ICS, whose place Oxfordshire says which ICB it was in until
-    31 March 2026."""
+    31 March 2026 and lists its real PCNs; a GP practice found by its postcode opens its place."""
     shots = screenshot_dir(tmp_path)
     with app_server(tmp_path_factory.mktemp("today"), overrides={"data.vintage": "newest"}) as base:
         context, pg = open_page(browser, base + "/")
@@ -355,11 +357,11 @@ def test_todays_england_36_icss_and_thames_valley_to_oxfordshire(browser, tmp_pa
         pg.goto(base + "/map")
         pg.wait_for_selector("canvas", timeout=30_000)
         pg.wait_for_timeout(2500)
-        click_where_tooltip_says(pg, "South East")
+        click_where_tooltip_says(pg, "South East", near=(0.65, 0.8))
         pg.get_by_text("England › South East").first.wait_for(timeout=15_000)
         idle(pg)
         pg.wait_for_timeout(2500)                  # the map flies to the region
-        click_where_tooltip_says(pg, "Thames Valley ICS (April 2026 boundaries)")
+        click_where_tooltip_says(pg, "Thames Valley ICS (April 2026 boundaries)", near=(0.35, 0.35))
         pg.get_by_text("England › South East › Thames Valley ICS").wait_for(timeout=15_000)
         idle(pg)
         pg.wait_for_timeout(2500)
@@ -370,4 +372,23 @@ def test_todays_england_36_icss_and_thames_valley_to_oxfordshire(browser, tmp_pa
         assert "in NHS Buckinghamshire, Oxfordshire and Berkshire West until 31 March 2026" in body
         pg.wait_for_timeout(1500)
         pg.screenshot(path=str(shots / "explorer-thames-valley-oxfordshire.png"))
+        # Real PCNs: Oxfordshire's, as NHS England names them.
+        from icsdash.reference import load_reference
+        pcns = load_reference(ROOT / "data").pcns
+        names = sorted(pcns.loc[pcns["place_code"] == "oxfordshire", "pcn_name"])
+        pg.get_by_text(re.compile(r"^Primary care networks \(\d+, NHS England\)")).click()
+        for name in names[:3]:                                 # the table's cells (drawn on a canvas, so hidden)
+            pg.get_by_text(name, exact=True).first.wait_for(state="attached", timeout=15_000)
+        # A practice found by its postcode: its place opens and the practice is ringed on the map.
+        practice = pg.get_by_role("textbox", name="Find a GP practice (code, name or postcode)")
+        practice.fill("sk13 8ps")
+        practice.press("Enter")
+        pg.get_by_role("button", name="Manor House Surgery (C81081), SK13 8PS · Glossop PCN · Derbyshire").click()
+        pg.get_by_role("heading", name="Derbyshire").wait_for(timeout=15_000)
+        body = pg.locator("body").inner_text()
+        assert "Manor House Surgery (C81081)" in body and "Glossop PCN (U60978)" in body
+        assert "England › Midlands › Derby and Derbyshire ICS" in body
+        idle(pg)
+        pg.wait_for_timeout(2500)
+        pg.screenshot(path=str(shots / "explorer-practice-by-postcode.png"))
         context.close()

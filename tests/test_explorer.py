@@ -124,7 +124,7 @@ def test_each_level_has_one_clickable_layer(level, filters, pickable):
                 "Click to zoom to this region"),
     ("region", "<b>{name}</b> ICS (April 2023 boundaries)<br/>{places} places · population {population}<br/>"
                "Click to see its places"),
-    ("icb", "<br/>{icb} ICS (April 2023 boundaries) · {region}<br/>"),
+    ("icb", "<b>{name}</b>{illustrative}<br/>{where}<br/>"),      # 'where' names the boundaries: place_properties
 ])
 def test_every_level_names_the_boundaries_of_its_icss(level, tooltip):
     deck = maps.explorer_deck(URLS, MEASURES_BY_KEY["governance_model"], level, (51.5, -0.1, 9),
@@ -151,7 +151,7 @@ def explorer_page(tmp_path, monkeypatch):
     monkeypatch.setenv("ICSDASH_CONFIG", str(write_config(tmp_path)))
     monkeypatch.delenv("DATABASE_URL", raising=False)
     at = settled(AppTest.from_file(str(ROOT / "app.py"), default_timeout=60))
-    at.switch_page("pages/explorer.py").run()
+    at.switch_page("pages/map.py").run()
     assert not at.exception
     return at
 
@@ -203,7 +203,7 @@ def test_all_england_place_layer_with_every_measure_is_under_one_megabyte(refere
     geo = load_geography(DATA, set(reference.places["place_code"]), set(reference.icbs["icb_ods_code"]), reference.icb_boundaries)
     payload = json.dumps(feature_collection(geo.shapes["places"], props), separators=(",", ":")).encode()
     assert len(payload) < 1_000_000
-    assert props.shape[1] == 7 + 2 * len(measures_for(framework))         # names and keys, then a value and colour each
+    assert props.shape[1] == 8 + 2 * len(measures_for(framework))         # names and keys, then a value and colour each
 
 
 def test_a_place_whose_icb_changed_says_so(framework):

@@ -387,8 +387,12 @@ def test_every_download_names_the_boundaries_shown(tmp_path, monkeypatch, offere
     picture = offered["export_map_map_svg"]["data"]()
     subtitle = f"Boundaries: {boundaries}; ONS, OGL v3; contains OS data © Crown copyright and database right."
     assert subtitle in svg_lines(picture)
-    tooltip = json.loads(app.get("deck_gl_json_chart")[0].proto.tooltip)["html"]
-    assert f"{{icb}} ICS ({label} boundaries) · {{region}}" in tooltip
+    deck = app.get("deck_gl_json_chart")[0].proto
+    assert "<br/>{where}<br/>" in json.loads(deck.tooltip)["html"]
+    places_url = next(layer["data"] for layer in json.loads(deck.json)["layers"] if layer["id"] == "places")
+    served = json.loads((ROOT / "static" / "generated" / places_url.rsplit("/", 1)[1]).read_text())
+    wheres = {f["properties"]["where"] for f in served["features"]}
+    assert len(wheres) > 1 and all(w.count(f" ICS ({label} boundaries) · ") == 1 for w in wheres)
 
 
 def test_anonymised_downloads_hold_only_what_is_shown(app, offered):
@@ -408,7 +412,7 @@ def test_anonymised_downloads_hold_only_what_is_shown(app, offered):
 
 def test_the_explorers_map_downloads_as_drawn(app, offered):
     app.run()
-    app.switch_page("pages/explorer.py").run()
+    app.switch_page("pages/map.py").run()
     app.selectbox(key="explorer_search").select("place:bolton").run()      # opens its ICS, selects it
     assert not app.exception, app.exception
     assert offered["export_map_map_png"]["file_name"] == \

@@ -53,7 +53,7 @@ def test_every_measure_formats_and_colours(summary):
 def deck_json(basemap="none", measure="governance_model"):
     deck = maps.place_deck("app/static/generated/places-1.json", "app/static/generated/icbs-1.json",
                            "app/static/generated/england-1.json", "app/static/generated/regions-1.json",
-                           MEASURES_BY_KEY[measure], 52.9, -1.8, 5.3, basemap=basemap, boundaries="April 2026")
+                           MEASURES_BY_KEY[measure], 52.9, -1.8, 5.3, basemap=basemap)
     return json.loads(deck.to_json())
 
 
@@ -77,25 +77,26 @@ def test_configured_basemap_is_the_only_remote_part():
 
 
 def test_tooltip_names_the_measure_and_its_value():
-    deck = maps.place_deck("p", "i", "e", "r", MEASURES_BY_KEY["overall_maturity"], 52.9, -1.8, 5.3,
-                           boundaries="April 2026")
+    deck = maps.place_deck("p", "i", "e", "r", MEASURES_BY_KEY["overall_maturity"], 52.9, -1.8, 5.3)
     html = deck._tooltip["html"]
-    assert "{name}" in html and "{icb}" in html
+    assert "{name}" in html and "<br/>{where}<br/>" in html
     assert "Overall maturity (latest round): <b>{v_overall_maturity}</b>" in html
     assert "Governance: {model}" in html
-    governance = maps.place_deck("p", "i", "e", "r", MEASURES_BY_KEY["governance_model"], 52.9, -1.8, 5.3,
-                                 boundaries="April 2026")
+    governance = maps.place_deck("p", "i", "e", "r", MEASURES_BY_KEY["governance_model"], 52.9, -1.8, 5.3)
     assert "Governance: {model}" not in governance._tooltip["html"]
 
 
-@pytest.mark.parametrize("label", ["April 2023", "April 2026", "<b>2027</b> & after"])
-def test_tooltip_names_the_boundaries_of_the_ics(label):
-    """'Thames Valley ICS (April 2026 boundaries)': which ICS a place is in depends on the vintage shown."""
-    html = maps.place_deck("p", "i", "e", "r", MEASURES_BY_KEY["population"], 52.9, -1.8, 5.3,
-                           boundaries=label)._tooltip["html"]
-    escaped = label.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    assert f"<br/>{{icb}} ICS ({escaped} boundaries) · {{region}}<br/>" in html
-    assert "<b>2027</b>" not in html
+@pytest.mark.parametrize("label", ["April 2023", "April 2026"])
+def test_tooltip_names_the_boundaries_of_the_ics(summary, label):
+    """'Thames Valley ICS (April 2026 boundaries)': which ICS a place is in depends on the vintage shown. The
+    served layer's ``where`` says so; the tooltip shows it on its second line (the browser escapes it)."""
+    html = maps.place_deck("p", "i", "e", "r", MEASURES_BY_KEY["population"], 52.9, -1.8, 5.3)._tooltip["html"]
+    assert "<b>{name}</b>{illustrative}<br/>{where}<br/>Population: <b>{v_population}</b>" in html
+    props, _ = maps.place_properties(summary, MEASURES, boundaries=label)
+    row = summary.set_index("place_code").iloc[0]
+    assert props["where"].iloc[0] == f"{row.icb_short_name} ICS ({label} boundaries) · {row.region_name}"
+    assert maps.place_properties(summary, MEASURES)[0]["where"].iloc[0] == \
+        f"{row.icb_short_name} ICS · {row.region_name}"
 
 
 def test_view_of_fits_london_tighter_than_england(reference):
@@ -128,7 +129,7 @@ def test_focus_legend_counts_the_region_but_keeps_national_colours(summary):
 
 def test_region_focus_greys_other_places():
     spec = json.loads(maps.place_deck("p", "i", "e", "r", MEASURES_BY_KEY["population"], 51.5, -0.1, 9,
-                                      filters=maps.Filters(region="London"), boundaries="April 2026").to_json())
+                                      filters=maps.Filters(region="London")).to_json())
     places = spec["layers"][1]
     assert places["getFillColor"] == "@@=properties.region == 'London' ? properties.c_population : [225, 225, 222, 170]"
     assert places["updateTriggers"] == {"getFillColor": ["population", "properties.region == 'London'"]}

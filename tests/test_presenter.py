@@ -226,7 +226,7 @@ def test_a_link_opens_a_step_and_anonymised(app):
 def test_anonymise_switch_without_presenter_mode(app):
     app.run()
     app.sidebar.toggle(key="anonymise_switch").set_value(True).run()
-    app.switch_page("pages/explorer.py").run()
+    app.switch_page("pages/map.py").run()
     assert not app.exception, app.exception
     search = app.selectbox(key="explorer_search")
     labels = [str(o) for o in search.options]              # what the user reads in the list

@@ -31,6 +31,44 @@ def search_index(reference: Reference) -> dict[str, str]:
     return options
 
 
+def _compact(text: str) -> str:
+    return "".join(text.split()).upper()
+
+
+def find_practices(reference: Reference, query: str, limit: int = 8) -> pd.DataFrame:
+    """The GP practices a search finds: by ODS code or postcode (spaces ignored, the start is enough: 'SK13'
+    finds Glossop's) or by a word of the name, best first (exact code or postcode, then starts, then names).
+    Columns: practice_code, label ('Manor House Surgery (C81081), SK13 8PS · Glossop PCN · Derbyshire'),
+    place_code, pcn_code.
+
+    >>> from icsdash.reference import load_reference
+    >>> from pathlib import Path
+    >>> ref = load_reference(Path(__file__).parents[2] / "data")
+    >>> find_practices(ref, "sk13 8ps")["label"].tolist()
+    ['Manor House Surgery (C81081), SK13 8PS · Glossop PCN · Derbyshire']
+    """
+    practices = reference.practices
+    wanted = _compact(query)
+    if practices is None or practices.empty or len(wanted) < 2:
+        return pd.DataFrame(columns=["practice_code", "label", "place_code", "pcn_code"])
+    codes, postcodes = practices["practice_code"].str.upper(), practices["postcode"].map(_compact)
+    names = practices["practice_name"].str.upper()
+    words = " ".join(query.upper().split())
+    rank = pd.Series(9, index=practices.index)
+    rank[names.str.contains(words, regex=False)] = 3
+    rank[codes.str.startswith(wanted) | postcodes.str.startswith(wanted)] = 2
+    rank[names.str.startswith(words)] = rank[names.str.startswith(words)].clip(upper=2)
+    rank[(codes == wanted) | (postcodes == wanted)] = 1
+    found = practices[rank < 9].assign(rank=rank[rank < 9]).sort_values(["rank", "practice_name"]).head(limit)
+    pcn_names = dict(zip(reference.pcns["pcn_code"], reference.pcns["pcn_name"]))
+    place_names = dict(zip(reference.places["place_code"], reference.places["place_name"]))
+    labels = [f"{r.practice_name} ({r.practice_code}), {r.postcode} · "
+              f"{pcn_names.get(r.pcn_code, r.pcn_code) if isinstance(r.pcn_code, str) else 'in no PCN'} · "
+              f"{place_names.get(r.place_code, r.place_code)}" for r in found.itertuples()]
+    return pd.DataFrame({"practice_code": found["practice_code"].values, "label": labels,
+                         "place_code": found["place_code"].values, "pcn_code": found["pcn_code"].values})
+
+
 @dataclass(frozen=True)
 class Target:
     """Where a search result or a click takes the explorer."""
@@ -209,6 +247,19 @@ def practice_table(reference: Reference, place_code: str) -> pd.DataFrame:
                           "PCN": [pcn_names.get(c, c) if isinstance(c, str) else "In no PCN" for c in mine["pcn_code"]],
                           "Registered patients": mine["registered_patients"]})
     return table.sort_values(["PCN", "Practice"]).reset_index(drop=True)
+
+
+def practice_facts(reference: Reference, practice_code: str) -> pd.DataFrame:
+    """A GP practice's facts for the side panel (Fact, Value, Source): name and code, postcode, PCN, registered
+    patients."""
+    row = reference.practices.set_index("practice_code").loc[practice_code]
+    pcn_names = dict(zip(reference.pcns["pcn_code"], reference.pcns["pcn_name"]))
+    pcn = f"{pcn_names.get(row.pcn_code, row.pcn_code)} ({row.pcn_code})" if isinstance(row.pcn_code, str) \
+        else "In no PCN"
+    patients = f"{int(row.registered_patients):,}" if pd.notna(row.registered_patients) else "not known"
+    facts = [("GP practice", f"{row.practice_name} ({practice_code})"), ("Postcode", row.postcode or "—"),
+             ("Primary care network", pcn), ("Registered patients", patients)]
+    return pd.DataFrame([(f, v, "—") for f, v in facts], columns=["Fact", "Value", "Source"])
 
 
 def group_text(row: pd.Series) -> str:

@@ -86,15 +86,19 @@ def rgba(colour: str, alpha: int = FILL_ALPHA) -> list[int]:
 
 
 def place_properties(summary: pd.DataFrame, measures: tuple[Measure, ...], categorical: str = "okabe_ito",
-                     sequential: str = "viridis") -> tuple[pd.DataFrame, dict[str, Legend]]:
+                     sequential: str = "viridis", boundaries: str = "") -> tuple[pd.DataFrame, dict[str, Legend]]:
     """The per-place properties the served layer carries, and a legend per measure.
 
     For every measure the layer holds its formatted value (``v_<key>``) and
-    fill colour (``c_<key>``), so switching measure needs no new download.
+    fill colour (``c_<key>``), so switching measure needs no new download. The
+    tooltip's second line (``where``) names the place's ICS with the vintage of
+    its borders, ``boundaries`` ('Thames Valley ICS (April 2026 boundaries) · South East').
     """
     frame = summary.set_index("place_code")
+    vintage = f" ({boundaries} boundaries)" if boundaries else ""
     props = pd.DataFrame({
         "name": frame["place_name"],
+        "where": frame["icb_short_name"] + f" ICS{vintage} · " + frame["region_name"],
         "icb": frame["icb_short_name"],
         "icb_code": frame["icb_ods_code"],
         "region": frame["region_name"],
@@ -150,12 +154,12 @@ def fill_accessor(measure: Measure, filters: Filters | None = None) -> str:
 
 def place_deck(places_url: str, icbs_url: str, england_url: str, regions_url: str, measure: Measure,
                latitude: float, longitude: float, zoom: float, basemap: str = "none",
-               filters: Filters | None = None, *, boundaries: str) -> pdk.Deck:
+               filters: Filters | None = None) -> pdk.Deck:
     """The England map: places filled by ``measure`` (colours in the served layer), ICB and region borders.
 
-    Places the ``filters`` leave out are drawn in grey. The tooltip names a place's ICS with the vintage of
-    its borders, ``boundaries`` (:attr:`Reference.vintage_label <icsdash.reference.Reference.vintage_label>`:
-    'Thames Valley ICS (April 2026 boundaries)').
+    Places the ``filters`` leave out are drawn in grey. The tooltip's second line is the served layer's
+    ``where``, which names a place's ICS with the vintage of its borders ('Thames Valley ICS (April 2026
+    boundaries) · South East', :func:`place_properties`).
     """
     layers = [
         pdk.Layer("GeoJsonLayer", england_url, id="england", filled=True, stroked=False,
@@ -171,9 +175,9 @@ def place_deck(places_url: str, icbs_url: str, england_url: str, regions_url: st
                   get_line_color=[0, 0, 0, 255], line_width_min_pixels=2.6),
     ]
     extra = "" if measure.key == "governance_model" else "<br/>Governance: {model}"
-    tooltip = {
-        "html": (f"<b>{{name}}</b>{{illustrative}}<br/>{{icb}} ICS ({html.escape(boundaries)} boundaries) · "
-                 f"{{region}}<br/>{measure.label}: <b>{{v_{measure.key}}}</b>{extra}"),
+    tooltip = {      # fields only where a practice's point (practice_points) has its own text
+        "html": (f"<b>{{name}}</b>{{illustrative}}<br/>{{where}}<br/>{html.escape(measure.label)}: "
+                 f"<b>{{v_{measure.key}}}</b>{extra}"),
         "style": {"backgroundColor": "#1f1f1f", "color": "white", "fontSize": "15px"},
     }
     if basemap == "none":
@@ -300,7 +304,7 @@ def explorer_deck(urls: dict[str, str], measure: Measure, level: str, view: tupl
     that names an ICS names its ``boundaries`` ('April 2026').
     """
     deck = place_deck(urls["places"], urls["icbs"], urls["england"], urls["regions"], measure, *view,
-                      basemap=basemap, filters=filters, boundaries=boundaries)
+                      basemap=basemap, filters=filters)
     layers = list(deck.layers)
     places = next(layer for layer in layers if layer.id == "places")
     places.pickable = level == "icb"
@@ -325,6 +329,50 @@ def explorer_deck(urls: dict[str, str], measure: Measure, level: str, view: tupl
                                 line_width_min_pixels=1))
     deck.layers = layers
     return deck
+
+
+def practice_points(practices: pd.DataFrame, place: pd.Series, pcn_names: dict[str, str],
+                    measure: Measure) -> list[dict]:
+    """A place's GP practices as points for a ScatterplotLayer, sized by registered patients. Each carries the
+    fields of the map's tooltip: its name and code, its PCN and list size (``where``), and the place's value
+    of ``measure`` and governance model, so that the one tooltip reads right for both.
+
+    >>> import pandas as pd
+    >>> from icsdash.measures import MEASURES
+    >>> one = pd.DataFrame({"practice_code": ["A81001"], "practice_name": ["The Densham Surgery"],
+    ...     "pcn_code": ["U89141"], "latitude": [54.56162], "longitude": [-1.31899], "registered_patients": [3895]})
+    >>> place = pd.Series({"place_name": "Stockton-on-Tees", "governance_model_label": "Place board",
+    ...                    MEASURES[0].column: None})
+    >>> point = practice_points(one, place, {"U89141": "Stockton PCN"}, MEASURES[0])[0]
+    >>> point["name"], point["where"], point["radius"]
+    ('The Densham Surgery (A81001)', 'Stockton PCN · 3,895 registered patients · in Stockton-on-Tees', 374)
+    """
+    located = practices.dropna(subset=["latitude", "longitude"])
+    value = measure.format(place.get(measure.column))
+    points = []
+    for row in located.itertuples():
+        pcn = pcn_names.get(row.pcn_code, row.pcn_code) if isinstance(row.pcn_code, str) else "In no PCN"
+        patients = row.registered_patients if pd.notna(row.registered_patients) else None
+        size = f" · {int(patients):,} registered patients" if patients is not None else ""
+        points.append({"position": [row.longitude, row.latitude], "code": row.practice_code,
+                       "name": f"{row.practice_name} ({row.practice_code})", "illustrative": " · GP practice",
+                       "where": f"{pcn}{size} · in {place['place_name']}",
+                       f"v_{measure.key}": f"{value} (the place's)", "model": place["governance_model_label"],
+                       "radius": round(math.sqrt(patients if patients is not None else TYPICAL_PRACTICE) * 6)})
+    return points
+
+
+TYPICAL_PRACTICE = 9_000          # the size of a practice's dot when its list size is not known
+
+
+def practice_layer(points: list[dict], marked: bool = False) -> pdk.Layer:
+    """The selected place's practices: white-ringed blue dots, hoverable for their tooltip; ``marked``: the
+    practice a search found, ringed in orange (the selected place's outline colour) on top."""
+    return pdk.Layer("ScatterplotLayer", points, id="practice_found" if marked else "practices", pickable=True,
+                     stroked=True, get_position="position", get_radius="radius", radius_min_pixels=6 if marked else 3,
+                     radius_max_pixels=16 if marked else 14,
+                     get_fill_color=[0, 90, 140, 230], get_line_color=[213, 94, 0, 255] if marked else [255, 255, 255, 240],
+                     line_width_min_pixels=4 if marked else 1, auto_highlight=True, highlight_color=[213, 94, 0, 255])
 
 
 def picked(selection: dict) -> tuple[str, dict] | None:

@@ -18,7 +18,7 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("overview", "pages/overview.py", "Overview", ":material/map:",
              "National figures and a map of England's ICSs and places, coloured by a chosen measure."),
-    PageSpec("map", "pages/explorer.py", "Map explorer", ":material/explore:",
+    PageSpec("map", "pages/map.py", "Map explorer", ":material/explore:",
              "Drill from England to a region, a system and a place; colour places by any measure, including each "
              "dimension and the change since the previous round; find any place, ICS or PCN; see a place's details "
              "and PCNs."),

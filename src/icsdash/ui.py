@@ -382,7 +382,8 @@ def place_choice(ctx: Context, key: str, places: pd.DataFrame, who: Principal) -
 def _served_layers(_ctx: Context, _summary_frame: pd.DataFrame, database_url: str, reference_version: str,
                    store_version: int, round_label: str | None,
                    palettes: tuple[str, str]) -> tuple[dict[str, str], dict[str, Legend]]:
-    props, legends = maps.place_properties(_summary_frame, measures_for(_ctx.framework), *palettes)
+    props, legends = maps.place_properties(_summary_frame, measures_for(_ctx.framework), *palettes,
+                                           boundaries=_ctx.reference.vintage_label)
     places = geography.feature_collection(_ctx.geography.shapes["places"], props)
     urls = {"places": geography.write_served_layer(_ctx.static_dir, "places", places),
             **_reference_layers(_ctx, str(_ctx.static_dir), reference_version)}

@@ -1,4 +1,4 @@
-"""Map explorer: drill from England to a region, an ICS and a place; find any place, ICS or PCN."""
+"""Map explorer: drill from England to a region, an ICS and a place; find any place, ICS, PCN or GP practice."""
 
 import streamlit as st
 
@@ -29,6 +29,13 @@ def on_search() -> None:
         st.session_state["explorer_search"] = None
 
 
+def on_practice(found: dict) -> None:
+    """Open the place of a practice found by the practice search, and mark the practice on the map."""
+    go(explorer.target_of(f"place:{found['place_code']}", ref))
+    st.session_state["explorer_practice"] = found["practice_code"]
+    st.session_state["explorer_practice_search"] = ""
+
+
 def map_key() -> str:
     return f"explorer_map_{st.session_state.setdefault('explorer_clicks', 0)}"
 
@@ -43,6 +50,8 @@ def on_click() -> None:
             go(explorer.Target(props["name"], None))
         elif layer == "pick_icbs":
             go(explorer.target_of(f"icb:{props['code']}", ref))
+        elif layer == "practices":
+            st.session_state["explorer_practice"] = props["code"]
         else:
             st.session_state["explorer_place"] = props["code"]
 
@@ -63,6 +72,16 @@ c1.selectbox("Find a place, ICS or PCN (name or code)", list(options), index=Non
 st.session_state.setdefault("explorer_measure", ctx.config.map_default_measure)
 key = c2.selectbox("Colour places by", list(measures), key="explorer_measure", format_func=lambda k: measures[k].label)
 show_pcns = c3.toggle("Show PCNs", value=True, help="Points sized by list size, when an ICS is open.")
+query = c1.text_input("Find a GP practice (code, name or postcode)", key="explorer_practice_search",
+                      placeholder="e.g. C81081, SK13 8PS or Manor House")
+if query.strip():
+    found = explorer.find_practices(ref, query)
+    if found.empty:
+        c1.caption(f"No GP practice matches “{query.strip()}”: try its ODS code, the start of its postcode or a "
+                   "word of its name.")
+    for i, hit in enumerate(found.to_dict("records")):
+        c1.button(hit["label"], key=f"explorer_practice_hit_{i}", on_click=on_practice, args=(hit,),
+                  icon=":material/local_hospital:", type="tertiary")
 
 measure = measures[key]
 urls, legends = ui.served_layers(ctx, summary)
@@ -73,8 +92,17 @@ view = maps.view_of([ctx.geography.shapes["places"][zoom_to]], margin=2.2) if zo
     else ui.view_for(ctx, shown)
 deck = maps.explorer_deck(urls, measure, level, view, chosen, show_pcns, ctx.config.map_basemap,
                          boundaries=ctx.reference.vintage_label)
+practices = ref.practices[ref.practices["place_code"] == place] if place and ref.practices is not None else None
+marked = st.session_state.get("explorer_practice")
 if place:
     deck.layers.append(maps.outline_layer(ctx.geography.shapes["places"][place]))
+    if practices is not None and not practices.empty:                # close zoom: the place's practices
+        place_row = shown.set_index("place_code").loc[place]
+        pcn_names = dict(zip(ref.pcns["pcn_code"], ref.pcns["pcn_name"]))
+        deck.layers.append(maps.practice_layer(maps.practice_points(practices, place_row, pcn_names, measure)))
+        if marked in set(practices["practice_code"]):
+            deck.layers.append(maps.practice_layer(maps.practice_points(
+                practices[practices["practice_code"] == marked], place_row, pcn_names, measure), marked=True))
 map_col, side = ui.stage().columns([3, 1.3], gap="medium")        # first on a projector
 legend = maps.focus_legend(legends[key], shown, measure)
 with map_col:
@@ -90,6 +118,9 @@ with side:
         st.subheader(row.place_name, anchor=False)
         st.page_link("pages/profile.py", label="Open the place profile", icon=":material/location_on:",
                      query_params={"place": place})
+        if practices is not None and marked in set(practices["practice_code"]):     # found by the practice search
+            with st.container(border=True):
+                ui.facts(explorer.practice_facts(ref, marked))
         ui.facts(explorer.place_facts(row, ctx.framework))
         with st.expander("White Paper criteria"):
             ui.table(explorer.criteria_table(row), hide_index=True, width="stretch", name="White Paper criteria")
