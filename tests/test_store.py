@@ -159,7 +159,10 @@ def _fill_like_the_previous_release(store, framework):
             {"table_name": "place_governance.csv", "row_key": "QWO-bradford", "import_id": 1,
              "data": json.dumps({"place_code": "QWO-bradford", "governance_model": "place_board"})},
             {"table_name": "pcns.csv", "row_key": "U99999", "import_id": 1,
-             "data": json.dumps({"pcn_code": "U99999", "place_code": "QWO-north-yorkshire"})}])
+             "data": json.dumps({"pcn_code": "U99999", "place_code": "QWO-north-yorkshire",
+                                 "place_shares": "QWO-north-yorkshire 0.60; bolton 0.40"})},
+            {"table_name": "practices.csv", "row_key": "B82002", "import_id": 1,
+             "data": json.dumps({"practice_code": "B82002", "place_code": "QWO-north-yorkshire"})}])
 
 
 def test_place_code_changes_move_every_row_once(any_store, framework):
@@ -185,6 +188,8 @@ def test_place_code_changes_move_every_row_once(any_store, framework):
     assert overlay["place_governance.csv"] == {"bradford-district-and-craven": {
         "place_code": "bradford-district-and-craven", "governance_model": "place_board"}}
     assert overlay["pcns.csv"]["U99999"]["place_code"] == "bradford-district-and-craven"
+    assert overlay["pcns.csv"]["U99999"]["place_shares"] == "bradford-district-and-craven 0.60; bolton 0.40"
+    assert overlay["practices.csv"]["B82002"]["place_code"] == "bradford-district-and-craven"
     version = moved.data_version()
     # A second run (the next start) changes nothing, not even the audit log.
     again = Store.open(url, RENAMED)
