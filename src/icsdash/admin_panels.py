@@ -46,8 +46,9 @@ def import_panel(ctx: Context, who: Principal) -> None:
                      name=f"Template columns {kind}")
         st.caption("Fill in one row per item; blank cells keep the current value. The example row is ignored.")
     else:
-        st.caption("The file as published by NHS Digital or NHS England, unchanged. Its PCNs replace every PCN of "
-                   "the ICSs it covers; add the practice counts file (gp-reg-pat-prac-all.csv) for list sizes.")
+        st.caption("The file as published by NHS Digital or NHS England, of any date since 2021, unchanged. Its "
+                   "PCNs and practices replace those of the places it covers; add the practice counts file "
+                   "(gp-reg-pat-prac-all.csv) for list sizes.")
     round_ = st.session_state.get("import_round", 0)
     upload = st.file_uploader("File to check (CSV or Excel)", type=["csv", "txt", "xlsx", "xls"],
                               key=f"import_file_{kind}_{round_}")

@@ -12,8 +12,8 @@ Both list practices with their PCN. Each PCN is put in a place, in this order:
    so that an administrator can correct it with the PCN template.
 
 A PCN that cannot be placed at all (no known practice, sub-ICB location or ICB) is rejected, naming each of its
-lines. The file's PCNs and practices replace those of every ICS it covers (in the boundary vintage the import
-is checked against). Nothing is written until :func:`icsdash.imports.apply`.
+lines. The file's PCNs and practices replace those of every place it covers (it lists at least half of the
+place's practices); elsewhere it only adds and changes. Nothing is written until :func:`icsdash.imports.apply`.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ SUB_ICBS = "sub_icb_locations.csv"
 COMMON = {"north", "south", "east", "west", "central", "city", "upon", "with", "borough", "county", "district",
           "mid", "greater", "inner", "outer", "rural", "urban", "health", "care", "network", "surrey", "sussex",
           "kent", "essex", "hampshire", "yorkshire", "lancashire", "london", "midlands", "downs", "forest", "vale"}
-COVERS = 0.5                    # a file listing this share of an ICS's practices replaces its PCNs and practices
+COVERS = 0.5                    # a file listing this share of a place's practices replaces its PCNs and practices
 
 KEEP_UPPER = {"PCN", "NHS", "GP", "GPS", "UK", "ICB", "CCG", "HMR", "BCP", "ABC", "SMASH", "NW", "NE", "SE", "SW",
               "II", "III", "IV", "MK", "OPC", "BHR", "CW", "PCT", "LLP", "HC", "MC", "NMC", "SWAN", "SAFE",
@@ -106,11 +106,14 @@ class SubIcbLookup:
                                     tuple(places)))
         self.by_ons = {r.ons: r for r in self.rows}
         self.by_ods_only: dict[tuple[str, str], int] = {}     # (ONS code not known, ODS code) -> rows so found
+        self.retired_seen: set[str] = set()                    # ONS codes found that are no longer in use
 
     def find(self, ons: str, ods: str, on: date | None) -> SubIcb | None:
         """The location with ONS code ``ons``, else the one with ODS code ``ods`` in use ``on`` that date (else
         the newest with it: an ODS code outlives boundary changes, its ONS code does not)."""
         if ons in self.by_ons:
+            if self.by_ons[ons].valid_to is not None:
+                self.retired_seen.add(ons)
             return self.by_ons[ons]
         same = [r for r in self.rows if r.ods == ods]
         if not same:
@@ -125,9 +128,14 @@ class SubIcbLookup:
 
     def recognised_notes(self, on: date | None) -> list[str]:
         """What the lookup recognised by ODS code alone, for the preview."""
-        return [f"ONS code {ons} ({n:,} practice(s)) is not a sub-ICB location code of July 2022 or since: "
-                f"recognised by its ODS code {ods} as {self.find('', ods, on).name}."
-                for (ons, ods), n in sorted(self.by_ods_only.items())]
+        notes = [f"ONS code {ons} ({n:,} practice(s)) is not a sub-ICB location code of July 2022 or since: "
+                 f"recognised by its ODS code {ods} as {self.find('', ods, on).name}."
+                 for (ons, ods), n in sorted(self.by_ods_only.items())]
+        if self.retired_seen:
+            notes.append("Sub-ICB location codes no longer in use, recognised: " + "; ".join(
+                f"{c} ({self.by_ons[c].name}, until {self.by_ons[c].valid_to:%-d %B %Y})"
+                for c in sorted(self.retired_seen)) + ".")
+        return notes
 
 
 # --------------------------------------------------------------------------- practices as listed in a file
@@ -428,7 +436,7 @@ PRACTICE_COMPARED = ("practice_name", "postcode", "pcn_code", "place_code", "reg
 def _from_practices(preview: Preview, practices: list[Practice], target: Target, counts: dict[str, int],
                     on: date | None, complete: bool, column: str) -> Preview:
     """Place every PCN of the file, build its row and its practices' rows, and compare them with the data
-    now held. ``complete``: the file lists every practice of the ICSs it covers (the mapping file), so those
+    now held. ``complete``: the file lists every practice of the places it covers (the mapping file), so those
     it leaves out are removed; otherwise (ePCN) they are kept, in no PCN."""
     reference = target.reference
     lookup = SubIcbLookup(target.data_dir)
@@ -459,7 +467,7 @@ def _from_practices(preview: Preview, practices: list[Practice], target: Target,
             continue
         for m in members:
             place_of_practice[m.code] = known.at[m.code, "place_code"] if m.code in known.index else placed.place
-            listed_in[icb_of[place_of_practice[m.code]]] = listed_in.get(icb_of[place_of_practice[m.code]], 0) + 1
+            listed_in[place_of_practice[m.code]] = listed_in.get(place_of_practice[m.code], 0) + 1
         if pcn_code.startswith("-"):
             continue
         placed_rows.append({"code": pcn_code, "name": members[0].pcn_name, "place": names[placed.place],
@@ -492,17 +500,15 @@ def _from_practices(preview: Preview, practices: list[Practice], target: Target,
             preview.changed += diff
         pcn_rows[pcn_code] = row
     listed = {m.code for m in practices}
-    held = pd.Series([icb_of.get(p) for p in current_practices["place_code"]]).value_counts() \
-        if not current_practices.empty else pd.Series(dtype=int)
-    covered = {icb for icb, n in listed_in.items() if n >= COVERS * held.get(icb, 0)}
-    partly = sorted(set(listed_in) - covered)
+    held = current_practices["place_code"].value_counts() if not current_practices.empty else pd.Series(dtype=int)
+    covered = {place for place, n in listed_in.items() if n >= COVERS * held.get(place, 0)}
+    partly = sorted(set(listed_in) - covered, key=lambda p: names.get(p, p))
     if partly:
-        short = dict(zip(reference.icbs["icb_ods_code"], reference.icbs["icb_short_name"])) \
-            if "icb_short_name" in reference.icbs else {}
-        preview.notes.append("The file lists only some of the practices of " + ", ".join(
-            f"{short.get(icb, icb)} ({listed_in[icb]:,} of {int(held.get(icb, 0)):,})" for icb in partly)
-            + ": their PCNs and practices that the file does not list are kept.")
-    gone = current[current["place_code"].map(icb_of).isin(covered) & ~current["pcn_code"].isin(set(by_pcn))]
+        shown = [f"{names.get(p, p)} ({listed_in[p]:,} of {int(held.get(p, 0)):,})" for p in partly[:6]]
+        more = f" and {len(partly) - 6} other place(s)" if len(partly) > 6 else ""
+        preview.notes.append(f"The file lists under half of the practices of {', '.join(shown)}{more}: their PCNs "
+                             "and practices that the file does not list are kept.")
+    gone = current[current["place_code"].isin(covered) & ~current["pcn_code"].isin(set(by_pcn))]
     for row in gone.itertuples():
         pcn_rows[row.pcn_code] = None
         preview.removed.append({"code": row.pcn_code, "name": row.pcn_name, "source": row.source,
@@ -510,7 +516,7 @@ def _from_practices(preview: Preview, practices: list[Practice], target: Target,
     practice_changes = _practice_rows(practices, place_of_practice, counts, current_practices, practice_rows, lookup,
                                       on)
     if not current_practices.empty:
-        left_out = current_practices[current_practices["place_code"].map(icb_of).isin(covered)
+        left_out = current_practices[current_practices["place_code"].isin(covered)
                                      & ~current_practices["practice_code"].isin(listed)]
         for practice_code, row in left_out.iterrows():
             if complete:
@@ -521,7 +527,7 @@ def _from_practices(preview: Preview, practices: list[Practice], target: Target,
                 practice_changes["changed"] += 1
     preview.placed = placed_rows
     preview.notes += lookup.recognised_notes(on)
-    _notes(preview, placed_rows, counts, practices, practice_changes, covered, target)
+    _notes(preview, placed_rows, counts, practices, practice_changes, {p: icb_of[p] for p in covered}, target)
     preview.extra_changes = sum(practice_changes.values())
     preview.rows = {t: rows for t, rows in (("pcns.csv", pcn_rows), (PRACTICES, practice_rows)) if rows}
     if preview.rows:
@@ -570,7 +576,7 @@ def _ods_of(m: Practice, lookup: SubIcbLookup, on: date | None) -> str:
 
 
 def _notes(preview: Preview, placed: list[dict], counts: dict[str, int], practices: list[Practice],
-           practice_changes: dict[str, int], covered: set[str], target: Target) -> None:
+           practice_changes: dict[str, int], covered: dict[str, str], target: Target) -> None:
     by = {how: sum(1 for p in placed if p["placed by"] == how) for how in (BY_PRACTICES, BY_SUB_ICB, BY_GUESS)}
     if placed:
         preview.notes.append(f"Placed {len(placed):,} PCN(s): {by[BY_PRACTICES]:,} by their practices' locations, "
@@ -589,5 +595,6 @@ def _notes(preview: Preview, placed: list[dict], counts: dict[str, int], practic
         preview.notes.append(f"Practices: {practice_changes['added']:,} to add, {practice_changes['changed']:,} to "
                              f"change, {practice_changes['removed']:,} to remove.")
     if covered:
-        preview.notes.append(f"The file covers {len(covered)} ICS(s) of the {target.reference.vintage_label} "
-                             "boundaries: their PCNs and practices are replaced by the file's.")
+        preview.notes.append(f"The file covers {len(covered)} place(s) in {len(set(covered.values()))} ICS(s) of the "
+                             f"{target.reference.vintage_label} boundaries (at least half of each place's practices): "
+                             "their PCNs and practices are replaced by the file's.")
