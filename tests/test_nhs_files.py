@@ -331,3 +331,34 @@ def test_fixtures_are_the_real_rows_they_say(tmp_path):
         assert (FIXTURES / name).read_text() == buffer.getvalue()
     book = load_workbook(io.BytesIO(make_fixtures.epcn_frimley()))
     assert book.sheetnames == ["PCNDetails", "PCN Core Partner Details"]
+
+
+def test_a_practice_new_to_the_data_is_added_in_its_pcns_place(store, framework, geography):
+    """Salford's Limefield Road Medical Practice (P87651) is in NHS England's 2026/27 practice list but not in the
+    mapping of January 2026: a file that lists it in a Salford PCN adds it there, without a location (so no
+    point on the map) and with its postcode; a file without a postcode for it adds it with none."""
+    salford = NHS[NHS["SUB_ICB_LOCATION_CODE"] == "01G"]
+    pcn = salford.iloc[0]
+    new = pcn.copy()
+    new[["PRACTICE_CODE", "PRACTICE_NAME", "PRACTICE_POSTCODE"]] = ["P87651", "LIMEFIELD ROAD MEDICAL PRACTICE",
+                                                                     "m7 4nx"]
+    data = pd.concat([salford, new.to_frame().T]).to_csv(index=False).encode()
+    p = imports.prepare("gp_practices", data, "map.csv", target(store, framework, geography))
+    assert p.rejected == [] and "Practices: 1 to add, 0 to change, 0 to remove." in p.notes
+    row = p.rows["practices.csv"]["P87651"]
+    assert (row["practice_name"], row["postcode"], row["pcn_code"], row["place_code"], row["latitude"]) == (
+        "Limefield Road Medical Practice", "M7 4NX", pcn["PCN_CODE"], "salford", "")
+    changed = {c["column"]: (c["now"], c["new"]) for c in p.changed}
+    practices = int((salford["PCN_CODE"] == pcn["PCN_CODE"]).sum())
+    assert p.counts()["changed"] == 1 and changed["gp_practices"] == (str(practices), str(practices + 1))
+    assert changed["list_size"][1] == ""               # not known until a counts file gives the new practice's
+    new["PRACTICE_POSTCODE"] = ""
+    blank = imports.prepare("gp_practices", pd.concat([salford, new.to_frame().T]).to_csv(index=False).encode(),
+                            "map.csv", target(store, framework, geography))
+    assert blank.rejected == [] and blank.rows["practices.csv"]["P87651"]["postcode"] == ""
+    imports.apply(store, p, "tester", framework)
+    after = load_reference(DATA, store.reference_overlay(), store.reference_version(), "2023-04")
+    added = after.practices.set_index("practice_code").loc["P87651"]
+    assert added["place_code"] == "salford" and pd.isna(added["latitude"]) and added["postcode"] == "M7 4NX"
+    from icsdash import explorer
+    assert explorer.find_practices(after, "M7 4NX")["practice_code"].tolist()[:1] == ["P87651"]

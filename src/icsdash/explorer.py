@@ -51,7 +51,7 @@ def find_practices(reference: Reference, query: str, limit: int = 8) -> pd.DataF
     wanted = _compact(query)
     if practices is None or practices.empty or len(wanted) < 2:
         return pd.DataFrame(columns=["practice_code", "label", "place_code", "pcn_code"])
-    codes, postcodes = practices["practice_code"].str.upper(), practices["postcode"].map(_compact)
+    codes, postcodes = practices["practice_code"].str.upper(), practices["postcode"].fillna("").map(_compact)
     names = practices["practice_name"].str.upper()
     words = " ".join(query.upper().split())
     rank = pd.Series(9, index=practices.index)
@@ -62,7 +62,8 @@ def find_practices(reference: Reference, query: str, limit: int = 8) -> pd.DataF
     found = practices[rank < 9].assign(rank=rank[rank < 9]).sort_values(["rank", "practice_name"]).head(limit)
     pcn_names = dict(zip(reference.pcns["pcn_code"], reference.pcns["pcn_name"]))
     place_names = dict(zip(reference.places["place_code"], reference.places["place_name"]))
-    labels = [f"{r.practice_name} ({r.practice_code}), {r.postcode} · "
+    labels = [f"{r.practice_name} ({r.practice_code})" + (f", {r.postcode}" if isinstance(r.postcode, str) else "")
+              + " · "
               f"{pcn_names.get(r.pcn_code, r.pcn_code) if isinstance(r.pcn_code, str) else 'in no PCN'} · "
               f"{place_names.get(r.place_code, r.place_code)}" for r in found.itertuples()]
     return pd.DataFrame({"practice_code": found["practice_code"].values, "label": labels,
@@ -257,7 +258,8 @@ def practice_facts(reference: Reference, practice_code: str) -> pd.DataFrame:
     pcn = f"{pcn_names.get(row.pcn_code, row.pcn_code)} ({row.pcn_code})" if isinstance(row.pcn_code, str) \
         else "In no PCN"
     patients = f"{int(row.registered_patients):,}" if pd.notna(row.registered_patients) else "not known"
-    facts = [("GP practice", f"{row.practice_name} ({practice_code})"), ("Postcode", row.postcode or "—"),
+    facts = [("GP practice", f"{row.practice_name} ({practice_code})"),
+             ("Postcode", row.postcode if isinstance(row.postcode, str) else "—"),
              ("Primary care network", pcn), ("Registered patients", patients)]
     return pd.DataFrame([(f, v, "—") for f, v in facts], columns=["Fact", "Value", "Source"])
 

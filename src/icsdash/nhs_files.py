@@ -33,6 +33,7 @@ from .reference import PCN, PRACTICES, Column, Reference, code, read_table, text
 UNALLOCATED_CODES = {"U"}                      # the NHS files' PCN code for a practice in no PCN
 UNALLOCATED_NAMES = {"unallocated", "unaligned", "no pcn", "not in a pcn"}
 PRACTICE = code(r"[A-Z]\d{5}", "P82001")
+POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}"   # without its space
 BY_PRACTICES, BY_SUB_ICB, BY_GUESS = "its practices' locations", "its sub-ICB location", "a guess"
 SUB_ICBS = "sub_icb_locations.csv"
 COMMON = {"north", "south", "east", "west", "central", "city", "upon", "with", "borough", "county", "district",
@@ -551,13 +552,13 @@ def _practice_rows(practices: list[Practice], place_of: dict[str, str], counts: 
         if m.code not in place_of:
             continue
         was = dict(current.loc[m.code]) if not current.empty and m.code in current.index else None
-        base = was or {"practice_name": readable(m.name) or m.code, "postcode": m.postcode, "latitude": "",
-                       "longitude": "", "registered_patients": ""}
+        base = was or {"practice_name": readable(m.name) or m.code, "postcode": _postcode(m.postcode),
+                       "latitude": "", "longitude": "", "registered_patients": ""}
         row = {**base, "practice_code": m.code, "pcn_code": m.pcn_code, "place_code": place_of[m.code],
                "sub_icb_ods_code": base.get("sub_icb_ods_code") or _ods_of(m, lookup, on),   # a known one stays
                "registered_patients": str(counts[m.code]) if m.code in counts else base["registered_patients"]}
-        if not row["postcode"] and m.postcode:
-            row["postcode"] = m.postcode
+        if not row["postcode"] and _postcode(m.postcode):
+            row["postcode"] = _postcode(m.postcode)
         if was is None:
             changes["added"] += 1
         elif all((was.get(k, "") or "") == (row.get(k, "") or "") or
@@ -567,6 +568,16 @@ def _practice_rows(practices: list[Practice], place_of: dict[str, str], counts: 
             changes["changed"] += 1
         out[m.code] = {k: _cell(v) for k, v in row.items()}
     return changes
+
+
+def _postcode(raw: str) -> str:
+    """A postcode as the data holds it ('SK13 8PS'), or '' when the file's is not one.
+
+    >>> _postcode(" sk13 8ps"), _postcode("SK138PS"), _postcode("unknown")
+    ('SK13 8PS', 'SK13 8PS', '')
+    """
+    compact = "".join(raw.split()).upper()
+    return f"{compact[:-3]} {compact[-3:]}" if re.fullmatch(POSTCODE, compact) else ""
 
 
 def _ods_of(m: Practice, lookup: SubIcbLookup, on: date | None) -> str:

@@ -198,7 +198,7 @@ PRACTICES = "practices.csv"
 PRACTICE_SCHEMA = (
     Column("practice_code", code(r"[A-Z]\d{5}|[A-Z]\d{4}[A-Z0-9]?", "A81001")),
     Column("practice_name", text),
-    Column("postcode", code(r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}", "TS18 1HU")),
+    Column("postcode", code(r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}", "TS18 1HU"), optional=True),   # '': not given
     Column("pcn_code", code(PCN, "U12345"), optional=True),          # empty: in no PCN (unallocated)
     Column("place_code", code(PLACE, "bolton")),
     Column("latitude", decimal(*ENGLAND_BOUNDS["latitude"]), optional=True),     # empty: an imported practice
