@@ -1,5 +1,6 @@
 """The README is checked like code: every page and every quick-start command is there."""
 
+from icsdash.imports import FORMATS
 from icsdash.pages import PAGES
 
 from conftest import ROOT
@@ -9,6 +10,11 @@ README = (ROOT / "README.md").read_text()
 
 def test_every_page_is_documented():
     assert [p.title for p in PAGES if f"| {p.title} |" not in README] == []
+
+
+def test_every_import_format_is_documented():
+    section = README.split("## Importing data", 1)[1].split("\n## ", 1)[0]
+    assert [f.key for f in FORMATS if f"`{f.key}`" not in section] == []
 
 
 def test_quick_start_is_the_two_commands():

@@ -63,7 +63,7 @@ def reloaded(store):
 
 # --------------------------------------------------------------------------- templates
 
-@pytest.mark.parametrize("kind", imports.TEMPLATE_KINDS)
+@pytest.mark.parametrize("kind", [f.key for f in imports.FORMATS if f.template is not None])
 def test_templates_have_an_example_row_and_describe_every_column(kind, framework):
     columns = imports.template_columns(kind, framework)
     rows = list(csv.reader(io.StringIO(imports.template(kind, framework, "csv").decode("utf-8-sig"))))
@@ -76,7 +76,7 @@ def test_templates_have_an_example_row_and_describe_every_column(kind, framework
     assert set(described) == {c.name for c in columns} and all(described.values())
 
 
-@pytest.mark.parametrize("kind", imports.TEMPLATE_KINDS)
+@pytest.mark.parametrize("kind", [f.key for f in imports.FORMATS if f.template is not None])
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_an_untouched_template_imports_nothing(kind, fmt, store, framework, geography):
     p = imports.prepare(kind, imports.template(kind, framework, fmt), f"t.{fmt}", target(store, framework, geography))
@@ -300,7 +300,7 @@ def mutate(data: bytes, draw) -> bytes:
                                                                  HealthCheck.too_slow])
 @given(data=st.data())
 def test_random_and_mutated_files_give_only_clear_errors(store, framework, geography, data):
-    kind = data.draw(st.sampled_from(list(imports.KINDS)))
+    kind = data.draw(st.sampled_from([f.key for f in imports.FORMATS]))
     seed = SEEDS[kind]
     content = data.draw(st.binary(max_size=300)) if data.draw(st.booleans()) else mutate(seed, data.draw)
     try:
@@ -370,3 +370,37 @@ def test_admin_backs_up_and_restores(tmp_path, monkeypatch):
     assert "2031/32" not in store.round_labels() and len(store.latest_scores()) == assessments
     at.file_uploader(key="restore_file_1").set_value(("junk.zip", b"not a zip", "application/zip")).run()
     assert "junk.zip" in at.error[0].value and "is not an icsdash backup" in at.error[0].value
+
+
+# --------------------------------------------------------------------------- a new format is one entry
+
+def test_a_new_format_is_one_registry_entry(tmp_path, monkeypatch, capsys):
+    """A made-up format added to ``imports.FORMATS`` and nowhere else reaches ``prepare``, the command line
+    (import and template) and the Admin page (its label, caption, template and counts uploader)."""
+    seen = []
+
+    def read(data, name, target, counts=None, counts_name=None, actor="import"):
+        seen.append((name, counts is not None))
+        return imports.Preview(kind="practice_list", file_name=name, encoding="UTF-8", based_on=target.imported,
+                               notes=["Read by the made-up format."])
+
+    made_up = imports.ImportFormat("practice_list", "A practice list (made up for this test)",
+                                   "A format that exists only in this test.", read,
+                                   template=lambda framework: imports.pcn_template_columns(), takes_counts=True)
+    monkeypatch.setattr(imports, "FORMATS", imports.FORMATS + (made_up,))
+    (tmp_path / "cli").mkdir()
+    config = write_config(tmp_path / "cli")
+    path = tmp_path / "list.csv"
+    path.write_bytes(b"code,name\nA81001,The Densham Surgery\n")
+    assert cli.main(["--config", str(config), "import", "practice_list", str(path), "--counts", str(path)]) == 0
+    assert "  note: Read by the made-up format." in capsys.readouterr().out and seen == [("list.csv", True)]
+    assert cli.main(["--config", str(config), "template", "practice_list", "-o", str(tmp_path / "t.csv")]) == 0
+    assert (tmp_path / "t.csv").read_text(encoding="utf-8-sig").startswith("pcn_code,pcn_name,place_code")
+    (tmp_path / "admin").mkdir()
+    at, _ = admin_page(tmp_path / "admin", monkeypatch)
+    at.selectbox(key="import_kind").select("practice_list").run()
+    assert "A format that exists only in this test." in [c.value for c in at.caption]
+    assert {"Template (CSV)", "Template (Excel)"} <= {d.label for d in at.get("download_button")}
+    at.file_uploader(key="import_file_practice_list_0").set_value(("list.csv", path.read_bytes(), "text/csv")).run()
+    assert not at.exception and "Read by the made-up format." in [i.value.replace("\\", "") for i in at.info]
+    assert at.file_uploader(key="import_counts_practice_list_0") is not None

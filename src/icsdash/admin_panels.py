@@ -33,8 +33,10 @@ def import_panel(ctx: Context, who: Principal) -> None:
     store = ctx.store
     if done := st.session_state.pop("import_done", None):
         st.success(done, icon=":material/check_circle:")
-    kind = st.selectbox("What to import", list(imports.KINDS), format_func=imports.KINDS.get, key="import_kind")
-    if kind in imports.TEMPLATE_KINDS:
+    labels = {f.key: f.label for f in imports.FORMATS}
+    kind = st.selectbox("What to import", list(labels), format_func=labels.get, key="import_kind")
+    spec = imports.format_of(kind)
+    if spec.template is not None:
         c1, c2, _ = st.columns([1, 1, 3])
         c1.download_button("Template (CSV)", lambda: imports.template(kind, ctx.framework, "csv"), f"icsdash-{kind}.csv",
                            mime="text/csv", icon=":material/download:", on_click="ignore")
@@ -44,16 +46,12 @@ def import_panel(ctx: Context, who: Principal) -> None:
         with st.expander("What each column holds"):
             table(imports.template_descriptions(kind, ctx.framework), hide_index=True, width="stretch",
                      name=f"Template columns {kind}")
-        st.caption("Fill in one row per item; blank cells keep the current value. The example row is ignored.")
-    else:
-        st.caption("The file as published by NHS Digital or NHS England, of any date since 2021, unchanged. Its "
-                   "PCNs and practices replace those of the places it covers; add the practice counts file "
-                   "(gp-reg-pat-prac-all.csv) for list sizes.")
+    st.caption(spec.caption)
     round_ = st.session_state.get("import_round", 0)
     upload = st.file_uploader("File to check (CSV or Excel)", type=["csv", "txt", "xlsx", "xls"],
                               key=f"import_file_{kind}_{round_}")
     counts = st.file_uploader("Practice counts file (optional)", type=["csv", "txt"],
-                              key=f"import_counts_{kind}_{round_}") if kind in imports.WITH_COUNTS else None
+                              key=f"import_counts_{kind}_{round_}") if spec.takes_counts else None
     if upload is not None:
         data, extra = upload.getvalue(), counts.getvalue() if counts is not None else None
         fingerprint = (kind, hashlib.sha256(data + (extra or b"")).hexdigest(), store.reference_version())

@@ -63,13 +63,15 @@ def main(argv: list[str] | None = None) -> int:
     back.add_argument("file")
     back.add_argument("--yes", action="store_true", help="confirm: the database's contents are replaced")
     template = commands.add_parser("template", help="write an import template with an example row")
-    template.add_argument("kind", choices=list(imports.TEMPLATE_KINDS))
+    template.add_argument("kind", choices=[f.key for f in imports.FORMATS if f.template is not None])
     template.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     template.add_argument("--output", "-o", help="file to write (default: icsdash-KIND.FORMAT)")
     load = commands.add_parser("import", help="check a file and show what importing it would do; --apply writes it")
-    load.add_argument("kind", choices=list(imports.KINDS), help="; ".join(f"{k}: {v}" for k, v in imports.KINDS.items()))
+    load.add_argument("kind", choices=[f.key for f in imports.FORMATS],
+                      help="; ".join(f"{f.key}: {f.label}" for f in imports.FORMATS))
     load.add_argument("file")
-    load.add_argument("--counts", help="gp-reg-pat-prac-all.csv, for PCN list sizes (gp_practices and epcn)")
+    load.add_argument("--counts", help="gp-reg-pat-prac-all.csv, for PCN list sizes ("
+                      + " and ".join(f.key for f in imports.FORMATS if f.takes_counts) + ")")
     load.add_argument("--apply", action="store_true", help="write the accepted rows (one transaction)")
     args = parser.parse_args(argv)
 

@@ -419,18 +419,12 @@ def assessment_template_columns(framework: Framework) -> list[TemplateColumn]:
     return columns
 
 
-TEMPLATE_KINDS = ("places", "pcns", "assessments")
-
-
 def template_columns(kind: str, framework: Framework) -> list[TemplateColumn]:
-    if kind == "places":
-        return place_template_columns()
-    if kind == "pcns":
-        return pcn_template_columns()
-    if kind == "assessments":
-        return assessment_template_columns(framework)
-    raise IcsdashError(f"there is no template for {kind!r}; templates exist for {', '.join(TEMPLATE_KINDS)}",
-                       source="template")
+    spec = next((f for f in FORMATS if f.key == kind and f.template is not None), None)
+    if spec is None:
+        raise IcsdashError(f"there is no template for {kind!r}; templates exist for "
+                           f"{', '.join(f.key for f in FORMATS if f.template is not None)}", source="template")
+    return spec.template(framework)
 
 
 def template(kind: str, framework: Framework, fmt: str = "csv") -> bytes:
@@ -852,32 +846,69 @@ def target_for(config, framework: Framework, geography, store, vintage: str | No
                   max_justification=config.max_justification, assessment_keys=store.assessment_keys)
 
 
-KINDS = {
-    "places": "Places and their governance (template)",
-    "pcns": "Primary care networks (template)",
-    "assessments": "Assessments (template)",
-    "gp_practices": "NHS Digital practice mapping (gp-reg-pat-prac-map.csv)",
-    "epcn": "NHS England ePCN workbook (ePCN.xlsx)",
-}
-WITH_COUNTS = ("gp_practices", "epcn")
+# --------------------------------------------------------------------------- the formats, listed once
+
+@dataclass(frozen=True)
+class ImportFormat:
+    """A kind of file an administrator can import. The Admin page, the command line (``icsdash import`` and
+    ``icsdash template``), the docs test and the tests all loop over :data:`FORMATS`: adding a format is
+    adding an entry there."""
+
+    key: str                      # as the command line takes it: ``icsdash import <key> FILE``
+    label: str                    # as the Admin page lists it
+    caption: str                  # what the Admin page says under it
+    read: Callable[..., Preview]  # (data, name, target, counts, counts_name, actor) -> Preview; writes nothing
+    template: Callable[[Framework], list[TemplateColumn]] | None = None    # a template to fill in, if any
+    takes_counts: bool = False    # also takes NHS Digital's practice counts file (list sizes)
+
+
+TEMPLATE_CAPTION = "Fill in one row per item; blank cells keep the current value. The example row is ignored."
+NHS_CAPTION = ("The file as published by NHS Digital or NHS England, of any date since 2021, unchanged. Its PCNs and "
+               "practices replace those of the places it covers; add the practice counts file "
+               "(gp-reg-pat-prac-all.csv) for list sizes.")
+
+
+def _nhs(function: str) -> Callable[..., Preview]:
+    """A reader of :mod:`icsdash.nhs_files` (which builds on this module, so it is imported when first used)."""
+    def read(data, name, target, counts=None, counts_name=None, actor="import"):
+        from . import nhs_files
+        return getattr(nhs_files, function)(data, name, target, counts, counts_name)
+    return read
+
+
+FORMATS: tuple[ImportFormat, ...] = (
+    ImportFormat("places", "Places and their governance (template)", TEMPLATE_CAPTION,
+                 lambda data, name, target, *_, **__: prepare_places(data, name, target),
+                 lambda framework: place_template_columns()),
+    ImportFormat("pcns", "Primary care networks (template)", TEMPLATE_CAPTION,
+                 lambda data, name, target, *_, **__: prepare_pcns(data, name, target),
+                 lambda framework: pcn_template_columns()),
+    ImportFormat("assessments", "Assessments (template)", TEMPLATE_CAPTION,
+                 lambda data, name, target, counts=None, counts_name=None, actor="import":
+                 prepare_assessments(data, name, target, actor),
+                 assessment_template_columns),
+    ImportFormat("gp_practices", "NHS Digital practice mapping (gp-reg-pat-prac-map.csv)", NHS_CAPTION,
+                 _nhs("prepare_practice_map"), takes_counts=True),
+    ImportFormat("epcn", "NHS England ePCN workbook (ePCN.xlsx)", NHS_CAPTION, _nhs("prepare_epcn"),
+                 takes_counts=True),
+)
+
+
+def format_of(kind: str) -> ImportFormat:
+    """The format ``kind`` names; IcsdashError naming the known ones otherwise."""
+    for spec in FORMATS:
+        if spec.key == kind:
+            return spec
+    raise IcsdashError(f"unknown import {kind!r}; one of {', '.join(f.key for f in FORMATS)}", source="import")
 
 
 def prepare(kind: str, data: bytes, name: str, target: Target, counts: bytes | None = None,
             counts_name: str | None = None, actor: str = "import") -> Preview:
     """Check a file and say what importing it would do; writes nothing. Raises DataError when the file
     cannot be read at all."""
-    name = Path(name or "uploaded file").name
-    if kind == "places":
-        return prepare_places(data, name, target)
-    if kind == "pcns":
-        return prepare_pcns(data, name, target)
-    if kind == "assessments":
-        return prepare_assessments(data, name, target, actor)
-    if kind in WITH_COUNTS:
-        from . import nhs_files                  # it builds on this module's readers and preview
-        prepare_file = nhs_files.prepare_practice_map if kind == "gp_practices" else nhs_files.prepare_epcn
-        return prepare_file(data, name, target, counts, counts_name)
-    raise IcsdashError(f"unknown import {kind!r}; one of {', '.join(KINDS)}", source="import")
+    spec = format_of(kind)
+    return spec.read(data, Path(name or "uploaded file").name, target, counts if spec.takes_counts else None,
+                     counts_name, actor)
 
 
 def apply(store, preview: Preview, actor, framework: Framework) -> int:
