@@ -43,7 +43,8 @@ COVERS = 0.5                    # a file listing this share of a place's practic
 
 KEEP_UPPER = {"PCN", "NHS", "GP", "GPS", "UK", "ICB", "CCG", "HMR", "BCP", "ABC", "SMASH", "NW", "NE", "SE", "SW",
               "II", "III", "IV", "MK", "OPC", "BHR", "CW", "PCT", "LLP", "HC", "MC", "NMC", "SWAN", "SAFE",
-              "WISH", "AT", "ICP", "LPN", "NEW", "CHP", "SSP", "SHS", "THCS", "KCS", "TPPCN"}
+              "WISH", "AT", "ICP", "LPN", "NEW", "CHP", "SSP", "SHS", "THCS", "KCS", "TPPCN", "HOSMS", "SEOXHA", "KIWY", "NORA"}
+NUMBERS = {"ONE", "TWO", "SIX", "TEN"}
 KEEP_LOWER = {"and", "of", "the", "on", "upon", "in", "under", "by", "with", "at", "le", "en", "de", "y"}
 
 
@@ -52,17 +53,25 @@ def readable(name: str) -> str:
 
     >>> readable("NORTH STOCKTON PCN"), readable("STOCKTON-ON-TEES"), readable("BHR 3 PCN")
     ('North Stockton PCN', 'Stockton-on-Tees', 'BHR 3 PCN')
+    >>> readable("WYTHENSHAWE PCN (WYTHENSHAWE)"), readable("BRISTOL INNER CITY PCN (BNSSG)")
+    ('Wythenshawe PCN (Wythenshawe)', 'Bristol Inner City PCN (BNSSG)')
     """
     if name != name.upper():
         return name                                  # already in mixed case: as written
+
     def word(w: str, first: bool) -> str:
         if "-" in w:
             return "-".join(word(p, first and i == 0) for i, p in enumerate(w.split("-")))
-        if w.upper() in KEEP_UPPER or any(c.isdigit() for c in w) and not w.isdigit():
-            return w.upper()
-        if not first and w.lower() in KEEP_LOWER:
-            return w.lower()
-        return w[:1].upper() + w[1:].lower()
+        before, core, after = re.fullmatch(r"([^A-Za-z0-9]*)(.*?)([^A-Za-z0-9]*)", w).groups()
+        if not core:
+            return w
+        bracketed = (before.endswith("(") and after.startswith(")") and core.isalpha() and core not in NUMBERS
+                     and (len(core) <= 3 or not set(core) & set("AEIOUY")))       # '(BNSSG)', '(IW)': initials
+        if core.upper() in KEEP_UPPER or bracketed or any(c.isdigit() for c in core) and not core.isdigit():
+            return before + core.upper() + after
+        if not first and core.lower() in KEEP_LOWER:
+            return before + core.lower() + after
+        return before + core[:1].upper() + core[1:].lower() + after
     return " ".join(word(w, i == 0) for i, w in enumerate(name.split()))
 
 
