@@ -7,7 +7,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from icsdash import forms, ui
 from icsdash.errors import IcsdashError
-from icsdash.pages import PAGES_BY_KEY
+from icsdash.page_registry import PAGES_BY_KEY
 
 ROOT = Path(__file__).parent
 

@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from icsdash.assessments import STAKEHOLDER_GROUPS, AssessmentRecord  # noqa: E402
 from icsdash.framework import load_framework  # noqa: E402
-from icsdash.pages import PAGES  # noqa: E402
+from icsdash.page_registry import PAGES  # noqa: E402
 from icsdash.reference import load_reference  # noqa: E402
 from icsdash.store import Store  # noqa: E402
 

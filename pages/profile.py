@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from icsdash import analysis, auth, charts, comparisons, explorer, reports, ui, workshop
+from icsdash import analysis, auth, charts, comparisons, consensus, explorer, reports, ui
 from icsdash.assessments import STAKEHOLDER_GROUPS
 
 ctx = ui.current()
@@ -78,7 +78,7 @@ with table_col:
         hide_index=True, width="stretch", height=470, name="Maturity by dimension")
     st.caption("Score: the consensus where one was recorded, else the median of the individual scores. "
                "Medians for the ICS and England are over places (each place's latest scores).")
-    if "workshop" in ctx.config.pages and (note := workshop.consensus_note(ctx.store, latest, code, round_label)):
+    if "workshop" in ctx.config.pages and (note := consensus.consensus_note(ctx.store, latest, code, round_label)):
         st.page_link("pages/workshop.py", label=note, icon=":material/groups:",
                      query_params={"place": code, "round": round_label})
 

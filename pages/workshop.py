@@ -3,7 +3,7 @@
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from icsdash import analysis, auth, charts, forms, reports, ui, workshop
+from icsdash import analysis, auth, charts, consensus, forms, reports, ui
 from icsdash.assessments import STAKEHOLDER_GROUPS
 
 ctx = ui.current()
@@ -36,8 +36,8 @@ place, shown_round = ui.escape_markdown(ui.place_name(ctx, code)), ui.escape_mar
 may_write = auth.can_write_place(who, code)
 try:
     view = ui.memo(ui.version_key(ctx, "workshop", code, round_label),     # once per data version
-                   lambda: workshop.load(ctx.store, fw, code, round_label))
-    draft = workshop.open_draft(ctx.store.place_assessments(who, code), round_label) if may_write else None
+                   lambda: consensus.load(ctx.store, fw, code, round_label))
+    draft = consensus.open_draft(ctx.store.place_assessments(who, code), round_label) if may_write else None
     a = ctx.store.get(who, draft) if draft is not None else None
     readable = view.consensus is not None and auth.can_read_place(who, code)
     agreed = ctx.store.get(who, view.consensus.assessment_id) if readable else None
@@ -48,14 +48,14 @@ with ui.stage():                              # on a projector: the place, the j
     st.header(f"{place} · round {shown_round}", anchor=False)
     join_panel = st.expander("Join from your own device", icon=":material/qr_code_2:", expanded=not view.inputs)
 with join_panel:
-    join = workshop.join_url(st.context.url or "http://localhost:8501/workshop", round_label)
+    join = consensus.join_url(st.context.url or "http://localhost:8501/workshop", round_label)
     qr_col, text_col = st.columns([1, 3], vertical_alignment="center")
-    qr_col.image(ui.memo(("qr", join), lambda: workshop.qr_png(join)), width=ui.scaled(200),
+    qr_col.image(ui.memo(("qr", join), lambda: consensus.qr_png(join)), width=ui.scaled(200),
                  caption="Scan to open the self-assessment")
     text_col.markdown(f"Participants open **{ui.escape_markdown(join)}**, sign in with the access code they were "
                       f"given for {place}, choose their stakeholder group and submit their own scores. Each "
                       "submission appears below within seconds.")
-    if workshop.only_on_this_computer(join):
+    if consensus.only_on_this_computer(join):
         text_col.caption("This address works only on this computer. For other devices, start the app with "
                          "`--server.address 0.0.0.0` and open it by this computer's network address.")
 
@@ -65,7 +65,7 @@ def show_inputs() -> None:
     what the facilitator types below is never disturbed."""
     try:
         fresh = ui.memo(ui.version_key(ctx, "workshop", code, round_label),
-                        lambda: workshop.load(ctx.store, fw, code, round_label))
+                        lambda: consensus.load(ctx.store, fw, code, round_label))
     except SQLAlchemyError:
         st.warning("Cannot reach the database to look for new submissions; trying again shortly.",
                    icon=":material/cloud_off:")
@@ -84,7 +84,7 @@ def show_inputs() -> None:
                "empty cell is 'not assessed': a gap, left out of n, the spread, median and agreement, never a zero.")
     with st.expander("Each stakeholder's score per dimension (chart)", icon=":material/scatter_plot:"):
         ui.chart(ui.memo(ui.version_key(ctx, "workshop", code, round_label, "chart"), lambda: ui.spec(
-            charts.spread_chart(*workshop.chart_data(fresh, fw), fw.scale_max, STAKEHOLDER_GROUPS))),
+            charts.spread_chart(*consensus.chart_data(fresh, fw), fw.scale_max, STAKEHOLDER_GROUPS))),
             width="content", name="Each stakeholder's score")
     if not ui.presenting():                   # the summary is made only when the button is clicked
         name = ui.place_name(ctx, code)
@@ -112,7 +112,7 @@ if not may_write:
     st.info(f"You are {role}, so this page is read-only. Only the place director of {place} records the "
             "workshop's consensus: sign in with that place's access code in the sidebar.", icon=":material/lock:")
 elif a is not None:
-    forms.consensus_draft(ctx, who, a, workshop.hints(view))
+    forms.consensus_draft(ctx, who, a, consensus.hints(view))
 elif view.consensus is None and view.inputs:
     forms.consensus_start(ctx, who, code, round_label)
 elif view.consensus is None:

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from icsdash.assessments import AssessmentRecord
-from icsdash.pages import PAGES
+from icsdash.page_registry import PAGES
 from icsdash.store import Store
 
 from conftest import ROOT, free_port, settled, write_config

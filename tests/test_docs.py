@@ -1,7 +1,7 @@
 """The README is checked like code: every page and every quick-start command is there."""
 
 from icsdash.imports import FORMATS
-from icsdash.pages import PAGES
+from icsdash.page_registry import PAGES
 
 from conftest import ROOT
 

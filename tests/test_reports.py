@@ -19,12 +19,12 @@ from PIL import Image
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 
-from icsdash import analysis, anonymise, geography, presenter, reports, workshop
+from icsdash import analysis, anonymise, consensus, geography, presenter, reports
 from icsdash.auth import Principal
 from icsdash.store import Store
 
 from conftest import DATA, ROOT
-from test_workshop import empty_env, env, open_page  # noqa: F401 - the workshop page tests' app and page opener
+from test_consensus import empty_env, env, open_page  # noqa: F401 - the workshop page tests' app and page opener
 
 BOLTON = Principal("place_director", "bolton", "Bolton lead", "code")
 NAMES = ("Ann Secret", "Bob Hidden", "Cat Private", "Fay Facilitator")
@@ -202,7 +202,7 @@ def test_anonymised_profile_pdf_names_no_place(panel, mini_framework, reference)
                                              bolton(panel, mini_framework, hidden), mini_framework)
                        .to_dict())
     assert label in chart and "Bolton" not in chart                         # the radar's legend
-    view = workshop.load(panel, mini_framework, "bolton", "2026/27")
+    view = consensus.load(panel, mini_framework, "bolton", "2026/27")
     summary = reports.workshop_pdf(view, mini_framework, label, justifications=panel.reasons, redact=redact,
                                    boundaries=hidden.boundaries)
     _, text = pdf_text(summary)
@@ -213,7 +213,7 @@ def test_anonymised_profile_pdf_names_no_place(panel, mini_framework, reference)
 # --------------------------------------------------------------------------- the workshop summary
 
 def test_workshop_pdf_fits_a_page_with_counts_by_group_and_no_names(panel, mini_framework):
-    view = workshop.load(panel, mini_framework, "bolton", "2026/27")
+    view = consensus.load(panel, mini_framework, "bolton", "2026/27")
     short = {**panel.reasons, "data_sharing": "Records are shared under one agreement."}
     data = reports.workshop_pdf(view, mini_framework, "Bolton", justifications=short, generated=DAY,
                                 boundaries="April 2023 (42 ICBs)", note="Illustrative data: test note.")
@@ -233,10 +233,10 @@ def test_workshop_pdf_fits_a_page_with_counts_by_group_and_no_names(panel, mini_
 
 
 def test_workshop_pdf_without_permission_or_consensus(panel, mini_framework):
-    view = workshop.load(panel, mini_framework, "bolton", "2026/27")
+    view = consensus.load(panel, mini_framework, "bolton", "2026/27")
     _, text = pdf_text(reports.workshop_pdf(view, mini_framework, "Bolton", justifications=None, boundaries="x"))
     assert "Not included: only the place's director" in text and UNICODE not in text
-    empty = workshop.load(panel, mini_framework, "bolton", "2025/26")
+    empty = consensus.load(panel, mini_framework, "bolton", "2025/26")
     pages, text = pdf_text(reports.workshop_pdf(empty, mini_framework, "Bolton", justifications=None,
                                                 boundaries="x"))
     assert pages == 1 and "no consensus recorded yet · 1 individual assessment" in text
@@ -329,7 +329,7 @@ def test_every_report_names_its_boundaries(panel, mini_framework, vintage, monke
     _, text = pdf_text(profile(panel, mini_framework, reference, note=""))
     other = next(b for v, b in BOUNDARIES.items() if v != vintage)
     assert footer in text and other not in text
-    view = workshop.load(panel, mini_framework, "bolton", "2026/27")
+    view = consensus.load(panel, mini_framework, "bolton", "2026/27")
     _, text = pdf_text(reports.workshop_pdf(view, mini_framework, "Bolton", justifications=None, generated=DAY,
                                             boundaries=reference.boundaries))
     assert text.endswith(f"{footer} Page 1 of 1")

@@ -53,7 +53,7 @@ def _one_of(*allowed: str) -> Callable[[Any], str]:
 
 
 def _pages(value: Any) -> tuple[str, ...]:
-    from .pages import PAGES_BY_KEY  # the page registry; imported late to keep this module light
+    from .page_registry import PAGES_BY_KEY  # the page registry; imported late to keep this module light
     if not isinstance(value, list) or not value:
         raise ValueError(f"must be a non-empty list of page names; got {value!r}")
     unknown = [v for v in value if v not in PAGES_BY_KEY]

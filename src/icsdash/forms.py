@@ -27,7 +27,7 @@ from .errors import IcsdashError
 from .framework import Dimension, Framework
 from .store import Assessment, Incomplete, InvalidEntry
 from .ui import Context, escape_markdown, link_echo, people, person, place_name, show_error
-from .workshop import Workshop
+from .consensus import Workshop
 
 LOG = logging.getLogger("icsdash")
 NA = "Not assessed"

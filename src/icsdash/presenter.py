@@ -171,7 +171,7 @@ def default_title(view: View, place_name) -> str:
     >>> default_title(View("profile", place="bolton"), lambda code: "Bolton")
     'Place profile: Bolton'
     """
-    from .pages import PAGES_BY_KEY
+    from .page_registry import PAGES_BY_KEY
     title = PAGES_BY_KEY[view.page].title
     if view.place:
         title += f": {place_name(view.place)}"

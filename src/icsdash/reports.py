@@ -45,7 +45,7 @@ from .measures import measures_for
 from .palettes import CATEGORICAL, hex_to_rgb
 from .presenter import View
 from .reference import Reference, illustrative_note  # noqa: F401 - illustrative_note: reports.illustrative_note
-from .workshop import Workshop
+from .consensus import Workshop
 
 if TYPE_CHECKING:                      # passed in, never opened here
     from .config import Config
@@ -461,7 +461,7 @@ def workshop_pdf(view: Workshop, framework: Framework, place_name: str, *, justi
     participants by stakeholder group (counts, never names), per dimension the consensus, the inputs'
     median, range and agreement, and the consensus' justifications.
 
-    ``view`` is :func:`icsdash.workshop.load`; ``justifications`` the consensus' own (dimension id ->
+    ``view`` is :func:`icsdash.consensus.load`; ``justifications`` the consensus' own (dimension id ->
     text), or None when the reader may not read them; ``boundaries``, ``note`` and ``redact`` as for
     :func:`profile_pdf`.
     """

@@ -33,7 +33,7 @@ from .geography import Geography
 from .governance import MODELS
 from .maps import Legend
 from .measures import Measure, measures_for
-from .pages import PAGES_BY_KEY
+from .page_registry import PAGES_BY_KEY
 from .palettes import NO_DATA
 from .reference import Reference, load_code_changes, load_reference, place_codes, vintage_labels
 from .reference import illustrative_note as reference_note

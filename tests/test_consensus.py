@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 from streamlit.testing.v1 import AppTest
 
-from icsdash import charts, workshop
+from icsdash import charts, consensus
 from icsdash.assessments import STAKEHOLDER_GROUPS
 from icsdash.auth import Principal
 from icsdash.store import Store
@@ -52,13 +52,13 @@ def panel(mini_framework):
 
 
 def test_labels_number_a_group_only_when_it_repeats():
-    assert workshop.labels([(9, "other"), (4, "primary_care"), (2, "primary_care"), (5, "icb")]) == {
+    assert consensus.labels([(9, "other"), (4, "primary_care"), (2, "primary_care"), (5, "icb")]) == {
         5: "ICB", 2: "Primary care / PCN 1", 4: "Primary care / PCN 2", 9: "Other"}
-    assert workshop.labels([]) == {}
+    assert consensus.labels([]) == {}
 
 
 def test_side_by_side_by_hand(panel, mini_framework):
-    view = workshop.build(panel, [1, 2, 3], mini_framework, "P", "R1")
+    view = consensus.build(panel, [1, 2, 3], mini_framework, "P", "R1")
     table = view.table
     assert table.columns.tolist() == ["dimension_id", "Dimension", "ICB", "Local authority 1", "Local authority 2",
                                       "Voluntary sector", "n", "Not assessed", "Lowest", "Highest", "Spread",
@@ -79,14 +79,14 @@ def test_side_by_side_by_hand(panel, mini_framework):
 def test_a_dimension_nobody_scored_has_no_statistics(mini_framework):
     frame = submissions(mini_framework, [(1, 1, 1, "individual", "icb", 1, (None, 1, 1)),
                                          (2, 2, 1, "individual", "other", 2, (None, 3, 1))])
-    row = workshop.side_by_side(frame, mini_framework).iloc[0]
+    row = consensus.side_by_side(frame, mini_framework).iloc[0]
     assert (row["n"], row["Not assessed"]) == (0, 2)
     assert all(pd.isna(row[c]) for c in ("ICB", "Other", "Lowest", "Highest", "Spread", "Median", "Agreement"))
-    assert "Consensus" not in workshop.side_by_side(frame, mini_framework).columns
+    assert "Consensus" not in consensus.side_by_side(frame, mini_framework).columns
 
 
 def test_linked_inputs_and_what_changed_since(panel, mini_framework):
-    view = workshop.build(panel, [1, 2, 3], mini_framework, "P", "R1")
+    view = consensus.build(panel, [1, 2, 3], mini_framework, "P", "R1")
     assert (view.consensus.assessment_id, view.consensus.version, view.consensus.linked) == (4, 1, (1, 2, 3))
     assert view.consensus.scores == {"leadership": 2, "data_sharing": 2, "outcomes": None}
     assert view.linked.values.tolist() == [
@@ -100,7 +100,7 @@ def test_linked_inputs_and_what_changed_since(panel, mini_framework):
 
 def test_the_newest_consensus_stands(panel, mini_framework):
     later = submissions(mini_framework, [(7, 4, 2, "consensus", "consensus", 20, (3, 3, 3))])
-    view = workshop.build(pd.concat([panel, later]), [5, 2, 3, 6], mini_framework, "P", "R1")
+    view = consensus.build(pd.concat([panel, later]), [5, 2, 3, 6], mini_framework, "P", "R1")
     assert (view.consensus.assessment_id, view.consensus.version) == (7, 2)
     assert view.table["Consensus"].tolist() == [3, 3, 3]
     assert view.changes == ()
@@ -108,21 +108,21 @@ def test_the_newest_consensus_stands(panel, mini_framework):
 
 
 def test_no_inputs_no_consensus(mini_framework):
-    view = workshop.build(pd.DataFrame(columns=COLUMNS), [], mini_framework, "P", "R1")
+    view = consensus.build(pd.DataFrame(columns=COLUMNS), [], mini_framework, "P", "R1")
     assert (view.inputs, view.consensus, view.changes, len(view.linked)) == ((), None, (), 0)
     assert view.table["n"].tolist() == [0, 0, 0]
 
 
 def test_hints_for_the_facilitator(panel, mini_framework):
-    hints = workshop.hints(workshop.build(panel, [1, 2, 3], mini_framework, "P", "R1"))
+    hints = consensus.hints(consensus.build(panel, [1, 2, 3], mini_framework, "P", "R1"))
     assert hints["data_sharing"] == ("Inputs: ICB: not assessed · Local authority 1: 2 · Local authority 2: 2 · "
                                      "Voluntary sector: 0 — median 2, spread 2, Split")
     assert hints["outcomes"].endswith("— median 2.5, spread 3, Agreement")
 
 
 def test_chart_data_feeds_the_spread_chart(panel, mini_framework):
-    view = workshop.build(panel, [1, 2, 3], mini_framework, "P", "R1")
-    points, summary = workshop.chart_data(view, mini_framework)
+    view = consensus.build(panel, [1, 2, 3], mini_framework, "P", "R1")
+    points, summary = consensus.chart_data(view, mini_framework)
     assert len(points) == 11                                        # 12 cells, one not assessed
     assert summary[["short", "median", "agreement"]].values.tolist() == [
         ["Leadership", 2.0, "Agreement"], ["Data", 2.0, "Split"], ["Outcomes", 2.5, "Agreement"]]
@@ -135,8 +135,8 @@ def test_open_draft_is_the_rounds_newest_consensus_draft():
                           (3, "R2", "consensus", "submitted", 9), (4, "R2", "individual", "draft", 9),
                           (5, "R2", "consensus", "draft", 3)],
                          columns=["id", "round", "kind", "status", "updated_at"])
-    assert workshop.open_draft(frame, "R2") == 5
-    assert workshop.open_draft(frame, "R3") is None
+    assert consensus.open_draft(frame, "R2") == 5
+    assert consensus.open_draft(frame, "R3") is None
 
 
 # --------------------------------------------------------------------------- the store, on SQLite and PostgreSQL
@@ -173,7 +173,7 @@ def test_round_submissions_and_the_workshop_from_the_store(any_store, mini_frame
     assert set(frame.loc[frame["assessment_id"] == ann2.id, "first_id"]) == {ann.id}
     assert len(frame) == 5 * 3
 
-    view = workshop.load(store, fw, "bolton", "2026/27")
+    view = consensus.load(store, fw, "bolton", "2026/27")
     assert [i.label for i in view.inputs] == ["ICB", "Local authority 1", "Local authority 2"]
     assert view.table["Median"].tolist() == [2.0, 2.0, 3.0]
     assert view.table["Spread"].tolist() == [1, 0, 3]
@@ -185,9 +185,9 @@ def test_round_submissions_and_the_workshop_from_the_store(any_store, mini_frame
     assert not [n for n in (*NAMES, "Dan Draft", "Workshop") if n in shown]
 
     latest = store.latest_scores()
-    note = workshop.consensus_note(store, latest, "bolton", "2026/27")
+    note = consensus.consensus_note(store, latest, "bolton", "2026/27")
     assert note == "Consensus of 3 individual assessments — see them side by side"
-    assert workshop.consensus_note(store, latest, "bury", "2026/27") is None
+    assert consensus.consensus_note(store, latest, "bury", "2026/27") is None
 
 
 def test_demo_consensus_is_linked_to_its_panel(any_store, mini_framework):
