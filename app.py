@@ -5,7 +5,8 @@ from pathlib import Path
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from icsdash import forms, ui
+from icsdash import ui
+from icsdash.ui import forms
 from icsdash.errors import IcsdashError
 from icsdash.page_registry import PAGES_BY_KEY
 

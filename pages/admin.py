@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from icsdash import admin_panels, ui
+from icsdash import ui
+from icsdash.ui import admin_panels
 from icsdash.auth import ROLES_BY_KEY
 from icsdash.errors import IcsdashError
 

@@ -3,7 +3,8 @@
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from icsdash import forms, ui
+from icsdash import ui
+from icsdash.ui import forms
 from icsdash.errors import IcsdashError
 
 ctx = ui.current()

@@ -3,7 +3,8 @@
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from icsdash import analysis, auth, charts, consensus, forms, reports, ui
+from icsdash import analysis, auth, charts, consensus, reports, ui
+from icsdash.ui import forms
 from icsdash.assessments import STAKEHOLDER_GROUPS
 
 ctx = ui.current()

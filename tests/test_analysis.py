@@ -88,15 +88,6 @@ def test_place_summary_on_the_default_data(reference, framework, tmp_path):
     assert per_head == round(399e6 / reference.place("oxfordshire").population)
 
 
-def test_governance_mix_counts_every_model(reference):
-    mix = analysis.governance_mix(reference.places)
-    assert mix["places"].sum() == len(reference.places)
-    assert mix.set_index("governance_model").loc["system_wide", "places"] == 3
-    assert mix.set_index("governance_model").loc["lead_provider", "places"] >= 1
-    assert mix["share"].sum() == pytest.approx(1.0, abs=0.001)
-    assert mix["governance_model"].tolist()[0] == "consultative_forum"
-
-
 def two_rounds(mini_framework):
     rows = []
     # Place A: R1 individual medians (2, 2, 2); R2 consensus (3, 3, 1).

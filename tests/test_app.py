@@ -186,7 +186,7 @@ def test_memo_keeps_only_the_newest_data_version():
     keys = {n: (ui.DataKey(("ref", "sqlite:///memo-test", n)), "page", "filters") for n in (1, 2, 3)}
     assert [ui.memo(keys[n], lambda n=n: value(n)) for n in (1, 1, 2, 2, 3, 3)] == [1, 1, 2, 2, 3, 3]
     assert built == [1, 2, 3]                                          # each built once
-    assert list(ui._memo_versions()[("ref", "sqlite:///memo-test")]) == [keys[3][0]]
+    assert list(ui.cache._memo_versions()[("ref", "sqlite:///memo-test")]) == [keys[3][0]]
     # A run still drawing version 2 (it read the version just before a submission) builds its own value and
     # keeps it to itself: version 3's values stay.
     assert ui.memo(keys[2], lambda: value("again")) == "again"         # version 2 was dropped when 3 came
@@ -195,8 +195,8 @@ def test_memo_keeps_only_the_newest_data_version():
     other = (ui.DataKey(("ref", "sqlite:///other", 9)), "page")
     assert ui.memo(other, lambda: "kept apart") == "kept apart"        # another database's versions are its own
     assert built == [1, 2, 3, "again", "and again"]
-    assert list(ui._memo_versions()[("ref", "sqlite:///memo-test")]) == [keys[3][0]]
-    assert ui.MEMO_VERSIONS == 1
+    assert list(ui.cache._memo_versions()[("ref", "sqlite:///memo-test")]) == [keys[3][0]]
+    assert ui.cache.MEMO_VERSIONS == 1
 
 
 def test_memo_builds_a_value_once_when_every_session_asks_at_once():
@@ -224,7 +224,7 @@ def test_memo_builds_a_value_once_when_every_session_asks_at_once():
         t.join(10)
     assert len(calls) == 1 and len(got) == 8
     assert all(g is got[0] for g in got) and got[0] == {"rows": 1}
-    assert ui._BUILDING == {}                              # no lock left behind
+    assert ui.cache._BUILDING == {}                              # no lock left behind
 
 
 def test_memo_after_a_failed_build_the_waiting_sessions_try_side_by_side():
@@ -257,7 +257,7 @@ def test_memo_after_a_failed_build_the_waiting_sessions_try_side_by_side():
     assert outcomes == ["error shown"] * 6
     assert len(attempts) == 6 and max(attempts) - min(attempts) < 2       # one, then the five waiting at once
     assert time.monotonic() - began < 4                                    # not 6 x 1 s in turn
-    assert ui._BUILDING == {}
+    assert ui.cache._BUILDING == {}
     assert ui.memo(key, lambda: "built") == "built"
 
 

@@ -3,11 +3,11 @@
 import pandas as pd
 import pytest
 
-from icsdash import analysis, charts
+from icsdash import charts, comparisons
 
 
 def test_category_bars_carry_counts_shares_and_colours(reference):
-    mix = analysis.governance_mix(reference.places)
+    mix = comparisons.model_mix(reference.places)
     mix = mix[mix.places > 0]
     colours = {k: "#123456" for k in mix["governance_model"]}
     spec = charts.category_bars(mix, "governance_model", "label", "places", "Mix", colours=colours,
@@ -60,7 +60,7 @@ def test_radar_renders(framework, series):
 
 
 def test_category_bars_render(reference):
-    mix = analysis.governance_mix(reference.places)
+    mix = comparisons.model_mix(reference.places)
     svg = compiles(charts.category_bars(mix, "governance_model", "label", "places", "Mix", share="share"))
     assert "Committee of a statutory body" in svg
 

@@ -169,3 +169,12 @@ def test_snapshot_compares_icss_with_icss(reference):
     assert table.loc["ICSs with no places below the system", "Now"] == 3       # Gloucestershire, Lincolnshire, Somerset
     assert table.loc["ICSs that had selected a leader for each place", "Now"] == 39
     assert "16 (a minority)" in comparisons.SNAPSHOT_SUMMARY and "Most ICSs" not in comparisons.SNAPSHOT_SUMMARY
+
+
+def test_model_mix_of_all_england_counts_every_model(reference):
+    mix = comparisons.model_mix(reference.places)
+    assert mix["places"].sum() == len(reference.places)
+    assert mix.set_index("governance_model").loc["system_wide", "places"] == 3
+    assert mix.set_index("governance_model").loc["lead_provider", "places"] >= 1
+    assert mix["share"].sum() == pytest.approx(1.0, abs=0.001)
+    assert mix["governance_model"].tolist()[0] == "consultative_forum"

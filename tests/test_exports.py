@@ -296,8 +296,8 @@ def test_rings_are_wound_for_d3():
 # --------------------------------------------------------------------------- in the app
 
 def test_download_keys_come_from_names_and_stay_unique():
-    ui._RUN.export_keys = {}
-    assert [ui._export_key("table", n) for n in ("Places", "Places", "Then and now", "")] == [
+    ui.state._RUN.export_keys = {}
+    assert [ui.render._export_key("table", n) for n in ("Places", "Places", "Then and now", "")] == [
         "export_table_places", "export_table_places_2", "export_table_then-and-now", "export_table_table"]
     assert ui.chart_title(bars()) == "Places by governance model"
     assert ui.chart_title(alt.Chart(pd.DataFrame({"a": [1]})).mark_point()) == ""

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .framework import Framework
-from .governance import MODELS
 from .reference import Reference
 
 STATUS_ORDER = ("consensus", "submitted", "in_progress", "not_started")
@@ -147,15 +146,6 @@ def national_figures(reference: Reference, summary: pd.DataFrame) -> NationalFig
     return NationalFigures(regions=len(reference.regions), icbs=len(reference.icbs), places=len(reference.places),
                            pcns=len(reference.pcns), places_assessed=int(assessed),
                            current_round=summary["current_round"].iloc[0] if len(summary) else None)
-
-
-def governance_mix(places: pd.DataFrame) -> pd.DataFrame:
-    """How many places use each governance model, and the share, in registry order (zeros kept)."""
-    counts = places["governance_model"].value_counts()
-    total = max(int(counts.sum()), 1)
-    rows = [{"governance_model": m.key, "label": m.label, "places": int(counts.get(m.key, 0)),
-             "share": round(int(counts.get(m.key, 0)) / total, 4)} for m in MODELS]
-    return pd.DataFrame(rows)
 
 
 def status_counts(summary: pd.DataFrame) -> pd.DataFrame:

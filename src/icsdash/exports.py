@@ -23,6 +23,7 @@ import json
 import math
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -432,3 +433,24 @@ def fill_colours(chart: alt.TopLevelMixin | dict) -> dict[str, str]:
         if features and "fill" in features[0]["properties"]:
             return {f["properties"]["code"]: f["properties"]["fill"] for f in features}
     return {}
+
+
+@dataclass(frozen=True)
+class StaticMap:
+    """What a static rendering of a place map needs (see :func:`map_chart`); calling it, on a
+    download click, draws the map. Holds references only: building one costs nothing."""
+
+    geography: Geography
+    summary: pd.DataFrame
+    measure: Measure
+    legend: Legend
+    shown: pd.DataFrame | None = None
+    title: str | None = None
+    highlight: str | None = None
+    palettes: tuple[str, str] = ("okabe_ito", "viridis")
+    boundaries: str | None = None          # 'April 2026 (36 ICBs)': the vintage of the ICS borders
+
+    def __call__(self) -> alt.HConcatChart:
+        return map_chart(self.geography, self.summary, self.measure, self.legend, self.shown,
+                                 title=self.title, highlight=self.highlight, categorical=self.palettes[0],
+                                 sequential=self.palettes[1], boundaries=self.boundaries)

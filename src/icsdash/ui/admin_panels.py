@@ -11,10 +11,12 @@ from datetime import datetime, timezone
 
 import streamlit as st
 
-from . import backup, imports
-from .auth import Principal
-from .errors import IcsdashError
-from .ui import Context, escape_markdown, show_error, table
+from .. import backup, imports
+from ..auth import Principal
+from ..errors import IcsdashError
+from .context import Context
+from .messages import escape_markdown, show_error
+from .render import table
 
 
 def _confirm_import(store, who: Principal, framework, preview: imports.Preview) -> None:

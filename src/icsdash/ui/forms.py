@@ -20,14 +20,19 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import charts, ui
-from .assessments import CONSENSUS_GROUP, MAX_PARTICIPANT, STAKEHOLDER_GROUPS
-from .auth import Principal
-from .errors import IcsdashError
-from .framework import Dimension, Framework
-from .store import Assessment, Incomplete, InvalidEntry
-from .ui import Context, escape_markdown, link_echo, people, person, place_name, show_error
-from .consensus import Workshop
+from .. import charts
+from ..assessments import CONSENSUS_GROUP, MAX_PARTICIPANT, STAKEHOLDER_GROUPS
+from ..auth import Principal
+from ..consensus import Workshop
+from ..errors import IcsdashError
+from ..framework import Dimension, Framework
+from ..store import Assessment, Incomplete, InvalidEntry
+from . import render
+from .context import Context
+from .data import place_name
+from .filters import link_echo
+from .messages import escape_markdown, show_error
+from .presenting import people, person
 
 LOG = logging.getLogger("icsdash")
 NA = "Not assessed"
@@ -325,7 +330,7 @@ def summary_panel(ctx: Context, who: Principal, a: Assessment) -> dict[str, str]
         frame = pd.DataFrame({"series": "Scores so far", "dimension_id": fw.dimension_ids,
                               "label": [d.short for d in fw.dimensions],
                               "score": [scores.get(d) for d in fw.dimension_ids]})
-        ui.chart(charts.radar(frame, fw.scale_max, size=330), width=440, name="Scores so far")
+        render.chart(charts.radar(frame, fw.scale_max, size=330), width=440, name="Scores so far")
     return gaps
 
 
@@ -419,7 +424,7 @@ def history_table(ctx: Context, who: Principal, a: Assessment) -> None:
     except (SQLAlchemyError, OSError):
         database_down("reading this assessment's history")
         return
-    ui.table(history.rename(columns={"version": "Version", "status": "Status", "participant": "Participant",
+    render.table(history.rename(columns={"version": "Version", "status": "Status", "participant": "Participant",
                                      "author": "Saved by", "created_at": "Started", "submitted_at": "Submitted"})
              .drop(columns=["id"]), hide_index=True, width="stretch", name="Assessment history")
 
@@ -547,7 +552,7 @@ def consensus_recorded(ctx: Context, who: Principal, view: Workshop, agreed: Ass
         st.caption("No record was kept of the individual assessments this consensus came from.")
     else:
         st.markdown("**The individual assessments it was made from**")
-        ui.table(view.linked, hide_index=True, width="stretch", name="Assessments behind the consensus")
+        render.table(view.linked, hide_index=True, width="stretch", name="Assessments behind the consensus")
     if agreed is not None:
         with st.expander("Agreed scores and justifications", icon=":material/notes:"):
             for d in ctx.framework.dimensions:

@@ -1,0 +1,143 @@
+"""The views behind the pages, checked by the numbers they return on a small fixture: four real places with
+submitted scores worked out by hand, the rest of England unassessed."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from icsdash import analysis, geography, maps
+from icsdash.auth import Principal
+from icsdash.config import load_config
+from icsdash.governance import MODELS_BY_KEY
+from icsdash.measures import MEASURES_BY_KEY, measures_for
+from icsdash.store import Store
+from icsdash.views import Snapshot
+from icsdash.views import governance as gov
+from icsdash.views import overview as ov
+
+from conftest import DATA, write_config
+
+ROUND = "2026/27"
+
+
+def _submit(store: Store, framework, place: str, score: int) -> None:
+    who = Principal("place_director", place_code=place, name=f"Director of {place}", via="code")
+    started = store.start(who, place, ROUND, "icb", "Ann", framework)
+    store.save_draft(who, started.id, framework, {d: score for d in framework.dimension_ids},
+                     {d: "Agreed at the board" for d in framework.dimension_ids})
+    store.submit(who, started.id, framework)
+
+
+@pytest.fixture(scope="module")
+def fixture(tmp_path_factory, reference, framework):
+    """(snapshot, the three places of the most common model in one region scored 1, 3 and 5 on every
+    dimension, the place of another model there scored 2)."""
+    folder: Path = tmp_path_factory.mktemp("views")
+    config = load_config(write_config(folder))
+    places = reference.places
+    region = "North West"
+    local = places[places["region_name"] == region]
+    common = local["governance_model"].value_counts().index[0]
+    same = local.loc[local["governance_model"] == common, "place_code"].tolist()[:3]
+    other = local.loc[local["governance_model"] != common].iloc[0]
+    store = Store.open(config.database_url)
+    store.add_round("tests", ROUND)
+    for place, score in zip(same, (1, 3, 5)):
+        _submit(store, framework, place, score)
+    _submit(store, framework, other["place_code"], 2)
+    latest = store.latest_scores()
+    summary = analysis.place_summary(reference, latest, store.activity(), framework)
+    _, legends = maps.place_properties(summary, measures_for(framework))
+    layers = {name: f"/app/static/{name}.geojson" for name in ("places", "icbs", "england", "regions")}
+    snap = Snapshot(reference, framework, geography.for_reference(DATA, reference), config, summary,
+                    analysis.dimension_scores(latest, framework), layers, legends)
+    return snap, region, common, same, other
+
+
+def test_who_chose_counts_every_place_in_the_filters(fixture, reference):
+    snap, region, *_ = fixture
+    chosen = analysis.Filters(region=region)
+    view = gov.who_chose(snap, chosen)
+    local = reference.places[reference.places["region_name"] == region]
+    expected = local["governance_model"].value_counts()
+    bars = {row["governance_model"]: row["places"] for row in view.mix_chart["datasets"][
+        next(iter(view.mix_chart["datasets"]))]}
+    assert bars == expected.to_dict()
+    assert int(view.mix_by_table.to_numpy().sum()) == len(local)             # one row per ICS of the region
+    assert set(view.mix_by_table.index) == set(local["icb_short_name"])
+    assert view.map.alt.startswith(f"Map of {len(local)} places in {region} coloured by governance model")
+    assert view.map.picture.title == f"Governance models · {region}"
+    assert view.map.deck.initial_view_state.zoom > snap.config.map_zoom       # zoomed in on the region
+
+
+def test_maturity_medians_per_model_and_dimension(fixture, framework):
+    snap, region, common, same, other = fixture
+    view = gov.maturity(snap, analysis.Filters(region=region))
+    table = view.table.set_index(["label", "dimension"])
+    label = MODELS_BY_KEY[common].label
+    first = framework.dimensions[0].short
+    assert (table.loc[(label, first), "median"], table.loc[(label, first), "n"]) == (3.0, 3)      # 1, 3, 5
+    other_label = MODELS_BY_KEY[other["governance_model"]].label
+    assert (table.loc[(other_label, first), "median"], table.loc[(other_label, first), "n"]) == (2.0, 1)
+    assert bool(table.loc[(other_label, first), "too_small"]) is (1 < snap.config.min_group_size)
+    assert len(table) == 2 * len(framework.dimensions)          # models nobody scored are left out
+    cells = {(row["model"], row["dimension"]): row["cell"] for rows in view.heatmap["datasets"].values()
+             for row in rows}
+    assert cells[(f"{label} (n=3)", first)] == "3.0 *"          # fewer than min_group_size places: starred
+
+
+def test_models_explained_lists_each_place_once(fixture, reference):
+    snap, region, common, same, _ = fixture
+    users = gov.models_explained(snap, analysis.Filters(region=region))
+    assert sum(len(u.places) for u in users) == int((reference.places["region_name"] == region).sum())
+    named = {u.model.key: u.places for u in users}
+    names = reference.places.set_index("place_code")["place_name"]
+    assert set(names[same]) <= set(named[common]) and named[common] == sorted(named[common])
+
+
+def test_money_and_criteria_cover_the_models_used(fixture, reference):
+    snap, region, *_ = fixture
+    chosen = analysis.Filters(region=region)
+    used = reference.places.loc[reference.places["region_name"] == region, "governance_model"].nunique()
+    money = gov.money(snap, chosen)
+    assert len(money.table) == used and int(money.table["places"].sum()) == int(
+        (reference.places["region_name"] == region).sum())
+    assert set(money.charts) == set(gov.PER_HEAD)
+    crit = gov.criteria_and_leaders(snap, chosen)
+    assert set(crit.criteria["label"]) == set(money.table["label"])
+    assert int(crit.employers.to_numpy(na_value=0).sum()) == int(money.table["places"].sum())
+
+
+def test_overview_figures_and_charts(fixture, reference):
+    snap, region, common, same, other = fixture
+    view = ov.overview(snap, analysis.Filters(region=region))
+    local = reference.places[reference.places["region_name"] == region]
+    figures = {m.label: m.value for m in view.metrics}
+    assert view.title == f"Integrated care in {region}"
+    assert figures["Regions"] == "1"
+    assert figures["Integrated care systems (April 2023)"] == str(local["icb_ods_code"].nunique())
+    assert figures["Places"] == f"{len(local):,}"
+    assert figures[f"Places assessed in {ROUND}"] == f"4 of {len(local)}"
+    status = {row["assessment_status"]: row["places"] for rows in view.status_chart["datasets"].values()
+              for row in rows}
+    assert status["submitted"] == 4 and sum(status.values()) == len(local)
+
+
+def test_overview_names_the_ics_chosen(fixture, reference):
+    snap = fixture[0]
+    icb = reference.icbs.iloc[0]
+    view = ov.overview(snap, analysis.Filters(icb=icb["icb_ods_code"]))
+    assert view.title == f"Integrated care in {icb['icb_short_name']}"
+
+
+def test_measure_map_table_and_gaps(fixture, reference):
+    snap, region, *_ = fixture
+    view = ov.measure_map(snap, analysis.Filters(region=region), "overall_maturity")
+    local = reference.places[reference.places["region_name"] == region]
+    assert len(view.table) == len(local)
+    assert view.no_data == len(local) - 4                         # only the four scored places have a maturity
+    column = MEASURES_BY_KEY["overall_maturity"].label
+    scored = view.table[view.table[column] != "No data"]
+    assert sorted(scored[column].astype(float)) == [1.0, 2.0, 3.0, 5.0]
+    assert view.map.legend.no_data == len(local) - 4
