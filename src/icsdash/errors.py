@@ -57,3 +57,25 @@ class DataError(IcsdashError):
 
 class DatabaseUnavailable(IcsdashError):
     """The database server did not answer (not running, or not reachable): trying again later may work."""
+
+
+class Incomplete(IcsdashError):
+    """An assessment cannot be submitted yet; ``gaps`` names what is missing, by dimension."""
+
+    def __init__(self, gaps: dict[str, str]):
+        self.gaps = gaps
+        super().__init__(f"{len(gaps)} dimension(s) still need attention before submitting", source="assessment")
+
+
+class InvalidEntry(IcsdashError):
+    """A value a user entered is not allowed; ``problems`` names each, by field. Nothing was written."""
+
+    def __init__(self, problems: dict[str, str], source: str = "assessment"):
+        self.problems = problems
+        first = next(iter(problems.items()))
+        super().__init__(f"{first[1]} (and {len(problems) - 1} more)" if len(problems) > 1 else first[1],
+                         source=source, field=first[0])
+
+
+class MigrationRefused(IcsdashError):
+    """A place-code change cannot be applied without guessing; nothing was written."""
