@@ -15,6 +15,7 @@ from icsdash.store import Store
 from icsdash.views import Snapshot
 from icsdash.views import governance as gov
 from icsdash.views import overview as ov
+from icsdash.views import profile as pf
 
 from conftest import DATA, write_config
 
@@ -51,7 +52,7 @@ def fixture(tmp_path_factory, reference, framework):
     _, legends = maps.place_properties(summary, measures_for(framework))
     layers = {name: f"/app/static/{name}.geojson" for name in ("places", "icbs", "england", "regions")}
     snap = Snapshot(reference, framework, geography.for_reference(DATA, reference), config, summary,
-                    analysis.dimension_scores(latest, framework), layers, legends)
+                    analysis.dimension_scores(latest, framework), latest, layers, legends)
     return snap, region, common, same, other
 
 
@@ -141,3 +142,34 @@ def test_measure_map_table_and_gaps(fixture, reference):
     scored = view.table[view.table[column] != "No data"]
     assert sorted(scored[column].astype(float)) == [1.0, 2.0, 3.0, 5.0]
     assert view.map.legend.no_data == len(local) - 4
+
+
+def test_profile_of_a_scored_place_against_its_ics_and_england(fixture, reference, framework):
+    snap, region, common, same, other = fixture
+    code = same[2]                                     # scored 5 on every dimension
+    view = pf.profile(snap, analysis.Filters(), code)
+    place = reference.place(code)
+    assert view.round == ROUND and view.heading.startswith(f"{place.place_name} · ")
+    assert view.scores["Score"].tolist() == [5.0] * len(framework.dimensions)
+    assert view.scores["England median"].tolist() == [2.5] * len(framework.dimensions)     # of 1, 2, 3, 5
+    assert view.spread is not None and view.trend is None                # one round only
+    assert len(view.practices) == int((reference.practices["place_code"] == code).sum())
+    assert view.pcns_heading.startswith(f"Primary care networks ({int(view.place.pcn_count)}, ")
+
+
+def test_profile_of_a_place_never_assessed(fixture, reference):
+    snap, region, common, same, other = fixture
+    code = next(c for c in reference.places["place_code"] if c not in {*same, other["place_code"]})
+    view = pf.profile(snap, analysis.Filters(), code)
+    assert view.round is None and view.radar is None and view.scores is None
+    assert set(view.criteria["Status"]) <= {"Met", "Partly met", "Not met", "Unknown"}
+
+
+def test_justifications_follow_the_framework(framework):
+    notes = pd.DataFrame({"dimension_id": [framework.dimension_ids[1], framework.dimension_ids[0]],
+                          "kind": ["individual", "consensus"], "stakeholder_group": ["icb", "consensus"],
+                          "score": pd.array([None, 4], dtype="Int64"), "justification": ["Not yet", "Agreed"]})
+    listed = pf.justifications(notes, framework)
+    assert [name for name, _ in listed] == [d.name for d in framework.dimensions]
+    assert listed[0][1] == [("Consensus · score 4", "Agreed")]
+    assert listed[1][1][0][0].endswith("· score not assessed")

@@ -92,8 +92,9 @@ def snapshot(ctx: Context, round_label: str | None = None) -> Snapshot:
     def build() -> Snapshot:
         summary = place_summary(ctx, round_label)
         urls, legends = served_layers(ctx, summary)
-        return Snapshot(ctx.reference, ctx.framework, ctx.geography, ctx.config, summary, scores(ctx)[1],
-                        urls, legends)
+        latest, dims = scores(ctx)
+        return Snapshot(ctx.reference, ctx.framework, ctx.geography, ctx.config, summary, dims, latest, urls,
+                        legends)
     return memo(version_key(ctx, "snapshot", round_label), build)
 
 

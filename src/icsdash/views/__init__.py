@@ -31,6 +31,7 @@ class Snapshot:
     config: Config
     summary: pd.DataFrame          # one row per place with every map measure, for the round shown
     dimension_scores: pd.DataFrame  # per place, round and dimension (icsdash.analysis.dimension_scores)
+    latest_scores: pd.DataFrame    # every latest submitted score (icsdash.store.Store.latest_scores)
     layers: dict[str, str]         # served map layers: name -> URL
     legends: dict[str, Legend]     # a legend per map measure, for all of England
 
