@@ -15,6 +15,7 @@ from icsdash.store import Store
 from icsdash.views import Snapshot
 from icsdash.views import governance as gov
 from icsdash.views import overview as ov
+from icsdash.views import compare as cp
 from icsdash.views import profile as pf
 
 from conftest import DATA, write_config
@@ -173,3 +174,27 @@ def test_justifications_follow_the_framework(framework):
     assert [name for name, _ in listed] == [d.name for d in framework.dimensions]
     assert listed[0][1] == [("Consensus · score 4", "Agreed")]
     assert listed[1][1][0][0].endswith("· score not assessed")
+
+
+def test_compare_choices_and_a_selection(fixture, reference, framework):
+    snap, region, common, same, other = fixture
+    options = cp.choices(snap, analysis.Filters(region=region))
+    local = reference.places[reference.places["region_name"] == region]
+    assert len(options.places) == len(local)
+    assert sum(k.startswith("icb:") for k in options.labels) == len(reference.icbs)    # every ICS, whatever the filters
+    unscored = next(c for c in local["place_code"] if c not in {*same, other["place_code"]})
+    selection = (f"place:{same[0]}", f"place:{same[2]}", f"place:{unscored}")
+    view = cp.compare(snap, analysis.Filters(region=region), selection)
+    assert view.missing == (reference.place(unscored).place_name,)
+    assert [name for name, _ in view.radars] == [reference.place(same[0]).place_name,
+                                                 reference.place(same[2]).place_name]
+    assert view.twin_of == reference.place(same[0]).place_name         # scored 1: the others lead by 4 and 1
+    assert set(view.twins["Place"]) == {reference.place(same[2]).place_name, reference.place(same[1]).place_name}
+    assert view.twins["Matching dimensions"].tolist() == [3, 3]
+
+
+def test_compare_with_nothing_scored(fixture, reference):
+    snap, region, common, same, other = fixture
+    unscored = [c for c in reference.places["place_code"] if c not in {*same, other["place_code"]}][:2]
+    view = cp.compare(snap, analysis.Filters(), tuple(f"place:{c}" for c in unscored))
+    assert view.radar is None and len(view.missing) == 2

@@ -1,0 +1,71 @@
+"""The Compare page's numbers: what can be chosen, and for a selection of up to six places or ICSs their
+radars, the differences table, where they sit among all places, and twinning."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .. import analysis, charts, comparisons
+from ..analysis import Filters
+from . import Snapshot, spec
+
+MAX = 6                               # places and ICSs in one comparison
+
+
+@dataclass(frozen=True)
+class Choices:
+    labels: dict[str, str]            # 'place:<code>' or 'icb:<code>' -> 'Bolton · Greater Manchester'
+    names: dict[str, str]             # the same keys -> the name alone ('Bolton')
+    places: tuple[str, ...]           # codes of the places in the filters, by name
+
+
+def choices(snap: Snapshot, chosen: Filters) -> Choices:
+    places = analysis.apply_filters(snap.summary, chosen).sort_values("place_name")
+    icbs = snap.reference.icbs.sort_values("icb_short_name")
+    labels = {f"place:{r.place_code}": f"{r.place_name} · {r.icb_short_name}" for r in places.itertuples()}
+    names = {f"place:{r.place_code}": r.place_name for r in places.itertuples()}
+    for r in icbs.itertuples():
+        labels[f"icb:{r.icb_ods_code}"] = f"{r.icb_short_name} ICS (median of its places)"
+        names[f"icb:{r.icb_ods_code}"] = f"{r.icb_short_name} ICS"
+    return Choices(labels, names, tuple(places["place_code"]))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    missing: tuple[str, ...]          # names of the chosen with no submitted scores
+    radar: dict | None = None         # None: nothing chosen has scores
+    differences: pd.DataFrame | None = None
+    radars: tuple[tuple[str, dict], ...] = ()      # (name, radar of that one) side by side
+    distribution: dict | None = None
+    twin_of: str | None = None        # the first chosen place, whose twins are listed
+    twins: pd.DataFrame | None = None
+
+
+def compare(snap: Snapshot, chosen: Filters, selection: tuple[str, ...]) -> Comparison:
+    fw, ref = snap.framework, snap.reference
+    names = choices(snap, Filters()).names
+    scores = comparisons.latest_per_place(snap.dimension_scores)
+    series = comparisons.series_scores(scores, ref.places, list(selection))
+    scored = set(series.loc[series["score"].notna(), "key"])
+    missing = tuple(names.get(k, k) for k in selection if k not in scored)
+    if not scored:
+        return Comparison(missing)
+    frame = comparisons.radar_frame(series, fw)
+    shown = list(dict.fromkeys(frame["series"]))
+    radars = tuple((name, spec(charts.radar(frame[frame["series"] == name], fw.scale_max, title=name, size=260)))
+                   for name in shown)
+    distribution = spec(charts.distribution_chart(scores[["dimension_id", "score"]], series,
+                                                  {d.id: d.short for d in fw.dimensions}, fw.scale_max))
+    anchor = next((k.split(":", 1)[1] for k in selection if k.startswith("place:")), None)
+    twins = None
+    if anchor:
+        place_names = dict(zip(ref.places["place_code"], ref.places["place_name"]))
+        found = comparisons.twins(scores, anchor, fw)
+        twins = found.assign(place=found["place_code"].map(place_names))[
+            ["place", "matches", "lead", "dimensions"]].rename(columns={
+                "place": "Place", "matches": "Matching dimensions", "lead": "Total lead", "dimensions": "Where"})
+    return Comparison(missing, spec(charts.radar(frame, fw.scale_max, size=380)),
+                      comparisons.difference_table(series, fw), radars, distribution,
+                      names.get(f"place:{anchor}") if anchor else None, twins)
