@@ -38,9 +38,10 @@ import pandas as pd
 import shapely
 import yaml
 
-from icsdash.governance import (BCF_ARRANGEMENTS, BUDGET_FIELDS, CRITERIA, EMPLOYERS, MODELS_BY_KEY,
+from icsdash.place_governance import (BCF_ARRANGEMENTS, BUDGET_FIELDS, CRITERIA, EMPLOYERS, MODELS_BY_KEY,
                                 YES_NO, contradictions)
 from icsdash.nhs_files import readable
+from icsdash.pcn_placement import pcn_point
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -526,29 +527,27 @@ def build_practices(practices: gpd.GeoDataFrame) -> pd.DataFrame:
 def build_real_pcns(practices: gpd.GeoDataFrame, places_geo: gpd.GeoDataFrame) -> pd.DataFrame:
     """One row per PCN of the mapping file: its place (where most of its practices' registered patients
     are), its share in each place it spans, its list size, and a point: the patient-weighted centre of its
-    practices, or, where that falls outside the place, its largest practice there (else a point inside)."""
+    practices, or, where that falls outside the place, its largest practice there (else a point inside), as
+    an import places it (:func:`icsdash.pcn_placement.pcn_point`)."""
     shape_of = dict(zip(places_geo["place_code"], places_geo.geometry))
     rows = []
     for code, group in practices[practices["pcn_code"] != UNALLOCATED].groupby("pcn_code"):
         patients = group.groupby("place_code")["registered_patients"].sum().sort_index()
         place = patients.sort_values(ascending=False, kind="stable").index[0]
         total = int(group["registered_patients"].sum())
-        weights = group["registered_patients"].clip(lower=1)
-        centre = shapely.Point(round(float(np.average(group["longitude"], weights=weights)), 5),
-                               round(float(np.average(group["latitude"], weights=weights)), 5))
-        shape = shape_of[place]
-        if not shape.contains(centre):
-            inside = group[group["place_code"] == place].sort_values("registered_patients", ascending=False)
-            candidates = [shapely.Point(r.longitude, r.latitude) for r in inside.itertuples()]
-            candidates = [p for p in candidates if shape.contains(p)]
-            centre = candidates[0] if candidates else shape.representative_point()
-            centre = shapely.Point(round(centre.x, 5), round(centre.y, 5))
+        latitude, longitude = pcn_point(group, shape_of[place]) or _inside(shape_of[place])
         shares = "; ".join(f"{p} {n / total:.2f}" for p, n in patients.items()) if len(patients) > 1 else ""
         rows.append({"pcn_code": code, "pcn_name": group["pcn_name"].iloc[0], "place_code": place,
-                     "latitude": centre.y, "longitude": centre.x, "list_size": total,
+                     "latitude": latitude, "longitude": longitude, "list_size": total,
                      "gp_practices": len(group), "source": "nhs england", "source_ref": PCN_SOURCE_REF,
                      "place_shares": shares})
     return pd.DataFrame(rows).sort_values("pcn_code").reset_index(drop=True)
+
+
+def _inside(shape) -> tuple[float, float]:
+    """A point inside a place, to 5 decimals: (latitude, longitude)."""
+    point = shape.representative_point()
+    return round(point.y, 5), round(point.x, 5)
 
 
 # --------------------------------------------------------------------------- sub-ICB locations
@@ -682,7 +681,7 @@ def load_cases(path: Path) -> dict[str, dict]:
 
 def build_governance(places: pd.DataFrame, cases: dict) -> pd.DataFrame:
     """One governance row per place: the documented facts as stated, every other field drawn (seeded by the
-    place code) so that it never contradicts them (icsdash.governance.RULES)."""
+    place code) so that it never contradicts them (icsdash.place_governance.RULES)."""
     out = []
     for place in places.itertuples():
         rng = rng_for("governance", place.place_code)

@@ -137,3 +137,19 @@ def settled(at):
     """
     at.run()
     return at.run()
+
+
+# Suites that start a browser, a server under load or a database server: marked 'slow', so that
+# `pytest -m "not slow"` runs everything else for day-to-day work (CI runs everything).
+SLOW_FILES = {"test_browser.py", "test_reliability.py", "test_outage.py", "test_hostile.py"}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: a browser, load, outage or PostgreSQL test (left out by -m 'not slow')")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        on_postgres = "postgres_url" in getattr(item, "fixturenames", ()) or "[postgresql" in item.nodeid
+        if item.path.name in SLOW_FILES or on_postgres:
+            item.add_marker(pytest.mark.slow)

@@ -109,7 +109,7 @@ GOV = pd.DataFrame({
 
 
 def _with_criteria(frame):
-    from icsdash.governance import CRITERIA
+    from icsdash.place_governance import CRITERIA
     out = frame.drop(columns=[f"c{i}" for i in range(1, 9)])
     for i, c in enumerate(CRITERIA):
         out[c.key] = ["met", "not_met", "partly", "met", "unknown"] if i == 0 else ["met"] * 5

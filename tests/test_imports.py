@@ -18,7 +18,6 @@ from icsdash import cli, imports
 from icsdash.config import load_config
 from icsdash.errors import DataError, IcsdashError
 from icsdash.framework import load_framework
-from icsdash.geography import load_geography
 from icsdash.reference import load_reference
 from icsdash.store import Store, audit_log, reference_rows
 
@@ -28,14 +27,10 @@ FIXTURES = ROOT / "tests" / "data" / "imports"
 sys.path.insert(0, str(FIXTURES))
 import make_fixtures  # noqa: E402
 from test_nhs_files import BOLTON, BOLTON_COUNTS, SUB_ICB_2022, moved_practice  # noqa: E402
+from test_nhs_files import geography, store  # noqa: E402, F401 - the fixtures: the places' shapes, an SQLite store
 
 # Bolton's real practices with one moved to another Bolton PCN: 2 PCNs and 1 practice change.
 MOVED, _PRACTICE, _BEFORE, _AFTER = moved_practice(BOLTON)
-
-
-@pytest.fixture(scope="module")
-def geography(reference):
-    return load_geography(DATA, set(reference.places["place_code"]), set(reference.icbs["icb_ods_code"]), reference.icb_boundaries)
 
 
 def target(store, framework, geography, today=date(2026, 11, 23)):
@@ -44,13 +39,6 @@ def target(store, framework, geography, today=date(2026, 11, 23)):
     return imports.Target(data_dir=DATA, reference=load_reference(DATA, overlay, imported, "2023-04"), overlay=overlay,
                           imported=imported, framework=framework, place_shapes=geography.shapes["places"],
                           max_justification=2000, assessment_keys=store.assessment_keys, today=today)
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store.open(f"sqlite:///{tmp_path / 'imports.sqlite3'}")
-    yield s
-    s.engine.dispose()
 
 
 def csv_bytes(*lines: str, encoding: str = "utf-8") -> bytes:

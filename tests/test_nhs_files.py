@@ -1,5 +1,6 @@
-"""NHS practice files (icsdash.nhs_files): every layout since 2021 and the ePCN workbook, made from NHS England's
-real rows (tests/data/imports/, see its README), place every PCN in the right place and ICS of the chosen vintage."""
+"""NHS practice files (icsdash.nhs_files, their PCNs placed by icsdash.pcn_placement): every layout since 2021 and
+the ePCN workbook, made from NHS England's real rows (tests/data/imports/, see its README), place every PCN in the
+right place and ICS of the chosen vintage."""
 
 import dataclasses
 import io
@@ -11,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from shapely.geometry import Point, shape
 
-from icsdash import imports, nhs_files
+from icsdash import imports, nhs_files, pcn_placement
 from icsdash.geography import load_geography
 from icsdash.reference import load_reference
 from icsdash.store import Store
@@ -58,6 +59,13 @@ def target(store, framework, geography, vintage="2023-04", forget=()):
 
 def codes_in(data: bytes) -> set[str]:
     return set(pd.read_csv(io.BytesIO(data), dtype=str)["PRACTICE_CODE"])
+
+
+def pcns_in(data: bytes, sub_icb: str) -> set[str]:
+    """The PCNs of a mapping file's practices in the sub-ICB location (or CCG) with ODS code ``sub_icb``."""
+    frame = pd.read_csv(io.BytesIO(data), dtype=str)
+    column = "CCG_CODE" if "CCG_CODE" in frame else "SUB_ICB_LOCATION_CODE"            # the 2021-22 layout's, or since
+    return set(frame.loc[frame[column] == sub_icb, "PCN_CODE"])
 
 
 def placed(preview) -> dict[str, tuple[str, str, str]]:
@@ -118,49 +126,48 @@ def test_ccg_layout_of_2021_22_places_glossop_by_its_practices_not_its_old_ccg(s
                                 "their PCNs and practices that the file does not list are kept.") in p.notes
 
 
-@pytest.mark.parametrize("vintage, surrey", [("2023-04", "QXU"), ("2026-04", SURREY_AND_SUSSEX)])
-def test_ccg_layout_with_unknown_practices_is_placed_by_its_retired_codes(store, framework, geography, vintage,
-                                                                         surrey):
-    t = target(store, framework, geography, vintage, forget=codes_in(CCG_2021))
-    p = imports.prepare("gp_practices", CCG_2021, "gp-reg-pat-prac-map.csv", t)
-    assert p.rejected == [] and len(p.placed) == 32
-    where, icbs = placed(p), icb_of(p, t)
-    # E38000182 is not a sub-ICB location of July 2022 or since; its ODS code 01Y is Tameside's now.
-    assert ("ONS code E38000182 (35 practice(s)) is not a sub-ICB location code of July 2022 or since: "
-            "recognised by its ODS code 01Y as NHS Greater Manchester ICB - 01Y.") in p.notes
-    tameside = [c for c, (place, _, _) in where.items() if place == "Tameside"]
-    assert len(tameside) == 5 and {where[c][2] for c in tameside} == {"its sub-ICB location"}
-    assert {icbs[c] for c in tameside} == {"QOP"}
-    # Surrey Heartlands' CCG (E38000246, 92A; July 2022's code) covers several places: each PCN is a guess,
-    # listed, by its name where its name says a place, else the place with most of the location's patients.
-    surrey_pcns = set(where) - set(tameside)
-    assert len(surrey_pcns) == 27 and {where[c][2] for c in surrey_pcns} == {"a guess"}
-    assert {icbs[c] for c in surrey_pcns} == {surrey}
+# Tameside's CCG E38000182 (2021-22) is not a sub-ICB location code of July 2022 or since; October 2022's codes of
+# Surrey Heartlands (E38000246, 92A) and Sussex (E38000248, 70F) changed in April 2023.
+RETIRED_CCG = ("ONS code E38000182 (35 practice(s)) is not a sub-ICB location code of July 2022 or since: "
+               "recognised by its ODS code 01Y as NHS Greater Manchester ICB - 01Y.")
+RETIRED_2023 = ("Sub-ICB location codes no longer in use, recognised: E38000246 (NHS Surrey Heartlands ICB - 92A, "
+                "until 31 March 2023); E38000248 (NHS Sussex ICB - 70F, until 31 March 2023).")
+
+
+@pytest.mark.parametrize("data, note, located, vintage, icbs", [
+    (CCG_2021, RETIRED_CCG, ("Tameside", "01Y"), "2023-04", {"Tameside": "QOP", "": "QXU"}),
+    (CCG_2021, RETIRED_CCG, ("Tameside", "01Y"), "2026-04", {"Tameside": "QOP", "": SURREY_AND_SUSSEX}),
+    (SUB_ICB_2022, RETIRED_2023, ("West Sussex", "70F"), "2023-04", {"West Sussex": "QNX", "": "QXU"}),
+    (SUB_ICB_2022, RETIRED_2023, ("West Sussex", "70F"), "2026-04", {"": SURREY_AND_SUSSEX}),
+], ids=["ccg-2021-in-2023", "ccg-2021-in-2026", "sub-icb-2022-in-2023", "sub-icb-2022-in-2026"])
+def test_old_layouts_with_unknown_practices_are_placed_by_their_retired_codes(store, framework, geography, data, note,
+                                                                             located, vintage, icbs):
+    """The 2021-22 CCG layout and October 2022's sub-ICB layout (its columns in another order), none of whose
+    practices the data knows: a location that is one place (``located``: the place and the location's ODS
+    code) places its PCNs there; Surrey Heartlands' covers several places, so each of its 27 PCNs is a guess,
+    listed, by its name where its name says a place, else the place with most of the location's patients.
+    ``icbs``: each place's ICB in ``vintage`` ("": every other place's)."""
+    t = target(store, framework, geography, vintage, forget=codes_in(data))
+    p = imports.prepare("gp_practices", data, "gp-reg-pat-prac-map.csv", t)
+    place, sub_icb = located
+    where = placed(p)
+    by_location = {c for c, w in where.items() if w[0] == place}
+    n = len(by_location)
+    assert p.rejected == [] and len(where) == n + 27 and note in p.notes
+    assert by_location == pcns_in(data, sub_icb) and {where[c][2] for c in by_location} == {"its sub-ICB location"}
+    assert {where[c][2] for c in set(where) - by_location} == {"a guess"}
+    assert icb_of(p, t) == {c: icbs.get(where[c][0], icbs[""]) for c in where}
     assert where["U02049"][0] == "East Surrey and Surrey Downs"               # South Tandridge PCN
     assert where["U33566"][0] == "Guildford and Waverley"                     # Guildford East PCN
     guesses = p.tables()["guesses"]
     assert len(guesses) == 27 and guesses.loc[guesses["code"] == "U02049", "why"].iloc[0].startswith(
         "its name says Tandridge (East Surrey and Surrey Downs); NHS Surrey Heartlands ICB - 92A covers")
-    assert "Placed 32 PCN(s): 0 by their practices' locations, 5 by their sub-ICB location, 27 by a guess." in p.notes
+    assert (f"Placed {n + 27} PCN(s): 0 by their practices' locations, {n} by their sub-ICB location, 27 by a "
+            "guess.") in p.notes
 
 
-@pytest.mark.parametrize("vintage, icb", [("2023-04", None), ("2026-04", SURREY_AND_SUSSEX)])
-def test_pre_2023_sub_icb_codes_of_surrey_heartlands_and_sussex(store, framework, geography, vintage, icb):
-    """October 2022's codes E38000246 (92A) and E38000248 (70F), changed in April 2023, in the sub-ICB layout
-    with its columns in another order."""
-    t = target(store, framework, geography, vintage, forget=codes_in(SUB_ICB_2022))
-    p = imports.prepare("gp_practices", SUB_ICB_2022, "gp-reg-pat-prac-map.csv", t)
-    assert p.rejected == [] and len(p.placed) == 50
-    where, icbs = placed(p), icb_of(p, t)
-    assert ("Sub-ICB location codes no longer in use, recognised: E38000246 (NHS Surrey Heartlands ICB - 92A, until "
-            "31 March 2023); E38000248 (NHS Sussex ICB - 70F, until 31 March 2023).") in p.notes
-    west_sussex = NHS.loc[NHS["SUB_ICB_LOCATION_CODE"] == "70F", "PCN_CODE"].unique()
-    assert len(west_sussex) == 23
-    assert {where[c][:1] + where[c][2:] for c in west_sussex} == {("West Sussex", "its sub-ICB location")}
-    assert sum(1 for w in where.values() if w[2] == "a guess") == 27
-    expected = {c: icb or {"West Sussex": "QNX"}.get(where[c][0], "QXU") for c in where}
-    assert icbs == expected
-    # Known practices: every PCN by its practices' locations.
+@pytest.mark.parametrize("vintage", ["2023-04", "2026-04"])
+def test_known_practices_place_every_pcn_by_their_locations(store, framework, geography, vintage):
     known = imports.prepare("gp_practices", SUB_ICB_2022, "map.csv", target(store, framework, geography, vintage))
     assert {w[2] for w in placed(known).values()} == {"its practices' locations"} and known.rejected == []
 
@@ -307,7 +314,7 @@ def test_imported_pcn_points_lie_in_their_place(store, framework, geography):
 
 
 def test_sub_icb_lookup_knows_every_code_since_july_2022():
-    lookup = nhs_files.SubIcbLookup(DATA)
+    lookup = pcn_placement.SubIcbLookup(DATA)
     assert len(lookup.rows) == 111                     # 106 of July 2022, 2 new in April 2023, 3 in April 2026
     assert lookup.find("E38000246", "", None).ods == "92A"
     assert lookup.find("", "92A", date(2022, 10, 1)).ons == "E38000246"

@@ -275,7 +275,7 @@ def test_manchester_budgets_were_aligned_not_pooled(reference):
 
 def test_no_illustrative_value_contradicts_a_documented_one(reference):
     """Every place's governance record, documented and generated fields together, breaks no rule."""
-    from icsdash.governance import RULES, contradictions
+    from icsdash.place_governance import RULES, contradictions
     broken = {row["place_code"]: contradictions(row) for row in reference.places.to_dict("records")}
     assert {k: v for k, v in broken.items() if v} == {}
     assert len(RULES) >= 7

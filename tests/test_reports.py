@@ -21,6 +21,7 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 
 from icsdash import analysis, anonymise, consensus, geography, presenter, reports
 from icsdash.auth import Principal
+from icsdash.pdf_layout import picture_size
 from icsdash.store import Store
 
 from conftest import DATA, ROOT
@@ -295,7 +296,7 @@ def test_running_order_pptx_has_a_slide_per_view(panel, mini_framework, referenc
                                   "place definitions, governance details, and budgets · 14 March 2026")
         assert s["texts"][-1] == f"{number} / 6"
     # The map's picture is the static map at twice its size: wider than the 720 px on screen.
-    assert reports._size(shown[1]["pictures"][0].image.blob)[0] > 1400
+    assert picture_size(shown[1]["pictures"][0].image.blob)[0] > 1400
 
 
 def test_anonymised_running_order_names_no_place(panel, mini_framework, reference, geo):

@@ -44,3 +44,9 @@ def test_download_keys_are_numbered_within_a_run():
         "export_table_places", "export_table_places_2", "export_table_places_3"]
     ui.state.begin_run()
     assert ui.state.numbered_key("export_table_places") == "export_table_places"
+
+
+def test_no_module_is_named_like_a_page_file():
+    pages = {p.stem for p in (SRC.parents[1] / "pages").glob("*.py")}
+    modules = {p.stem for p in SRC.glob("*.py")} | {p.name for p in SRC.iterdir() if (p / "__init__.py").exists()}
+    assert pages and modules & pages == set()

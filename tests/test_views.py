@@ -9,7 +9,7 @@ import pytest
 from icsdash import analysis, geography, maps
 from icsdash.auth import Principal
 from icsdash.config import load_config
-from icsdash.governance import MODELS_BY_KEY
+from icsdash.place_governance import MODELS_BY_KEY
 from icsdash.measures import MEASURES_BY_KEY, measures_for
 from icsdash.store import Store
 from icsdash.views import Snapshot

@@ -213,7 +213,7 @@ def twins(latest: pd.DataFrame, place_code: str, framework: Framework, weakest_k
 def model_mix(places: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     """Places per governance model, nationally or per ``by`` (e.g. 'region_name'), with the share within
     each group; every model of the registry appears (zeros kept) so groups line up."""
-    from .governance import MODELS
+    from .place_governance import MODELS
     groups = [("England", places)] if by is None else list(places.groupby(by, sort=True))
     rows = []
     for group, part in groups:
@@ -230,7 +230,7 @@ def maturity_by_model(places: pd.DataFrame, latest: pd.DataFrame, framework: Fra
                       min_group: int) -> pd.DataFrame:
     """For each model and dimension: how many places have a score (n), the median, quartiles and range,
     and whether the group is too small to compare (n below ``min_group``). One groupby, not a loop."""
-    from .governance import MODELS
+    from .place_governance import MODELS
     model_of = dict(zip(places["place_code"], places["governance_model"]))
     data = latest[latest["place_code"].isin(model_of)].dropna(subset=["score"])
     data = data.assign(model=data["place_code"].map(model_of), score=data["score"].astype(float))
@@ -250,7 +250,7 @@ def maturity_by_model(places: pd.DataFrame, latest: pd.DataFrame, framework: Fra
 
 def criteria_by_model(places: pd.DataFrame) -> pd.DataFrame:
     """For each model and White Paper criterion: the share of its places where the criterion is met."""
-    from .governance import CRITERIA, MODELS
+    from .place_governance import CRITERIA, MODELS
     rows = []
     for m in MODELS:
         part = places[places["governance_model"] == m.key]
@@ -263,7 +263,7 @@ def criteria_by_model(places: pd.DataFrame) -> pd.DataFrame:
 
 def employer_by_model(places: pd.DataFrame) -> pd.DataFrame:
     """Places per model by the body that employs the single accountable person."""
-    from .governance import EMPLOYERS, MODELS
+    from .place_governance import EMPLOYERS, MODELS
     counts = places.groupby(["governance_model", "sap_employer"]).size()
     return pd.DataFrame([{"governance_model": m.key, "label": m.label, "employer": EMPLOYERS[e],
                           "places": int(counts.get((m.key, e), 0))} for m in MODELS for e in EMPLOYERS])
@@ -271,7 +271,7 @@ def employer_by_model(places: pd.DataFrame) -> pd.DataFrame:
 
 def money_by_model(places: pd.DataFrame) -> pd.DataFrame:
     """Median delegated and pooled budget per head (population) by model, with n."""
-    from .governance import MODELS
+    from .place_governance import MODELS
     rows = []
     for m in MODELS:
         part = places[places["governance_model"] == m.key]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .analysis import Filters
-from .governance import (BCF_ARRANGEMENTS, CRITERIA, CRITERION_STATUSES, EMPLOYERS, MODELS_BY_KEY, YES_NO,
+from .place_governance import (BCF_ARRANGEMENTS, CRITERIA, CRITERION_STATUSES, EMPLOYERS, MODELS_BY_KEY, YES_NO,
                          documented_set, requirements)
 from .measures import STATUSES
 from .reference import Reference

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .governance import EMPLOYERS, MODELS
+from .place_governance import EMPLOYERS, MODELS
 
 STATUSES: dict[str, str] = {
     "not_started": "Not started",

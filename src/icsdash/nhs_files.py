@@ -1,15 +1,8 @@
 """NHS practice files: the practice to PCN mapping (every layout since 2021) and the ePCN workbook.
 
-Both list practices with their PCN. Each PCN is put in a place, in this order:
-
-1. **by its practices' locations**: practices the data already knows (by ODS code) are where they are; the
-   PCN goes where most of their registered patients are, and lists its share in each place it spans;
-2. **by its sub-ICB location**: a PCN none of whose practices is known goes to the place its sub-ICB location
-   (or former CCG) covers, recognised by ONS or ODS code of any date since July 2022 (``data/
-   sub_icb_locations.csv``; an ONS code retired before that is recognised by the ODS code beside it);
-3. **by a guess**, where that location covers several places: the place the PCN's name mentions, else the
-   place with most of the location's patients. Every guess is listed in the preview, with the other places,
-   so that an administrator can correct it with the PCN template.
+Both list practices with their PCN. Each PCN is put in a place by its practices' locations, else by its
+sub-ICB location, else by a guess (:mod:`icsdash.pcn_placement` says how); every guess is listed in the
+preview, so that an administrator can correct it with the PCN template.
 
 A PCN that cannot be placed at all (no known practice, sub-ICB location or ICB) is rejected, naming each of its
 lines. The file's PCNs and practices replace those of every place it covers (it lists at least half of the
@@ -19,26 +12,24 @@ place's practices); elsewhere it only adds and changes. Nothing is written until
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 
 import pandas as pd
 
+from .csv_schema import code
 from .errors import DataError
-from .imports import (Preview, Reject, Target, _duplicate, _extra_cells, _preview, _result_must_load, is_workbook,
-                      point_inside, read_sheet, records)
-from .reference import PCN, PRACTICES, Column, Reference, code, read_table, text
+from .import_preview import (Preview, Reject, Target, reject_duplicate, reject_extra_cells, result_must_load,
+                             shown_pcn, start_preview)
+from .pcn_placement import (BY_GUESS, BY_PRACTICES, BY_SUB_ICB, Practice, SubIcbLookup, pcn_point, place_pcn,
+                            places_by_icb, point_inside)
+from .reference import PCN, PRACTICES
+from .sheets import cell, is_workbook, read_sheet, records
 
 UNALLOCATED_CODES = {"U"}                      # the NHS files' PCN code for a practice in no PCN
 UNALLOCATED_NAMES = {"unallocated", "unaligned", "no pcn", "not in a pcn"}
 PRACTICE = code(r"[A-Z]\d{5}", "P82001")
+PCN_CODE = code(PCN, "U12345")
 POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}"   # without its space
-BY_PRACTICES, BY_SUB_ICB, BY_GUESS = "its practices' locations", "its sub-ICB location", "a guess"
-SUB_ICBS = "sub_icb_locations.csv"
-COMMON = {"north", "south", "east", "west", "central", "city", "upon", "with", "borough", "county", "district",
-          "mid", "greater", "inner", "outer", "rural", "urban", "health", "care", "network", "surrey", "sussex",
-          "kent", "essex", "hampshire", "yorkshire", "lancashire", "london", "midlands", "downs", "forest", "vale"}
 COVERS = 0.5                    # a file listing this share of a place's practices replaces its PCNs and practices
 
 KEEP_UPPER = {"PCN", "NHS", "GP", "GPS", "UK", "ICB", "CCG", "HMR", "BCP", "ABC", "SMASH", "NW", "NE", "SE", "SW",
@@ -75,103 +66,7 @@ def readable(name: str) -> str:
     return " ".join(word(w, i == 0) for i, w in enumerate(name.split()))
 
 
-# --------------------------------------------------------------------------- sub-ICB locations of every date
-
-SUB_ICB_SCHEMA = (
-    Column("sub_icb_ons_code", code(r"E38\d{6}", "E38000006")),
-    Column("sub_icb_ods_code", code(r"[0-9A-Z]{3,5}", "02P")),
-    Column("sub_icb_name", text),
-    Column("valid_from", code(r"\d{4}-\d{2}-\d{2}", "2022-07-01")),
-    Column("valid_to", code(r"\d{4}-\d{2}-\d{2}", "2023-03-31"), optional=True),
-    Column("successors", text, optional=True),
-    Column("places", text),
-    Column("shares_by", text),
-)
-
-
-@dataclass(frozen=True)
-class SubIcb:
-    ons: str
-    ods: str
-    name: str
-    valid_from: date
-    valid_to: date | None
-    places: tuple[tuple[str, float], ...]        # (place code, share), largest first
-
-
-class SubIcbLookup:
-    """Every sub-ICB location code since July 2022, by ONS and ODS code (``data/sub_icb_locations.csv``)."""
-
-    def __init__(self, data_dir: Path):
-        frame = read_table(Path(data_dir) / SUB_ICBS, SUB_ICB_SCHEMA)
-        self.rows: list[SubIcb] = []
-        for r in frame.itertuples():
-            places = []
-            for part in str(r.places).split(";"):
-                place, _, share = part.strip().rpartition(" ")
-                places.append((place, float(share)))
-            self.rows.append(SubIcb(r.sub_icb_ons_code, r.sub_icb_ods_code, r.sub_icb_name,
-                                    date.fromisoformat(r.valid_from),
-                                    date.fromisoformat(r.valid_to) if isinstance(r.valid_to, str) else None,
-                                    tuple(places)))
-        self.by_ons = {r.ons: r for r in self.rows}
-        self.by_ods_only: dict[tuple[str, str], int] = {}     # (ONS code not known, ODS code) -> rows so found
-        self.retired_seen: set[str] = set()                    # ONS codes found that are no longer in use
-
-    def find(self, ons: str, ods: str, on: date | None) -> SubIcb | None:
-        """The location with ONS code ``ons``, else the one with ODS code ``ods`` in use ``on`` that date (else
-        the newest with it: an ODS code outlives boundary changes, its ONS code does not)."""
-        if ons in self.by_ons:
-            if self.by_ons[ons].valid_to is not None:
-                self.retired_seen.add(ons)
-            return self.by_ons[ons]
-        same = [r for r in self.rows if r.ods == ods]
-        if not same:
-            return None
-        if ons:
-            self.by_ods_only[(ons, ods)] = self.by_ods_only.get((ons, ods), 0) + 1
-        if on is not None:
-            current = [r for r in same if r.valid_from <= on and (r.valid_to is None or on <= r.valid_to)]
-            if current:
-                return current[0]
-        return max(same, key=lambda r: r.valid_from)
-
-    def recognised_notes(self, on: date | None) -> list[str]:
-        """What the lookup recognised by ODS code alone, for the preview."""
-        notes = [f"ONS code {ons} ({n:,} practice(s)) is not a sub-ICB location code of July 2022 or since: "
-                 f"recognised by its ODS code {ods} as {self.find('', ods, on).name}."
-                 for (ons, ods), n in sorted(self.by_ods_only.items())]
-        if self.retired_seen:
-            notes.append("Sub-ICB location codes no longer in use, recognised: " + "; ".join(
-                f"{c} ({self.by_ons[c].name}, until {self.by_ons[c].valid_to:%-d %B %Y})"
-                for c in sorted(self.retired_seen)) + ".")
-        return notes
-
-
-# --------------------------------------------------------------------------- practices as listed in a file
-
-@dataclass(frozen=True)
-class Practice:
-    line: int
-    code: str
-    name: str
-    postcode: str
-    pcn_code: str                # "": in no PCN
-    pcn_name: str
-    sub_icb_ons: str
-    sub_icb_ods: str
-    icb: str                     # an ICB (or STP) code the file gives, ONS or ODS
-
-
-@dataclass(frozen=True)
-class Placed:
-    """Where a PCN went and why."""
-
-    place: str | None
-    how: str                      # BY_PRACTICES, BY_SUB_ICB, BY_GUESS, or why it could not be placed
-    detail: str
-    shares: tuple[tuple[str, float], ...] = ()
-
+# --------------------------------------------------------------------------- the files' dates
 
 def _extract_date(raw: str) -> date | None:
     """'01Jan2026', '01OCT2022' or '2026-01-01' -> a date (None when not given or not a date)."""
@@ -181,87 +76,6 @@ def _extract_date(raw: str) -> date | None:
         except ValueError:
             continue
     return None
-
-
-def _icb_places(reference: Reference) -> dict[str, list[str]]:
-    """Each ICB code of the reference's vintage (ODS, ONS, and the ONS code it had before) -> its places."""
-    places = reference.places.groupby("icb_ods_code")["place_code"].apply(list).to_dict()
-    out: dict[str, list[str]] = {}
-    for row in reference.icbs.itertuples():
-        for key in (row.icb_ods_code, row.icb_ons_code, getattr(row, "previous_ons_code", None)):
-            if isinstance(key, str) and key:
-                out[key] = places.get(row.icb_ods_code, [])
-    return out
-
-
-def _named(pcn_name: str, candidates: list[str], reference: Reference) -> list[tuple[str, str]]:
-    """The candidate places whose name, or one of whose districts, the PCN's name mentions, with the name."""
-    words, found = pcn_name.lower(), []
-    places = reference.places.set_index("place_code")
-    for place_code in candidates:
-        if place_code not in places.index:
-            continue
-        row = places.loc[place_code]
-        names = [row["place_name"]] + [n.replace("(part)", "").strip()
-                                       for column in ("districts", "districts_2011") if column in row
-                                       for n in str(row[column]).split(";")]
-        names += [w for n in names for w in re.findall(r"[A-Za-z'-]+", n) if len(w) > 3 and w.lower() not in COMMON]
-        said = next((n for n in names if n and n != "nan" and re.search(rf"\b{re.escape(n.lower())}\b", words)), None)
-        if said:
-            found.append((place_code, said))
-    return found
-
-
-def _share_text(shares, names: dict[str, str]) -> str:
-    return ", ".join(f"{names.get(p, p)} ({s:.0%})" for p, s in shares)
-
-
-def place_pcn(members: list[Practice], known: pd.DataFrame, weights: dict[str, float], lookup: SubIcbLookup,
-              on: date | None, reference: Reference, icb_places: dict[str, list[str]]) -> Placed:
-    """Where a PCN goes (see the module's description) and why."""
-    names = dict(zip(reference.places["place_code"], reference.places["place_name"]))
-    located = [m for m in members if m.code in known.index]
-    if located:
-        totals: dict[str, float] = {}
-        for m in located:
-            place = known.at[m.code, "place_code"]
-            totals[place] = totals.get(place, 0.0) + max(weights.get(m.code, 0.0), 1.0)
-        whole = sum(totals.values())
-        shares = tuple(sorted(((p, v / whole) for p, v in totals.items()), key=lambda x: (-x[1], x[0])))
-        unknown = len(members) - len(located)
-        detail = (f"{len(located)} of {len(members)} practices known" if unknown else "all practices known")
-        return Placed(shares[0][0], BY_PRACTICES, detail + (f"; spans {_share_text(shares, names)}"
-                                                            if len(shares) > 1 else ""), shares)
-    totals, located_by, missing = {}, [], []
-    for m in members:
-        row = lookup.find(m.sub_icb_ons, m.sub_icb_ods, on)
-        if row is None:
-            places = icb_places.get(m.icb, [])
-            if len(places) == 1:
-                totals[places[0]] = totals.get(places[0], 0.0) + 1.0
-                located_by.append(f"the only place of ICB {m.icb}")
-            else:
-                missing.append(m.sub_icb_ons or m.sub_icb_ods or "(blank)")
-            continue
-        located_by.append(row.name)
-        for place, share in row.places:
-            if place in names:
-                totals[place] = totals.get(place, 0.0) + share
-    if not totals:
-        return Placed(None, "cannot be placed", f"sub-ICB location {', '.join(sorted(set(missing)))} is not known "
-                                                "and none of its practices is")
-    whole = sum(totals.values())
-    shares = tuple(sorted(((p, v / whole) for p, v in totals.items()), key=lambda x: (-x[1], x[0])))
-    where = ", ".join(sorted(set(located_by)))
-    if len(shares) == 1:
-        return Placed(shares[0][0], BY_SUB_ICB, where, shares)
-    named = _named(members[0].pcn_name, [p for p, _ in shares], reference)
-    others = _share_text(shares, names)
-    if len({p for p, _ in named}) == 1:
-        place, said = named[0]
-        named_as = said if said == names[place] else f"{said} ({names[place]})"
-        return Placed(place, BY_GUESS, f"its name says {named_as}; {where} covers {others}", shares)
-    return Placed(shares[0][0], BY_GUESS, f"the largest share of {where}, which covers {others}", shares)
 
 
 # --------------------------------------------------------------------------- counts file
@@ -302,6 +116,16 @@ PRACTICE_MAP_COLUMNS = ("publication", "extract_date", "practice_code", "practic
                         "comm_region_code", "comm_region_name", "supplier_name")
 
 
+def _bad_code(line: int, column: str, value: str, check, rejected: list[Reject], sheet: str = "") -> bool:
+    """Reject a row whose ``column`` does not hold a code ``check`` allows (naming the ``sheet`` if given)."""
+    try:
+        check(value)
+    except ValueError as exc:
+        rejected.append(Reject(line, column, f"{exc} ({sheet})" if sheet else str(exc)))
+        return True
+    return False
+
+
 def is_unallocated(pcn_code: str, pcn_name: str) -> bool:
     """A practice in no PCN: the files' PCN code 'U' (or a blank one), or a name such as 'Unallocated'.
 
@@ -317,29 +141,22 @@ def prepare_practice_map(data: bytes, name: str, target: Target, counts: bytes |
     if not {"ons_sub_icb_location_code", "sub_icb_location_code"} & set(sheet.header):
         raise DataError("has no sub-ICB location column (ONS_SUB_ICB_LOCATION_CODE, SUB_ICB_LOCATION_CODE, or "
                         "the 2021-22 layout's ONS_CCG_CODE, CCG_CODE)", source=sheet.name)
-    preview = _preview("gp_practices", sheet, target, name)
+    preview = start_preview("gp_practices", sheet, target, name)
     unknown = [c for c in sheet.header if c and c not in PRACTICE_MAP_COLUMNS]
     if unknown:
         preview.notes.append(f"Columns not used: {', '.join(unknown)}.")
     practices, seen, dates = [], {}, set()
     for line, values, extra in records(sheet):
-        if _extra_cells(line, extra, preview.rejected):
+        if reject_extra_cells(line, extra, preview.rejected):
             continue
-        try:
-            PRACTICE(values["practice_code"])
-        except ValueError as exc:
-            preview.rejected.append(Reject(line, "PRACTICE_CODE", str(exc)))
-            continue
-        if _duplicate(line, "PRACTICE_CODE", values["practice_code"], seen, preview.rejected):
+        if _bad_code(line, "PRACTICE_CODE", values["practice_code"], PRACTICE, preview.rejected) or \
+                reject_duplicate(line, "PRACTICE_CODE", values["practice_code"], seen, preview.rejected):
             continue
         pcn_code, pcn_name = values["pcn_code"], values["pcn_name"]
         if is_unallocated(pcn_code, pcn_name):
             pcn_code, pcn_name = "", ""
         else:
-            try:
-                code(PCN, "U12345")(pcn_code)
-            except ValueError as exc:
-                preview.rejected.append(Reject(line, "PCN_CODE", str(exc)))
+            if _bad_code(line, "PCN_CODE", pcn_code, PCN_CODE, preview.rejected):
                 continue
             if not pcn_name:
                 preview.rejected.append(Reject(line, "PCN_NAME", "is empty; a value is required"))
@@ -370,18 +187,14 @@ def prepare_epcn(data: bytes, name: str, target: Target, counts: bytes | None = 
         raise DataError("is not an Excel workbook (.xlsx); the ePCN file is NHS England's ePCN.xlsx", source=name)
     details = read_sheet(data, name, ["pcn_code", "pcn_name", "sub_icb"], EPCN_ALIASES, EPCN_DETAILS)
     partners = read_sheet(data, name, ["pcn_code", "practice_code"], EPCN_ALIASES, EPCN_PARTNERS)
-    preview = _preview("epcn", details, target, name)
+    preview = start_preview("epcn", details, target, name)
     open_pcns: dict[str, tuple[int, str, str]] = {}
     seen: dict[str, int] = {}
     for line, values, _ in records(details):
         if values.get("close_date"):
             continue
-        try:
-            code(PCN, "U12345")(values["pcn_code"])
-        except ValueError as exc:
-            preview.rejected.append(Reject(line, "PCN Code", str(exc)))
-            continue
-        if _duplicate(line, "PCN Code", values["pcn_code"], seen, preview.rejected):
+        if _bad_code(line, "PCN Code", values["pcn_code"], PCN_CODE, preview.rejected) or \
+                reject_duplicate(line, "PCN Code", values["pcn_code"], seen, preview.rejected):
             continue
         if not values["pcn_name"]:
             preview.rejected.append(Reject(line, "PCN Name", "is empty; a value is required"))
@@ -391,10 +204,8 @@ def prepare_epcn(data: bytes, name: str, target: Target, counts: bytes | None = 
     for line, values, _ in records(partners):
         if values.get("leave_date") or values["pcn_code"] not in open_pcns:
             continue
-        try:
-            PRACTICE(values["practice_code"])
-        except ValueError as exc:
-            preview.rejected.append(Reject(line, "Partner Organisation Code", f"{exc} ({partners.name})"))
+        if _bad_code(line, "Partner Organisation Code", values["practice_code"], PRACTICE, preview.rejected,
+                     partners.name):
             continue
         members.setdefault(values["pcn_code"], []).append((values["practice_code"], values.get("practice_name", "")))
     practices = []
@@ -410,33 +221,6 @@ def prepare_epcn(data: bytes, name: str, target: Target, counts: bytes | None = 
 
 
 # --------------------------------------------------------------------------- PCNs and practices from a file
-
-def _centre(practices: pd.DataFrame, shape: dict, seed: str) -> tuple[str, str]:
-    """A PCN's point: the patient-weighted centre of its located practices when inside its place, else its
-    largest practice there, else a point inside the place."""
-    from shapely.geometry import Point, shape as to_shape
-    polygon = to_shape(shape)
-    located = practices.dropna(subset=["latitude", "longitude"])
-    if not located.empty:
-        weights = located["registered_patients"].fillna(1).clip(lower=1)
-        x = float((located["longitude"] * weights).sum() / weights.sum())
-        y = float((located["latitude"] * weights).sum() / weights.sum())
-        if polygon.contains(Point(x, y)):
-            return f"{y:.5f}", f"{x:.5f}"
-        for r in located.sort_values("registered_patients", ascending=False).itertuples():
-            if polygon.contains(Point(r.longitude, r.latitude)):
-                return f"{r.latitude:.5f}", f"{r.longitude:.5f}"
-    y, x = point_inside(shape, seed)
-    return f"{y:.5f}", f"{x:.5f}"
-
-
-def _cell(value) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
 
 PCN_COMPARED = ("pcn_name", "place_code", "list_size", "gp_practices", "place_shares")
 PRACTICE_COMPARED = ("practice_name", "postcode", "pcn_code", "place_code", "registered_patients",
@@ -454,7 +238,7 @@ def _from_practices(preview: Preview, practices: list[Practice], target: Target,
         pd.DataFrame(columns=["place_code"])
     held = known["registered_patients"].dropna() if "registered_patients" in known else pd.Series(dtype=float)
     weights = {c: float(v) for c, v in (counts.items() if counts else held.items())}
-    icb_places = _icb_places(reference)
+    icb_places = places_by_icb(reference)
     icb_of = dict(zip(reference.places["place_code"], reference.places["icb_ods_code"]))
     names = dict(zip(reference.places["place_code"], reference.places["place_name"]))
     ics = dict(zip(reference.places["place_code"], reference.places["icb_short_name"]))
@@ -496,11 +280,9 @@ def _from_practices(preview: Preview, practices: list[Practice], target: Target,
         if now is not None and now["place_code"] == placed.place:
             row["latitude"], row["longitude"] = now["latitude"], now["longitude"]
         else:
-            row["latitude"], row["longitude"] = _centre(frame, target.place_shapes[placed.place], pcn_code)
+            row["latitude"], row["longitude"] = _point(frame, target.place_shapes[placed.place], pcn_code)
         if now is None:
-            preview.added.append({"code": pcn_code, "name": row["pcn_name"], "place": names[placed.place],
-                                  "ICS": ics[placed.place], "practices": row["gp_practices"],
-                                  "list size": row["list_size"] or "—"})
+            preview.added.append(shown_pcn(row, names[placed.place], ics[placed.place]))
         else:
             diff = [{"code": pcn_code, "column": k, "now": now.get(k, "") or "", "new": row[k]} for k in PCN_COMPARED
                     if (now.get(k, "") or "") != row[k] and not (k == "list_size" and _same_number(now.get(k), row[k]))]
@@ -541,8 +323,16 @@ def _from_practices(preview: Preview, practices: list[Practice], target: Target,
     preview.extra_changes = sum(practice_changes.values())
     preview.rows = {t: rows for t, rows in (("pcns.csv", pcn_rows), (PRACTICES, practice_rows)) if rows}
     if preview.rows:
-        _result_must_load(target, preview.rows, preview.file_name)
+        result_must_load(target, preview.rows, preview.file_name)
     return preview
+
+
+def _point(practices: pd.DataFrame, geometry: dict, pcn_code: str) -> tuple[str, str]:
+    """A PCN's point, as the data holds it: at :func:`~icsdash.pcn_placement.pcn_point` (its practices'
+    centre or its largest practice in its place), else a point inside the place."""
+    from shapely.geometry import shape
+    latitude, longitude = pcn_point(practices, shape(geometry)) or point_inside(geometry, pcn_code)
+    return f"{latitude:.5f}", f"{longitude:.5f}"
 
 
 def _same_number(now, new: str) -> bool:
@@ -575,7 +365,7 @@ def _practice_rows(practices: list[Practice], place_of: dict[str, str], counts: 
             continue
         else:
             changes["changed"] += 1
-        out[m.code] = {k: _cell(v) for k, v in row.items()}
+        out[m.code] = {k: cell(v) for k, v in row.items()}
     return changes
 
 

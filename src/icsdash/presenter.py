@@ -66,7 +66,7 @@ def parse_views(value: Any) -> tuple[View, ...]:
     ValueError: [1].page: must be one of 'overview', 'map', 'profile', 'compare', 'governance', 'workshop'; got 'admin'
     """
     from .measures import MEASURES_BY_KEY
-    from .governance import MODELS_BY_KEY
+    from .place_governance import MODELS_BY_KEY
     if value is None:
         return ()
     if not isinstance(value, list):

@@ -1,8 +1,9 @@
 """Reference data: regions, ICBs, places, their governance and PCNs, loaded and checked once.
 
-Every file in ``data/`` is read with a declared column schema. A bad value
-raises :class:`DataError` naming the file, the line and the column, and what
-is allowed. Past this boundary the tables are trusted.
+Every file in ``data/`` is read with a declared column schema (:data:`SCHEMAS`, of
+:class:`~icsdash.csv_schema.Column`). A bad value raises :class:`DataError`
+naming the file, the line and the column, and what is allowed. Past this
+boundary the tables are trusted.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
+from .csv_schema import (Column, checked_table, choice, code, code_list, decimal, integer, read_text_table, text,
+                         with_overlay)
 from .errors import DataError
-from .governance import BCF_ARRANGEMENTS, BUDGET_FIELDS, CRITERIA, CRITERION_STATUSES, EMPLOYERS, MODELS, MODELS_BY_KEY, YES_NO
+from .place_governance import (BCF_ARRANGEMENTS, BUDGET_FIELDS, CRITERIA, CRITERION_STATUSES, EMPLOYERS, MODELS,
+                               MODELS_BY_KEY, YES_NO)
 
 # England's extent, with a margin: every point must fall inside it.
 ENGLAND_BOUNDS = {"latitude": (49.8, 55.9), "longitude": (-6.5, 1.8)}
@@ -25,72 +28,6 @@ PCN_SOURCES = ("documented", "illustrative", "imported", "nhs england")
 # Where a place's population comes from: a source document, a published count of whole councils, or a council's
 # count shared between the places it is split across (by its share of 2011 LSOAs). The citation is population_ref.
 POPULATION_SOURCES = ("documented", "ons", "ons apportioned")
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of a data file: its name, a check, and whether blanks are allowed."""
-
-    name: str
-    check: Callable[[str], object]
-    optional: bool = False
-
-
-def code(pattern: str, example: str) -> Callable[[str], str]:
-    compiled = re.compile(pattern)
-
-    def check(value: str) -> str:
-        if not compiled.fullmatch(value):
-            raise ValueError(f"must be a code like {example}; got {value!r}")
-        return value
-    return check
-
-
-def choice(allowed) -> Callable[[str], str]:
-    def check(value: str) -> str:
-        if value not in allowed:
-            raise ValueError(f"must be one of {', '.join(allowed)}; got {value!r}")
-        return value
-    return check
-
-
-def text(value: str) -> str:
-    return value
-
-
-def integer(low: int, high: int) -> Callable[[str], int]:
-    def check(value: str) -> int:
-        try:
-            number = int(value)
-        except ValueError:
-            raise ValueError(f"must be a whole number; got {value!r}") from None
-        if not low <= number <= high:
-            raise ValueError(f"must be from {low:,} to {high:,}; got {number:,}")
-        return number
-    return check
-
-
-def decimal(low: float, high: float) -> Callable[[str], float]:
-    def check(value: str) -> float:
-        try:
-            number = float(value)
-        except ValueError:
-            raise ValueError(f"must be a number; got {value!r}") from None
-        if not low <= number <= high:
-            raise ValueError(f"must be from {low} to {high}; got {number}")
-        return number
-    return check
-
-
-def code_list(pattern: str, example: str) -> Callable[[str], str]:
-    one = code(pattern, example)
-
-    def check(value: str) -> str:
-        for part in value.split(";"):
-            one(part)
-        return value
-    return check
-
 
 REGION_ONS = r"E40\d{6}"
 ICB_ONS = r"E54\d{6}"
@@ -227,37 +164,6 @@ PLACE_REFERENCING = ("pcns.csv", PRACTICES)
 Overlay = dict[str, dict[str, "dict[str, str] | None"]]
 
 
-def read_text_table(path: Path) -> pd.DataFrame:
-    """Read one CSV file as text cells (no checks yet)."""
-    name = f"{path.parent.name}/{path.name}"
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise DataError("file not found", source=name) from None
-    except UnicodeDecodeError:
-        raise DataError("is not UTF-8 text", source=name) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"is not a readable CSV file ({str(exc).strip()})", source=name) from None
-
-
-def with_overlay(frame: pd.DataFrame, key: str, rows: dict[str, dict[str, str] | None]) -> pd.DataFrame:
-    """The file's rows with imported ones applied: a row with a known key is replaced where it stands, a new
-    key is added at the end (in key order), a key mapped to None is removed."""
-    if not rows:
-        return frame
-    frame = frame.copy()
-    replaced = frame[key].map(lambda k: k in rows)
-    kept = frame[~replaced | frame[key].map(lambda k: rows.get(k) is not None)].copy()
-    for i, k in zip(kept.index, kept[key]):
-        if k in rows:
-            kept.loc[i, list(frame.columns)] = [str(rows[k].get(c, "") or "") for c in frame.columns]
-    known = set(frame[key])
-    extra = [{c: str(rows[k].get(c, "") or "") for c in frame.columns}
-             for k in sorted(rows) if k not in known and rows[k] is not None]
-    return pd.concat([kept, pd.DataFrame(extra, columns=frame.columns)], ignore_index=True) if extra else \
-        kept.reset_index(drop=True)
-
-
 def read_table(path: Path, schema: tuple[Column, ...], overlay: dict[str, dict[str, str] | None] | None = None
                ) -> pd.DataFrame:
     """Read one CSV file and check every cell against ``schema``; imported rows (``overlay``) are applied
@@ -270,31 +176,7 @@ def read_table(path: Path, schema: tuple[Column, ...], overlay: dict[str, dict[s
     if overlay and path.name in IMPORTABLE and IMPORTABLE[path.name] in frame.columns:
         frame = with_overlay(frame, IMPORTABLE[path.name], overlay)
         name += " (with imported rows)"
-    expected = [c.name for c in schema]
-    missing = [c for c in expected if c not in frame.columns]
-    if missing:
-        raise DataError(f"missing column(s) {', '.join(missing)}; expected {', '.join(expected)}", source=name)
-    extra = [c for c in frame.columns if c not in expected]
-    if extra:
-        raise DataError(f"unknown column(s) {', '.join(extra)}; expected {', '.join(expected)}", source=name)
-    if frame.empty:
-        raise DataError("has no data rows", source=name)
-    out: dict[str, list] = {}
-    for column in schema:
-        values = []
-        for i, raw in enumerate(frame[column.name]):
-            raw = raw.strip()
-            if raw == "":
-                if not column.optional:
-                    raise DataError("is empty; a value is required", source=name, line=i + 2, field=column.name)
-                values.append(None)
-                continue
-            try:
-                values.append(column.check(raw))
-            except ValueError as exc:
-                raise DataError(str(exc), source=name, line=i + 2, field=column.name) from None
-        out[column.name] = values
-    return pd.DataFrame(out)
+    return checked_table(frame, schema, name)
 
 
 def _unique(frame: pd.DataFrame, column: str, name: str) -> None:
@@ -494,12 +376,12 @@ def _icb_history(places: pd.DataFrame, memberships: pd.DataFrame, icbs: pd.DataF
     here = dates.loc[vintage, "starts"]
     of = {(r.vintage, r.place_code): r.icb_ods_code for r in memberships.itertuples()}
     out = []
-    for code in places["place_code"]:
+    for place in places["place_code"]:
         notes = []
         for v in vintages.sort_values("starts")["vintage"]:
-            if v == vintage or of.get((v, code)) == of.get((vintage, code)):
+            if v == vintage or of.get((v, place)) == of.get((vintage, place)):
                 continue
-            icb = names[(v, of[(v, code)])]
+            icb = names[(v, of[(v, place)])]
             when = dates.loc[v, "ends"] if dates.loc[v, "starts"] < here else dates.loc[v, "starts"]
             word = "until" if dates.loc[v, "starts"] < here else "from"
             if notes and notes[-1][:2] == (icb, word) and word == "until":

@@ -2,9 +2,9 @@
 as slides. Plain Python over the frames the pages show: no Streamlit.
 
 The charts are :mod:`icsdash.charts`' own, rendered on this machine by
-vl_convert (nothing is fetched); PDFs are set with fpdf2 in DejaVu Sans,
-bundled in ``icsdash/fonts`` so that any name or justification prints, on A4
-for board papers; slides are made with python-pptx, 16:9. Whoever calls these
+vl_convert (nothing is fetched); PDFs are set with fpdf2 on the A4 paper of
+:mod:`icsdash.pdf_layout`, in DejaVu Sans so that any name or justification
+prints; slides are made with python-pptx, 16:9. Whoever calls these
 decides what the reader may see: justifications are passed in only for those
 who may read them, and an anonymised reference (with its redactor) gives
 anonymised downloads. Every report's footer names its source and the boundary
@@ -14,21 +14,15 @@ vintage of the ICSs it shows (:attr:`icsdash.reference.Reference.boundaries`).
 from __future__ import annotations
 
 import io
-import struct
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache, cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 import altair as alt
 import pandas as pd
 import vl_convert
-from fpdf import FPDF
-from fpdf.fonts import FontFace
-from PIL import Image
 from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.enum.text import PP_ALIGN
@@ -36,13 +30,13 @@ from pptx.util import Emu, Inches, Pt
 
 from . import analysis, charts, comparisons, explorer, exports, maps, presenter
 from .assessments import STAKEHOLDER_GROUPS
-from .errors import IcsdashError
 from .framework import Framework
 from .geography import Geography
-from .governance import MODELS, MODELS_BY_KEY
+from .place_governance import MODELS, MODELS_BY_KEY
 from .maps import Legend
 from .measures import measures_for
 from .palettes import CATEGORICAL, hex_to_rgb
+from .pdf_layout import FONT, INK, MUTED, Paper, font_file, picture_size
 from .presenter import View
 from .reference import Reference, illustrative_note  # noqa: F401 - illustrative_note: reports.illustrative_note
 from .consensus import Workshop
@@ -54,11 +48,6 @@ if TYPE_CHECKING:                      # passed in, never opened here
 __all__ = ["illustrative_note", "profile_pdf", "workshop_pdf", "DeckData", "running_order_pptx", "SLIDE_CHARTS",
            "png", "radar_chart", "profile_radar", "view_titles", "file_name"]
 
-FONT = "DejaVu Sans"
-FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
-FONT_DIRS = (Path(__file__).parent / "fonts", Path("/usr/share/fonts/truetype/dejavu"))   # bundled, else Debian's
-INK, MUTED, RULE = "#1A1A1A", "#555555", "#BBBBBB"
-AMBER, AMBER_FILL = "#B35806", "#FFF4E0"        # the pages' orange 'illustrative' tag, printable
 PRINT_CONFIG = {                                 # dark text for paper; a chart's own settings win
     "font": FONT,
     "axis": {"labelColor": INK, "titleColor": INK, "domainColor": MUTED, "tickColor": MUTED},
@@ -103,15 +92,6 @@ def _number(value, digits: int = 1) -> str:
 
 # --------------------------------------------------------------------------- charts, rendered here
 
-def font_file(style: str = "") -> Path:
-    """The DejaVu Sans file for a style ('' or 'B'): icsdash's own copy, else the system's."""
-    for folder in FONT_DIRS:
-        if (folder / FONT_FILES[style]).exists():
-            return folder / FONT_FILES[style]
-    raise IcsdashError(f"the font file {FONT_FILES[style]} is missing from {FONT_DIRS[0]}; reinstall icsdash "
-                       "or install the Debian package fonts-dejavu-core", source="reports")
-
-
 @cache
 def _chart_fonts() -> None:
     vl_convert.register_font_directory(str(font_file().parent))
@@ -126,11 +106,6 @@ def png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
     spec["config"] = {**PRINT_CONFIG, **own, **{k: {**v, **own.get(k, {})} for k, v in PRINT_CONFIG.items()
                                                   if isinstance(v, dict)}}
     return vl_convert.vegalite_to_png(spec, scale=scale, allowed_base_urls=[])
-
-
-def _size(picture: bytes) -> tuple[int, int]:
-    """A PNG's width and height in pixels (from its header)."""
-    return struct.unpack(">II", picture[16:24])
 
 
 def radar_chart(series: dict[str, list], framework: Framework, size: int = 340, title: str = "") -> alt.LayerChart:
@@ -149,152 +124,6 @@ def profile_radar(profile: pd.DataFrame, place: pd.Series, framework: Framework,
                         "England median": profile["england_median"].tolist()}, framework, size)
 
 
-# --------------------------------------------------------------------------- PDF building blocks
-
-class _Paper(FPDF):
-    """A4 portrait in DejaVu Sans: a running head from the second page, a footer with the page number."""
-
-    def __init__(self, title: str, footer: str):
-        super().__init__(format="A4")
-        for style in FONT_FILES:
-            self.add_font(FONT, style, str(font_file(style)))
-        self.running_head, self.footer_text = title, footer
-        self.set_title(title)
-        self.set_creator("icsdash")
-        self.set_margins(18, 16, 18)
-        self.set_auto_page_break(True, margin=21)
-        self.add_page()
-
-    def header(self) -> None:
-        if self.page_no() > 1:
-            self._style(7.5, MUTED)
-            self.cell(0, 5, self.running_head, new_x="LMARGIN", new_y="NEXT")
-            self._rule()
-            self.ln(3)
-
-    def footer(self) -> None:
-        self.set_y(-13)
-        self._rule()
-        self._style(7.5, MUTED)
-        self.cell(self.epw - 25, 5, self.footer_text)
-        self.cell(25, 5, f"Page {self.page_no()} of {{nb}}", align="R")
-
-    def _style(self, size: float, colour: str = INK, bold: bool = False) -> None:
-        self.set_font(FONT, "B" if bold else "", size)
-        self.set_text_color(colour)
-
-    def _rule(self) -> None:
-        self.set_draw_color(RULE)
-        self.set_line_width(0.2)
-        self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
-
-    # ------------------------------------------------------------------ what reports put on paper
-
-    @contextmanager
-    def column(self, left: float, width: float):
-        """Write in a column ``left`` mm from the left margin, ``width`` mm wide, from the current height."""
-        margins = self.l_margin, self.r_margin
-        self.set_left_margin(margins[0] + left)
-        self.set_right_margin(self.w - margins[0] - left - width)
-        self.set_x(self.l_margin)
-        try:
-            yield
-        finally:
-            self.set_left_margin(margins[0])
-            self.set_right_margin(margins[1])
-
-    def title_block(self, kicker: str, title: str, subtitle: str) -> None:
-        self._style(8.5, MUTED, bold=True)
-        self.cell(0, 5, kicker.upper(), new_x="LMARGIN", new_y="NEXT")
-        self._style(20, bold=True)
-        self.multi_cell(0, 9, title, align="L", new_x="LMARGIN", new_y="NEXT")
-        self.para(subtitle, size=10.5, colour=MUTED)
-        self.ln(2)
-
-    def section(self, heading: str, room: float = 30) -> None:
-        """A heading, on a new page when less than ``room`` mm is left under it."""
-        if self.get_y() + room > self.page_break_trigger:
-            self.add_page()
-        self.ln(3)
-        self._style(13, bold=True)
-        self.cell(0, 7, heading, new_x="LMARGIN", new_y="NEXT")
-        self.ln(1)
-
-    def para(self, body: str, size: float = 10, colour: str = INK, bold: bool = False) -> None:
-        """Text across the margins, wrapped, flowing onto further pages."""
-        self._style(size, colour, bold)
-        self.multi_cell(0, size * 0.5, body, align="L", new_x="LMARGIN", new_y="NEXT")
-
-    def tagged(self, label: str, value: str, tag: str) -> None:
-        """A fact: a small label over its value, with the source tag ('illustrative') in amber after it."""
-        self._style(8.5, MUTED, bold=True)
-        self.multi_cell(0, 4.2, label, align="L", new_x="LMARGIN", new_y="NEXT")
-        self._style(9.5)
-        self.write(4.6, value)
-        if tag:
-            self._style(8.5, AMBER, bold=True)
-            self.write(4.6, f"  {tag}")
-        self.ln(5.6)
-
-    def labelled(self, label: str, body: str, size: float = 9) -> None:
-        """A paragraph that starts with a bold label ('Leadership: ...'), wrapped, flowing onto further pages."""
-        self._style(size, bold=True)
-        self.write(size * 0.48, label)
-        self._style(size)
-        self.write(size * 0.48, body)
-        self.ln(size * 0.48 + 1.5)
-
-    def notice(self, body: str) -> None:
-        """An amber box: the 'illustrative data' label."""
-        self.set_fill_color(AMBER_FILL)
-        self.set_draw_color(AMBER)
-        self.set_line_width(0.3)
-        self._style(9)
-        head, _, rest = body.partition(":")
-        self.multi_cell(0, 4.6, f"**{head}:**{rest}" if rest else body, border=1, fill=True, align="L",
-                        padding=2, markdown=True, new_x="LMARGIN", new_y="NEXT")
-        self.ln(2)
-
-    def picture(self, picture: bytes, width: float) -> float:
-        """Place a PNG ``width`` mm wide at the left margin (on a new page when it does not fit) and move
-        below it; return its top."""
-        w, h = _size(picture)
-        height = width * h / w
-        if self.get_y() + height > self.page_break_trigger:
-            self.add_page()
-        top = self.get_y()
-        opaque = Image.open(io.BytesIO(picture)).convert("RGB")      # charts are drawn on white: no soft mask
-        self.image(opaque, x=self.l_margin, y=top, w=width, h=height)
-        self.set_y(top + height)
-        return top
-
-    def figure(self, heading: str, picture: bytes, width: float, caption: str = "") -> None:
-        """A section with a chart ``width`` mm wide, kept on one page with its heading, and a caption."""
-        w, h = _size(picture)
-        self.section(heading, room=width * h / w + 14)
-        self.picture(picture, width)
-        if caption:
-            self.para(caption, size=8, colour=MUTED)
-
-    def grid(self, rows: list[list[str]], widths: tuple[float, ...], align: str, size: float = 9) -> None:
-        """A table across the margins: bold headings on grey, thin rules between rows; ``align`` is a letter
-        per column (L, R)."""
-        self._style(size)
-        self.set_draw_color(RULE)
-        self.set_fill_color("#FFFFFF")
-        self.set_line_width(0.2)
-        with self.table(col_widths=widths, width=self.epw, align="LEFT", text_align=tuple(align),
-                        borders_layout="HORIZONTAL_LINES", line_height=size * 0.5, padding=(1.2, 1.5),
-                        headings_style=FontFace(emphasis="BOLD", fill_color="#EDEDED"), v_align="TOP") as table:
-            for values in rows:
-                row = table.row()
-                for value in values:
-                    row.cell(value)
-
-    def document(self) -> bytes:
-        return bytes(self.output())
-
-
 def file_name(kind: str, *parts: str) -> str:
     """A download's file name from what it shows.
 
@@ -306,12 +135,13 @@ def file_name(kind: str, *parts: str) -> str:
 
 # --------------------------------------------------------------------------- the place profile
 
+WHO_MAY_READ = "only the place's director, system leaders and administrators may read"    # justifications
 FACTS = ("ICS and region", "Population", "Governance model", "Single accountable person", "Self-assessment",
          "Overall maturity")
 TAGGED = ("illustrative", "estimate", "demo data")
 
 
-def _facts(pdf: _Paper, place: pd.Series, framework: Framework) -> None:
+def _facts(pdf: Paper, place: pd.Series, framework: Framework) -> None:
     """The profile's facts with the page's source tags: 'illustrative', 'estimate', 'demo data'."""
     facts = explorer.place_facts(place, framework).set_index("Fact")
     for fact in FACTS:
@@ -328,12 +158,12 @@ def _score_rows(profile: pd.DataFrame) -> list[list[str]]:
     return rows
 
 
-def _justifications(pdf: _Paper, notes: pd.DataFrame | None, framework: Framework,
+def _justifications(pdf: Paper, notes: pd.DataFrame | None, framework: Framework,
                     redact: Callable[[str], str]) -> None:
     pdf.section("Justifications by dimension")
     if notes is None:
-        pdf.para("Not included: only the place's director, system leaders and administrators may read the "
-                 "justifications, and this report was made for someone else.", size=9.5, colour=MUTED)
+        pdf.para(f"Not included: {WHO_MAY_READ} the justifications, and this report was made for someone else.",
+                 size=9.5, colour=MUTED)
         return
     if notes.empty:
         pdf.para("No justification was written for this round.", size=9.5, colour=MUTED)
@@ -356,7 +186,7 @@ def _justifications(pdf: _Paper, notes: pd.DataFrame | None, framework: Framewor
             pdf.ln(1)
 
 
-def _radar_and_facts(pdf: _Paper, profile: pd.DataFrame, place: pd.Series, framework: Framework) -> None:
+def _radar_and_facts(pdf: Paper, profile: pd.DataFrame, place: pd.Series, framework: Framework) -> None:
     """The radar on the left; the facts, strongest and weakest dimensions beside it."""
     top = pdf.picture(png(profile_radar(profile, place, framework)), width=92)
     below = pdf.get_y()
@@ -369,7 +199,7 @@ def _radar_and_facts(pdf: _Paper, profile: pd.DataFrame, place: pd.Series, frame
     pdf.set_y(max(pdf.get_y(), below) + 2)
 
 
-def _spread_and_trend(pdf: _Paper, profile: pd.DataFrame, points: pd.DataFrame, trend: pd.DataFrame,
+def _spread_and_trend(pdf: Paper, profile: pd.DataFrame, points: pd.DataFrame, trend: pd.DataFrame,
                       framework: Framework) -> None:
     """The stakeholders' scores (when there are individual ones) and the trend (when there are two rounds)."""
     if not points.empty:
@@ -399,7 +229,7 @@ def profile_pdf(place: pd.Series, framework: Framework, dims: pd.DataFrame, late
     code, round_label = place.place_code, place.maturity_round
     profile = comparisons.profile_table(dims, code, framework, places)
     shown_round = round_label if isinstance(round_label, str) else "no round yet"
-    pdf = _Paper(f"Place profile: {place.place_name} · {shown_round}", _footer(boundaries, generated, note))
+    pdf = Paper(f"Place profile: {place.place_name} · {shown_round}", _footer(boundaries, generated, note))
     model = MODELS_BY_KEY[place.governance_model].label
     pdf.title_block("Place profile", place.place_name, f"{place.icb_short_name} ICS · {place.region_name} · "
                     f"{model} · assessment round {shown_round}")
@@ -440,14 +270,13 @@ def _workshop_rows(view: Workshop) -> list[list[str]]:
     return rows
 
 
-def _reasons(pdf: _Paper, view: Workshop, framework: Framework, justifications: dict[str, str] | None,
+def _reasons(pdf: Paper, view: Workshop, framework: Framework, justifications: dict[str, str] | None,
              redact: Callable[[str], str]) -> None:
     if view.consensus is None:
         return
     pdf.section("Why the consensus scores were agreed", room=25)
     if justifications is None:
-        pdf.para("Not included: only the place's director, system leaders and administrators may read the "
-                 "consensus' justifications.", size=8.5, colour=MUTED)
+        pdf.para(f"Not included: {WHO_MAY_READ} the consensus' justifications.", size=8.5, colour=MUTED)
         return
     for d in framework.dimensions:
         if text := (justifications.get(d.id) or "").strip():
@@ -466,7 +295,7 @@ def workshop_pdf(view: Workshop, framework: Framework, place_name: str, *, justi
     :func:`profile_pdf`.
     """
     agreed = view.consensus
-    pdf = _Paper(f"Consensus workshop: {place_name} · {view.round}", _footer(boundaries, generated, note))
+    pdf = Paper(f"Consensus workshop: {place_name} · {view.round}", _footer(boundaries, generated, note))
     when = (f"consensus recorded {_day(agreed.submitted_at)} (version {agreed.version})" if agreed
             else "no consensus recorded yet")
     pdf.title_block("Consensus workshop summary", f"{place_name} · round {view.round}",
@@ -620,7 +449,7 @@ def _slide(deck, titles: tuple[str, str], picture: bytes, footer: str, number: i
     rule = slide.shapes.add_connector(1, margin, Inches(1.3), SLIDE_W - margin, Inches(1.3))
     rule.line.color.rgb = RGBColor(*hex_to_rgb(INK))
     box_h, top = Inches(5.5), Inches(1.42)
-    w, h = _size(picture)
+    w, h = picture_size(picture)
     scale = min(inner / w, box_h / h)
     width, height = Emu(int(w * scale)), Emu(int(h * scale))
     slide.shapes.add_picture(io.BytesIO(picture), int((SLIDE_W - width) / 2), top + int((box_h - height) / 2),

@@ -31,4 +31,12 @@ from .signin import principal, sso_configured
 from .state import (ALL, ALL_ICBS, CONTEXT_KEY, FILTER_ICB, FILTER_MODELS, FILTER_REGION, FILTER_ROUND,
                     FILTER_VINTAGE, LATEST, anonymised, data_version, end_of_run, presenting, stage)
 
-__all__ = ['ALL', 'ALL_ICBS', 'anonymised', 'boot', 'chart', 'chart_title', 'chosen_vintage', 'Context', 'CONTEXT_KEY', 'current', 'data_version', 'DataKey', 'deck', 'end_of_run', 'escape_markdown', 'facts', 'FILTER_ICB', 'FILTER_MODELS', 'FILTER_REGION', 'FILTER_ROUND', 'FILTER_VINTAGE', 'filters', 'frame', 'icb_name', 'illustrative_note', 'illustrative_notice', 'LATEST', 'legend', 'link_echo', 'memo', 'pcns_illustrative', 'people', 'person', 'place_choice', 'place_name', 'place_summary', 'presenter_bar', 'presenting', 'principal', 'published_pcns', 'published_population', 'scaled', 'scores', 'served_layers', 'shared_filters', 'show_error', 'show_unexpected', 'sidebar', 'source_tag', 'spec', 'sso_configured', 'stage', 'start', 'static_map', 'StaticMap', 'table', 'version_key', 'view', 'view_for', 'snapshot', 'vintages']
+__all__ = [
+    'ALL', 'ALL_ICBS', 'anonymised', 'boot', 'chart', 'chart_title', 'chosen_vintage', 'Context', 'CONTEXT_KEY',
+    'current', 'data_version', 'DataKey', 'deck', 'end_of_run', 'escape_markdown', 'facts', 'FILTER_ICB',
+    'FILTER_MODELS', 'FILTER_REGION', 'FILTER_ROUND', 'FILTER_VINTAGE', 'filters', 'frame', 'icb_name',
+    'illustrative_note', 'illustrative_notice', 'LATEST', 'legend', 'link_echo', 'memo', 'pcns_illustrative',
+    'people', 'person', 'place_choice', 'place_name', 'place_summary', 'presenter_bar', 'presenting', 'principal',
+    'published_pcns', 'published_population', 'scaled', 'scores', 'served_layers', 'shared_filters', 'show_error',
+    'show_unexpected', 'sidebar', 'source_tag', 'spec', 'sso_configured', 'stage', 'start', 'static_map',
+    'StaticMap', 'table', 'version_key', 'view', 'view_for', 'snapshot', 'vintages']

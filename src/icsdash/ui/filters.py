@@ -8,7 +8,7 @@ import streamlit as st
 from .. import analysis
 from ..auth import Principal
 from ..errors import IcsdashError
-from ..governance import MODELS
+from ..place_governance import MODELS
 from .context import Context, vintages
 from .messages import show_error
 from .state import ALL, ALL_ICBS, FILTER_ICB, FILTER_MODELS, FILTER_REGION, FILTER_ROUND, FILTER_VINTAGE, LATEST

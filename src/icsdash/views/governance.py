@@ -9,7 +9,7 @@ import pandas as pd
 
 from .. import analysis, charts, comparisons
 from ..analysis import Filters
-from ..governance import CRITERIA, MODELS, GovernanceModel
+from ..place_governance import CRITERIA, MODELS, GovernanceModel
 from ..measures import MEASURES_BY_KEY
 from ..palettes import CATEGORICAL
 from . import Snapshot, spec

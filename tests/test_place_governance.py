@@ -2,7 +2,7 @@
 
 import pytest
 
-from icsdash.governance import MODELS_BY_KEY, RULES, contradictions
+from icsdash.place_governance import MODELS_BY_KEY, RULES, contradictions
 
 FINE = {"governance_model": "joint_committee", "delegated_budget_gbp_m": 10.0, "pooled_budget_gbp_m": 5.0,
         "aligned_budget_gbp_m": 0.0, "section75": "yes", "sap_employer": "joint", "sap_dual_role": "yes",
