@@ -16,6 +16,7 @@ from icsdash.views import Snapshot
 from icsdash.views import governance as gov
 from icsdash.views import overview as ov
 from icsdash.views import compare as cp
+from icsdash.views import map as mp
 from icsdash.views import profile as pf
 
 from conftest import DATA, write_config
@@ -51,7 +52,7 @@ def fixture(tmp_path_factory, reference, framework):
     latest = store.latest_scores()
     summary = analysis.place_summary(reference, latest, store.activity(), framework)
     _, legends = maps.place_properties(summary, measures_for(framework))
-    layers = {name: f"/app/static/{name}.geojson" for name in ("places", "icbs", "england", "regions")}
+    layers = {name: f"/app/static/{name}.geojson" for name in ("places", "icbs", "england", "regions", "pcns")}
     snap = Snapshot(reference, framework, geography.for_reference(DATA, reference), config, summary,
                     analysis.dimension_scores(latest, framework), latest, layers, legends)
     return snap, region, common, same, other
@@ -198,3 +199,39 @@ def test_compare_with_nothing_scored(fixture, reference):
     unscored = [c for c in reference.places["place_code"] if c not in {*same, other["place_code"]}][:2]
     view = cp.compare(snap, analysis.Filters(), tuple(f"place:{c}" for c in unscored))
     assert view.radar is None and len(view.missing) == 2
+
+
+def test_map_explorer_with_a_place_open_and_a_practice_found(fixture, reference):
+    snap, region, common, same, other = fixture
+    place = reference.place(same[0])
+    chosen = analysis.Filters(region=place.region_name, icb=place.icb_ods_code)
+    practices = reference.practices[reference.practices["place_code"] == same[0]]
+    marked = practices["practice_code"].iloc[0]
+    view = mp.explore(snap, chosen, "overall_maturity", same[0], same[0], marked, True)
+    icb = reference.icbs.set_index("icb_ods_code").loc[place.icb_ods_code, "icb_short_name"]
+    assert view.level == "icb" and view.crumbs == ("England", place.region_name, f"{icb} ICS")
+    layers = [layer.id for layer in view.deck.layers]
+    assert layers[-3:] == ["selected", "practices", "practice_found"]
+    practice_points = next(layer for layer in view.deck.layers if layer.id == "practices").data
+    assert len(practice_points) == len(practices)
+    assert view.selected.code == same[0] and view.selected.name == place.place_name
+    assert view.selected.practice is not None and marked in view.selected.practice.to_string()
+    assert view.places == int((reference.places["icb_ods_code"] == place.icb_ods_code).sum()) == len(view.table)
+    assert view.picture.highlight == same[0]
+
+
+def test_map_explorer_ignores_a_place_outside_the_filters(fixture, reference):
+    snap, region, common, same, other = fixture
+    elsewhere = reference.places[reference.places["region_name"] != region].iloc[0]["place_code"]
+    view = mp.explore(snap, analysis.Filters(region=region), "governance_model", elsewhere, None, None, False)
+    assert view.selected is None and view.level == "region" and view.crumbs == ("England", region)
+    assert "selected" not in [layer.id for layer in view.deck.layers]
+
+
+def test_map_search_options_and_practice_search(fixture, reference):
+    snap = fixture[0]
+    options = mp.search_options(snap, analysis.Filters())
+    assert len(options) == len(reference.places) + len(reference.icbs) + len(reference.pcns)
+    found = mp.practice_search(snap, analysis.Filters(), "sk13 8ps")
+    assert [hit["practice_code"] for hit in found] == reference.practices.loc[
+        reference.practices["postcode"] == "SK13 8PS", "practice_code"].tolist()
