@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from icsdash import analysis, auth, consensus, reports, ui
+from icsdash import analysis, auth, consensus, notices, reports, ui
 from icsdash.views import profile as view
 
 ctx = ui.current()
@@ -32,7 +32,7 @@ with right:
         st.download_button("Download PDF report", lambda: reports.profile_pdf(
             row, fw, snap.dimension_scores, snap.latest_scores, ref.places, redact=ctx.redact,
             justifications=ctx.store.justifications(who, code, row.maturity_round) if may_read else None,
-            boundaries=ref.boundaries, note=reports.illustrative_note(ref, ctx.store.has_demo_data())),
+            boundaries=ref.boundaries, note=notices.illustrative_note(ref, ctx.store.has_demo_data())),
             file_name=reports.file_name("pdf", row.place_name, row.maturity_round, "profile"), mime="application/pdf",
             key="profile_pdf", on_click="ignore", icon=":material/picture_as_pdf:",
             help="Facts, radar, scores, spread, trend" + (" and justifications" if may_read else "") + ", on A4.")

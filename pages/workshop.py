@@ -3,9 +3,9 @@
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from icsdash import analysis, auth, charts, consensus, reports, ui
+from icsdash import analysis, auth, consensus, notices, reports, ui
 from icsdash.ui import forms
-from icsdash.assessments import STAKEHOLDER_GROUPS
+from icsdash.views import workshop
 
 ctx = ui.current()
 who = ui.principal(ctx)
@@ -36,8 +36,7 @@ if code is None or round_label is None:
 place, shown_round = ui.escape_markdown(ui.place_name(ctx, code)), ui.escape_markdown(round_label)
 may_write = auth.can_write_place(who, code)
 try:
-    view = ui.memo(ui.version_key(ctx, "workshop", code, round_label),     # once per data version
-                   lambda: consensus.load(ctx.store, fw, code, round_label))
+    view = ui.stored_view(workshop.workshop, ctx, code, round_label).workshop
     draft = consensus.open_draft(ctx.store.place_assessments(who, code), round_label) if may_write else None
     a = ctx.store.get(who, draft) if draft is not None else None
     readable = view.consensus is not None and auth.can_read_place(who, code)
@@ -51,7 +50,7 @@ with ui.stage():                              # on a projector: the place, the j
 with join_panel:
     join = consensus.join_url(st.context.url or "http://localhost:8501/workshop", round_label)
     qr_col, text_col = st.columns([1, 3], vertical_alignment="center")
-    qr_col.image(ui.memo(("qr", join), lambda: consensus.qr_png(join)), width=ui.scaled(200),
+    qr_col.image(ui.qr_image(join), width=ui.scaled(200),
                  caption="Scan to open the self-assessment")
     text_col.markdown(f"Participants open **{ui.escape_markdown(join)}**, sign in with the access code they were "
                       f"given for {place}, choose their stakeholder group and submit their own scores. Each "
@@ -65,8 +64,8 @@ def show_inputs() -> None:
     """The individual assessments side by side; refreshed by itself (a fragment) as submissions arrive, so
     what the facilitator types below is never disturbed."""
     try:
-        fresh = ui.memo(ui.version_key(ctx, "workshop", code, round_label),
-                        lambda: consensus.load(ctx.store, fw, code, round_label))
+        shown = ui.stored_view(workshop.workshop, ctx, code, round_label)
+        fresh = shown.workshop
     except SQLAlchemyError:
         st.warning("Cannot reach the database to look for new submissions; trying again shortly.",
                    icon=":material/cloud_off:")
@@ -78,21 +77,19 @@ def show_inputs() -> None:
                 "stakeholder submits their own on the Self-assessment page; they appear here as they arrive.",
                 icon=":material/info:")
         return
-    ui.table(fresh.table.drop(columns="dimension_id"), hide_index=True, width="stretch", name="Scores side by side",
+    ui.table(shown.table, hide_index=True, width="stretch", name="Scores side by side",
              column_config={"Median": st.column_config.NumberColumn(format="%.1f")})
     st.caption(f"{len(fresh.inputs)} individual assessment(s), each its latest submitted version, shown by "
                "stakeholder group (numbered when a group answered more than once; names are never shown). An "
                "empty cell is 'not assessed': a gap, left out of n, the spread, median and agreement, never a zero.")
     with st.expander("Each stakeholder's score per dimension (chart)", icon=":material/scatter_plot:"):
-        ui.chart(ui.memo(ui.version_key(ctx, "workshop", code, round_label, "chart"), lambda: ui.spec(
-            charts.spread_chart(*consensus.chart_data(fresh, fw), fw.scale_max, STAKEHOLDER_GROUPS))),
-            width="content", name="Each stakeholder's score")
+        ui.chart(shown.chart, width="content", name="Each stakeholder's score")
     if not ui.presenting():                   # the summary is made only when the button is clicked
         name = ui.place_name(ctx, code)
         st.download_button("Download workshop summary (PDF)", lambda: reports.workshop_pdf(
             fresh, fw, name, justifications=agreed.justifications if agreed else None, redact=ctx.redact,
             boundaries=ctx.reference.boundaries,
-            note=reports.illustrative_note(ctx.reference, ctx.store.has_demo_data())),
+            note=notices.illustrative_note(ctx.reference, ctx.store.has_demo_data())),
             file_name=reports.file_name("pdf", name, round_label, "workshop"), mime="application/pdf",
             key="workshop_pdf", on_click="ignore", icon=":material/picture_as_pdf:",
             help="The consensus with its radar, participants by group (never names), agreement per dimension"

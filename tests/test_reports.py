@@ -19,7 +19,7 @@ from PIL import Image
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 
-from icsdash import analysis, anonymise, consensus, geography, presenter, reports
+from icsdash import analysis, anonymise, consensus, geography, notices, presenter, reports
 from icsdash.auth import Principal
 from icsdash.pdf_layout import picture_size
 from icsdash.store import Store
@@ -282,7 +282,7 @@ def test_every_page_of_the_running_order_has_a_chart():
 
 def test_running_order_pptx_has_a_slide_per_view(panel, mini_framework, reference, geo):
     data = reports.running_order_pptx(VIEWS, deck_data(panel, mini_framework, reference, geo), generated=DAY,
-                                      note=reports.illustrative_note(reference, False, short=True))
+                                      note=notices.illustrative_note(reference, False, short=True))
     shown = slides(data)
     assert [s["title"] for s in shown] == ["Models in the North West", "Greater Manchester: overall maturity",
                                            "Place profile: Bolton", "Bolton beside Bury and its ICS",

@@ -50,3 +50,11 @@ def test_no_module_is_named_like_a_page_file():
     pages = {p.stem for p in (SRC.parents[1] / "pages").glob("*.py")}
     modules = {p.stem for p in SRC.glob("*.py")} | {p.name for p in SRC.iterdir() if (p / "__init__.py").exists()}
     assert pages and modules & pages == set()
+
+
+def test_page_files_only_lay_out_their_views():
+    """No page file reaches for the cache, pandas or the text of a display label: its view gives it all."""
+    pages = sorted((SRC.parents[1] / "pages").glob("*.py"))
+    found = {p.name: [word for word in ("ui.memo", "version_key", "import pandas", "pd.", 'split(" · ")')
+                      if word in p.read_text(encoding="utf-8")] for p in pages}
+    assert len(pages) == 8 and {name: words for name, words in found.items() if words} == {}

@@ -18,6 +18,7 @@ from icsdash.views import overview as ov
 from icsdash.views import compare as cp
 from icsdash.views import map as mp
 from icsdash.views import profile as pf
+from icsdash.views import workshop as ws
 
 from conftest import DATA, write_config
 
@@ -235,3 +236,14 @@ def test_map_search_options_and_practice_search(fixture, reference):
     found = mp.practice_search(snap, analysis.Filters(), "sk13 8ps")
     assert [hit["practice_code"] for hit in found] == reference.practices.loc[
         reference.practices["postcode"] == "SK13 8PS", "practice_code"].tolist()
+
+
+def test_workshop_side_by_side(fixture, framework):
+    snap, region, common, same, other = fixture
+    store = Store.open(snap.config.database_url)
+    view = ws.workshop(store, framework, same[1], ROUND)
+    assert len(view.workshop.inputs) == 1 and len(view.table) == len(framework.dimensions)
+    assert view.table["Median"].tolist() == [3.0] * len(framework.dimensions)
+    assert "dimension_id" not in view.table and view.chart is not None
+    empty = ws.workshop(store, framework, other["place_code"], "2027/28")
+    assert empty.workshop.inputs == () and empty.table is None and empty.chart is None

@@ -479,33 +479,3 @@ def short_icb_name(name: str) -> str:
 
 
 # --------------------------------------------------------------------------- what is illustrative, in words
-
-def _listed(items: list[str]) -> str:
-    """'a', 'a and b', 'a, b, and c'.
-
-    >>> [_listed(["a"]), _listed(["a", "b"]), _listed(["a", "b", "c"])]
-    ['a', 'a and b', 'a, b, and c']
-    """
-    return " and ".join(items) if len(items) < 3 else f"{', '.join(items[:-1])}, and {items[-1]}"
-
-
-def illustrative_note(reference: Reference, demo_scores: bool, short: bool = False) -> str:
-    """What in a download is illustrative, in the words the pages use; ``short`` for a slide's footer.
-
-    >>> from types import SimpleNamespace as Ref
-    >>> ref = Ref(places=pd.DataFrame({"source": ["documented", "illustrative"]}),
-    ...           pcns=pd.DataFrame({"source": ["illustrative"] * 3}))
-    >>> illustrative_note(ref, demo_scores=True)
-    'Illustrative data: 1 of 2 place definitions, most governance details and budgets, and all PCNs are invented to show how the dashboard works; the assessment scores are demo data.'
-    >>> illustrative_note(ref, demo_scores=False, short=True)
-    'Illustrative data: invented place definitions, governance details, budgets, and PCNs'
-    """
-    places, pcns = reference.places, reference.pcns
-    n, m = int((places["source"] == "illustrative").sum()), int((pcns["source"] == "illustrative").sum())
-    if short:
-        invented = ["place definitions"] * bool(n) + ["governance details", "budgets"] + ["PCNs"] * bool(m)
-        return f"Illustrative data: invented {_listed(invented)}" + ("; demo assessment scores" if demo_scores else "")
-    parts = ([f"{n} of {len(places)} place definitions"] * bool(n) + ["most governance details and budgets"]
-             + ["all PCNs" if m == len(pcns) else f"{m:,} of {len(pcns):,} PCNs"] * bool(m))
-    demo = "; the assessment scores are demo data" if demo_scores else ""
-    return f"Illustrative data: {_listed(parts)} are invented to show how the dashboard works{demo}."

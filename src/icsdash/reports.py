@@ -38,14 +38,14 @@ from .measures import measures_for
 from .palettes import CATEGORICAL, hex_to_rgb
 from .pdf_layout import FONT, INK, MUTED, Paper, font_file, picture_size
 from .presenter import View
-from .reference import Reference, illustrative_note  # noqa: F401 - illustrative_note: reports.illustrative_note
+from .reference import Reference
 from .consensus import Workshop
 
 if TYPE_CHECKING:                      # passed in, never opened here
     from .config import Config
     from .store import Store
 
-__all__ = ["illustrative_note", "profile_pdf", "workshop_pdf", "DeckData", "running_order_pptx", "SLIDE_CHARTS",
+__all__ = ["profile_pdf", "workshop_pdf", "DeckData", "running_order_pptx", "SLIDE_CHARTS",
            "png", "radar_chart", "profile_radar", "view_titles", "file_name"]
 
 PRINT_CONFIG = {                                 # dark text for paper; a chart's own settings win
@@ -223,7 +223,7 @@ def profile_pdf(place: pd.Series, framework: Framework, dims: pd.DataFrame, late
     reference's places; ``justifications`` is :meth:`Store.justifications`, or None when the reader may not
     read them (the report then says so); ``boundaries`` is the reference's
     :attr:`~icsdash.reference.Reference.boundaries` ('April 2026 (36 ICBs)'), the vintage of the ICSs and medians
-    shown; ``note`` is :func:`illustrative_note` ('' for real data); ``redact`` is applied to free text
+    shown; ``note`` is :func:`icsdash.notices.illustrative_note` ('' for real data); ``redact`` is applied to free text
     (anonymising).
     """
     code, round_label = place.place_code, place.maturity_round
@@ -464,7 +464,7 @@ def running_order_pptx(views: tuple[View, ...], data: DeckData, *, note: str = "
                        generated: date | None = None) -> bytes:
     """The presenter's running order as a 16:9 deck: one slide per view, titled as presenter mode titles it,
     with the view's main chart (:data:`SLIDE_CHARTS`) and a footer with the source, the boundary vintage (the
-    reference's), what is illustrative (``note``: :func:`illustrative_note` with ``short=True``), whether places
+    reference's), what is illustrative (``note``: :func:`icsdash.notices.illustrative_note` with ``short=True``), whether places
     are anonymised and the date."""
     deck = Presentation()
     deck.slide_width, deck.slide_height = SLIDE_W, SLIDE_H

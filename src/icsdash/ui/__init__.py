@@ -20,13 +20,14 @@ Pages use the names below as ``ui.chart(...)``, ``ui.memo(...)`` and so on.
 
 from .cache import DataKey, memo, version_key
 from .context import Context, boot, chosen_vintage, vintages
-from .data import icb_name, place_name, place_summary, scores, served_layers, snapshot, view, view_for
+from .data import (icb_name, place_name, place_summary, scores, served_layers, snapshot, stored_view, view,
+                   view_for)
 from .filters import filters, link_echo, place_choice, shared_filters
 from .frame import current, frame, sidebar, start
-from .messages import (escape_markdown, illustrative_note, illustrative_notice, pcns_illustrative, published_pcns,
-                       published_population, show_error, show_unexpected)
+from .messages import escape_markdown, illustrative_note, illustrative_notice, show_error, show_unexpected
 from .presenting import people, person, presenter_bar
-from .render import StaticMap, chart, chart_title, deck, facts, legend, scaled, source_tag, spec, static_map, table
+from .render import (StaticMap, chart, chart_title, deck, facts, legend, qr_image, scaled, source_tag, spec,
+                     static_map, table)
 from .signin import principal, sso_configured
 from .state import (ALL, ALL_ICBS, CONTEXT_KEY, FILTER_ICB, FILTER_MODELS, FILTER_REGION, FILTER_ROUND,
                     FILTER_VINTAGE, LATEST, anonymised, data_version, end_of_run, presenting, stage)
@@ -35,8 +36,8 @@ __all__ = [
     'ALL', 'ALL_ICBS', 'anonymised', 'boot', 'chart', 'chart_title', 'chosen_vintage', 'Context', 'CONTEXT_KEY',
     'current', 'data_version', 'DataKey', 'deck', 'end_of_run', 'escape_markdown', 'facts', 'FILTER_ICB',
     'FILTER_MODELS', 'FILTER_REGION', 'FILTER_ROUND', 'FILTER_VINTAGE', 'filters', 'frame', 'icb_name',
-    'illustrative_note', 'illustrative_notice', 'LATEST', 'legend', 'link_echo', 'memo', 'pcns_illustrative',
-    'people', 'person', 'place_choice', 'place_name', 'place_summary', 'presenter_bar', 'presenting', 'principal',
-    'published_pcns', 'published_population', 'scaled', 'scores', 'served_layers', 'shared_filters', 'show_error',
+    'illustrative_note', 'illustrative_notice', 'LATEST', 'legend', 'link_echo', 'memo',
+    'people', 'person', 'place_choice', 'place_name', 'place_summary', 'presenter_bar', 'presenting', 'qr_image', 'principal',
+    'scaled', 'scores', 'served_layers', 'shared_filters', 'show_error',
     'show_unexpected', 'sidebar', 'source_tag', 'spec', 'sso_configured', 'stage', 'start', 'static_map',
-    'StaticMap', 'table', 'version_key', 'view', 'view_for', 'snapshot', 'vintages']
+    'StaticMap', 'table', 'version_key', 'view', 'view_for', 'snapshot', 'stored_view', 'vintages']

@@ -104,3 +104,10 @@ def view(build: Callable[..., T], ctx: Context, chosen: analysis.Filters, *selec
     snap = snapshot(ctx, chosen.round)
     return memo(version_key(ctx, f"{build.__module__}.{build.__qualname__}", chosen, *selection),
                 lambda: build(snap, chosen, *selection))
+
+
+def stored_view(build: Callable[..., T], ctx: Context, *selection: Hashable) -> T:
+    """``build(store, framework, *selection)``: a view read from the database itself (a workshop's submissions),
+    built once per data version and selection and shared by every session, as :func:`view` is."""
+    return memo(version_key(ctx, f"{build.__module__}.{build.__qualname__}", *selection),
+                lambda: build(ctx.store, ctx.framework, *selection))

@@ -89,9 +89,9 @@ def sidebar(ctx: Context, who: Principal) -> None:
                        "on every page, tooltip and table. ICS and region names are kept.")
 
         def slides() -> bytes:                    # made only when the button is clicked, on a thread of its own
-            from .. import reports
+            from .. import notices, reports
             data = reports.DeckData.read(ctx.store, ctx.reference, ctx.framework, ctx.geography, ctx.config)
-            note = reports.illustrative_note(ctx.reference, ctx.store.has_demo_data(), short=True)
+            note = notices.illustrative_note(ctx.reference, ctx.store.has_demo_data(), short=True)
             return reports.running_order_pptx(ctx.config.presenter_views, data, note=note, redact=ctx.redact,
                                               anonymised=ctx.anonymised)
         st.download_button("Download the running order as slides (PPTX)", slides, key="running_order_pptx",

@@ -13,11 +13,12 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from .. import exports, presenter
+from .. import consensus, exports, presenter
 from ..exports import StaticMap
 from ..maps import Legend
 from ..measures import Measure
 from ..palettes import NO_DATA
+from .cache import memo
 from .context import Context
 from .messages import escape_markdown
 from .state import CONTEXT_KEY, anonymised, numbered_key, presenting
@@ -205,3 +206,8 @@ def _downloads(kind: str, name: str, title: str, files: list[tuple[str, str, Cal
             st.download_button(label, data=_logged(make, f"{kind} {name!r} as {ext}"),
                                file_name=exports.filename(title, ext), mime=exports.MIME[ext], key=f"{key}_{ext}",
                                on_click="ignore", width="stretch")
+
+
+def qr_image(url: str) -> bytes:
+    """A QR code of ``url`` as a PNG, made once per address for all sessions."""
+    return memo(("qr", url), lambda: consensus.qr_png(url))

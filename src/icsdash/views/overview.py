@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .. import analysis, charts, comparisons, maps
+from ..notices import pcns_illustrative
 from ..analysis import Filters
 from ..measures import MEASURES_BY_KEY, STATUSES
 from . import Snapshot, spec
@@ -37,12 +38,6 @@ def _area(snap: Snapshot, chosen: Filters) -> str:
     return icbs.loc[icbs["icb_ods_code"] == chosen.icb, "icb_short_name"].iloc[0]
 
 
-def pcns_illustrative(pcns: pd.DataFrame) -> str:
-    """'all PCNs', '1,196 of 1,260 PCNs' or 'no PCNs', for the illustrative-data notices."""
-    n = int((pcns["source"] == "illustrative").sum())
-    return "all PCNs" if n == len(pcns) else f"{n:,} of {len(pcns):,} PCNs" if n else "no PCNs"
-
-
 def overview(snap: Snapshot, chosen: Filters) -> Overview:
     shown = analysis.apply_filters(snap.summary, chosen)
     figures = analysis.national_figures(snap.reference, shown)
@@ -55,7 +50,7 @@ def overview(snap: Snapshot, chosen: Filters) -> Overview:
         Metric("Places", f"{len(shown):,}",
                f"{int((shown['source'] == 'illustrative').sum())} of these place definitions are illustrative."),
         Metric("Primary care networks", f"{int(shown['pcn_count'].sum()):,}",
-               f"{pcns_illustrative(snap.reference.pcns).capitalize()} are illustrative; real ones can be imported "
+               f"{pcns_illustrative(snap.reference).capitalize()} are illustrative; real ones can be imported "
                "from NHS Digital's practice file (Admin, Import)."),
         Metric(f"Places assessed in {assessed_round}", f"{figures.places_assessed} of {len(shown)}",
                "Places with at least one submitted self-assessment (or a consensus) in the latest round."))
