@@ -3,7 +3,7 @@
 import streamlit as st
 
 from icsdash import analysis, explorer, maps, ui
-from icsdash.measures import measures_for
+from icsdash.measures import measures_by_key
 from icsdash.views import map as view
 
 ctx = ui.current()
@@ -11,7 +11,7 @@ ref = ctx.reference
 chosen = ui.filters()
 everywhere = analysis.Filters()                  # what does not depend on the filters
 level = explorer.level_of(chosen)
-measures = {m.key: m for m in measures_for(ctx.framework)}
+measures = measures_by_key(ctx.framework)
 options = ui.view(view.search_options, ctx, everywhere)
 
 

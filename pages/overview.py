@@ -3,7 +3,7 @@
 import streamlit as st
 
 from icsdash import ui
-from icsdash.measures import MEASURES, MEASURES_BY_KEY
+from icsdash.measures import MEASURES, measures_by_key
 from icsdash.views import overview as view
 
 ctx = ui.current()
@@ -19,9 +19,10 @@ with st.container(horizontal=True):
 st.session_state.setdefault("overview_measure", ctx.config.map_default_measure)
 map_col, key_col = ui.stage().columns([4, 1.5], gap="medium")     # the view's point: first on a projector
 with key_col:
+    measures = measures_by_key(ctx.framework)
     key = st.selectbox("Colour places by", [m.key for m in MEASURES], key="overview_measure",
-                       format_func=lambda k: MEASURES_BY_KEY[k].label)
-    measure = MEASURES_BY_KEY[key]
+                       format_func=lambda k: measures[k].label)
+    measure = measures[key]
     placed = ui.view(view.measure_map, ctx, chosen, key)
     ui.legend(placed.map.legend)
     st.caption(measure.description)

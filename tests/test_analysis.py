@@ -107,12 +107,14 @@ def two_rounds(mini_framework):
 
 
 class FakeReference:
-    """The two columns of Reference.places that place_summary needs, for a tiny hand-checked case."""
+    """The columns of Reference.places that the measures read, for a tiny hand-checked case."""
 
     def __init__(self):
         self.places = pd.DataFrame({"place_code": ["A", "B", "C"], "population": [100_000, 200_000, 300_000],
                                     "delegated_budget_gbp_m": [10.0, 20.0, None],
-                                    "pooled_budget_gbp_m": [1.0, 2.0, 3.0]})
+                                    "pooled_budget_gbp_m": [1.0, 2.0, 3.0],
+                                    "governance_model": ["place_board", None, "joint_committee"],
+                                    "sap_employer": ["icb", "council", None]})
 
 
 def test_summary_by_round(mini_framework):
@@ -128,6 +130,26 @@ def test_summary_by_round(mini_framework):
     assert first.loc["A", ["overall_maturity", "dim_leadership"]].tolist() == [2.0, 2.0]
     assert first["assessment_status"].to_dict() == {"A": "submitted", "B": "submitted", "C": "not_started"}
     assert pd.isna(first.loc["C", "overall_maturity"])
+    assert now["delegated_per_head"].tolist()[:2] == [100.0, 100.0] and pd.isna(now.loc["C", "delegated_per_head"])
+    assert now["pooled_per_head"].tolist() == [10.0, 10.0, 10.0]
+
+
+def test_a_summary_with_no_scores_has_gaps(mini_framework):
+    nothing = latest_rows([])
+    summary = analysis.place_summary(FakeReference(), nothing, nothing.assign(status=[]), mini_framework)
+    assert summary[["overall_maturity", "maturity_change", "dim_leadership"]].isna().all().all()
+    assert summary["maturity_round"].isna().all() and summary["current_round"].isna().all()
+    assert summary["assessment_status"].eq("not_started").all()
+
+
+def test_another_frameworks_scores_never_mix_in(mini_framework):
+    latest, activity = two_rounds(mini_framework)
+    alone = analysis.place_summary(FakeReference(), latest, activity, mini_framework)
+    other = latest_rows([("A", "R2", 2, "consensus", "consensus", "workforce", 0)])       # not a mini dimension
+    ours = latest.assign(framework_id=mini_framework.id)
+    theirs = latest.assign(framework_id="another", score=pd.array([0] * len(latest), dtype="Float64"))
+    for mixed in (pd.concat([latest, other]), pd.concat([ours, theirs])):
+        pd.testing.assert_frame_equal(analysis.place_summary(FakeReference(), mixed, activity, mini_framework), alone)
 
 
 def test_filters(reference):
@@ -137,13 +159,6 @@ def test_filters(reference):
     assert set(kept["region_name"]) == {"London"} and set(kept["governance_model"]) == {"joint_committee"}
     assert len(analysis.apply_filters(places, analysis.Filters(icb="QOP"))) == 10
     assert len(analysis.apply_filters(places, analysis.Filters())) == len(places)
-
-
-def test_measures_follow_the_framework(framework, mini_framework):
-    from icsdash.measures import measures_for
-    keys = [m.key for m in measures_for(mini_framework)]
-    assert keys[:5] == ["governance_model", "overall_maturity", "dim_leadership", "dim_data_sharing", "dim_outcomes"]
-    assert len(measures_for(framework)) == len(measures_for(mini_framework)) + 9
 
 
 def test_the_newest_of_two_consensus_assessments_stands(tiny, mini_framework):

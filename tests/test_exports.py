@@ -422,3 +422,19 @@ def test_the_explorers_map_downloads_as_drawn(app, offered):
     assert "Governance model · England › North West › Greater Manchester ICS" in texts
     assert f"Outside the filters ({169 - 10})" in texts                     # Greater Manchester's ten places
     assert svg.count(f'stroke="{exports.HIGHLIGHT}"') == 1                  # Bolton outlined, as on screen
+
+
+def test_a_new_download_format_needs_only_its_registry_entry(app, offered, monkeypatch):
+    """A made-up format (tab-separated text) added to exports.FORMATS alone is offered under every table, named
+    and typed as its entry says, and makes the table's rows."""
+    tsv = exports.ExportFormat("tsv", "Tab-separated", "text/tab-separated-values", "table",
+                               lambda frame, e: frame.to_csv(sep="\t", index=False).encode())
+    monkeypatch.setattr(exports, "FORMATS", (*exports.FORMATS, tsv))
+    app.run()
+    assert not app.exception, app.exception
+    made = offered["export_table_places_tsv"]
+    assert (made["label"], made["file_name"], made["mime"]) == ("Tab-separated", "places.tsv",
+                                                                  "text/tab-separated-values")
+    rows = made["data"]().decode().splitlines()
+    assert rows[0].split("\t")[:2] == ["Place", "ICS"] and len(rows) == 1 + 42 * 0 + len(rows) - 1
+    assert "export_chart_governance-model-chosen_tsv" not in offered           # pictures do not offer it

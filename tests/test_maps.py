@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from icsdash import maps
-from icsdash.measures import MEASURES, MEASURES_BY_KEY
+from icsdash.measures import MEASURES, MEASURES_BY_KEY, measures_by_key
 from icsdash.palettes import NO_DATA
 
 
@@ -33,10 +33,14 @@ def test_categorical_colours_and_legend(summary):
     assert legend.no_data == 1
 
 
-def test_numeric_colours_use_the_fixed_domain(summary):
-    colours, legend = maps.colour_places(summary, MEASURES_BY_KEY["overall_maturity"], sequential="viridis")
+def test_numeric_colours_use_the_frameworks_scale(summary, framework, mini_framework):
+    maturity = measures_by_key(framework)["overall_maturity"]
+    colours, legend = maps.colour_places(summary, maturity, sequential="viridis")
     assert colours["A"] == "#440154" and colours["C"] == "#FDE725"      # 0 and 5 are the ends of the ramp
     assert (legend.low, legend.high, legend.no_data) == ("0.0", "5.0", 1)
+    colours, legend = maps.colour_places(summary.assign(overall_maturity=[0.0, 1.0, 3.0, None]),
+                                         measures_by_key(mini_framework)["overall_maturity"])
+    assert colours["C"] == "#FDE725" and (legend.low, legend.high) == ("0.0", "3.0")   # its scale: 0 to 3
 
 
 def test_every_measure_formats_and_colours(summary):

@@ -135,7 +135,7 @@ def test_overview_names_the_ics_chosen(fixture, reference):
     assert view.title == f"Integrated care in {icb['icb_short_name']}"
 
 
-def test_measure_map_table_and_gaps(fixture, reference):
+def test_measure_map_table_and_gaps(fixture, reference, framework):
     snap, region, *_ = fixture
     view = ov.measure_map(snap, analysis.Filters(region=region), "overall_maturity")
     local = reference.places[reference.places["region_name"] == region]
@@ -145,6 +145,7 @@ def test_measure_map_table_and_gaps(fixture, reference):
     scored = view.table[view.table[column] != "No data"]
     assert sorted(scored[column].astype(float)) == [1.0, 2.0, 3.0, 5.0]
     assert view.map.legend.no_data == len(local) - 4
+    assert (view.map.legend.low, view.map.legend.high) == (f"{framework.scale_min:.1f}", f"{framework.scale_max:.1f}")
 
 
 def test_profile_of_a_scored_place_against_its_ics_and_england(fixture, reference, framework):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .framework import Framework
+from .measures import MeasureContext, measures_for
 from .reference import Reference
 
 STATUS_ORDER = ("consensus", "submitted", "in_progress", "not_started")
@@ -21,6 +22,7 @@ def dimension_scores(latest: pd.DataFrame, framework: Framework) -> pd.DataFrame
     """
     columns = ["place_code", "round", "round_position", "dimension_id", "consensus", "median", "n", "min", "max",
                "agreement", "score"]
+    latest = of_framework(latest, framework)
     if latest.empty:
         return pd.DataFrame(columns=columns)
     keys = ["place_code", "round", "round_position", "dimension_id"]
@@ -39,6 +41,15 @@ def dimension_scores(latest: pd.DataFrame, framework: Framework) -> pd.DataFrame
     table["score"] = table["consensus"].astype("Float64").where(table["recorded"].notna(),
                                                                 table["median"].astype("Float64"))
     return table[columns].sort_values(keys).reset_index(drop=True)
+
+
+def of_framework(latest: pd.DataFrame, framework: Framework) -> pd.DataFrame:
+    """The score rows of ``framework``: on its dimensions and, where the rows name one, its ``framework_id``.
+    Another framework's scores never mix into its figures."""
+    keep = latest["dimension_id"].isin(framework.dimension_ids)
+    if "framework_id" in latest:
+        keep &= latest["framework_id"] == framework.id
+    return latest[keep]
 
 
 def assessment_status(activity: pd.DataFrame, place_codes: list[str], current_round: str | None) -> pd.Series:
@@ -64,44 +75,35 @@ def rounds_in(activity: pd.DataFrame) -> list[str]:
 
 def place_summary(reference: Reference, latest: pd.DataFrame, activity: pd.DataFrame, framework: Framework,
                   round_label: str | None = None) -> pd.DataFrame:
-    """One row per place with every measure a map can show (see :mod:`icsdash.measures`).
+    """One row per place with every measure a map can show, each computed by its entry in
+    :mod:`icsdash.measures`, and the rounds they are of (``maturity_round``, ``current_round``).
 
     With ``round_label`` the status and scores are those of that round; without
     it, the status is the latest round's and the scores are each place's most
     recent (latest consensus, else the median of the individual scores).
-    ``maturity_change`` is the overall maturity minus that of the round before.
     """
     places = reference.places.copy()
-    dims = dimension_scores(latest, framework)
+    scores = dimension_scores(latest, framework)
     rounds = rounds_in(activity)
     current = round_label or (rounds[-1] if rounds else None)
-    places = places.merge(assessment_status(activity, places["place_code"].tolist(), current),
-                          left_on="place_code", right_index=True, how="left")
-    dim_columns = [f"dim_{d}" for d in framework.dimension_ids]
-    if round_label is None and not dims.empty:
-        chosen = dims[dims["round_position"] == dims.groupby("place_code")["round_position"].transform("max")]
-    else:
-        chosen = dims[dims["round"] == round_label] if not dims.empty else dims
-    if chosen.empty:
-        for column in ["overall_maturity", "maturity_change", *dim_columns]:
-            places[column] = float("nan")
-        places["maturity_round"] = None
-    else:
-        overall = chosen.groupby("place_code").agg(overall_maturity=("score", "mean"), maturity_round=("round", "first"),
-                                                   position=("round_position", "first"))
-        overall["overall_maturity"] = overall["overall_maturity"].astype(float).round(2)
-        by_round = dims.groupby(["place_code", "round_position"])["score"].mean().astype(float)
-        before = [by_round.get((code, pos - 1), float("nan")) for code, pos in zip(overall.index, overall["position"])]
-        overall["maturity_change"] = (overall["overall_maturity"] - pd.Series(before, index=overall.index)).round(2)
-        wide = chosen.pivot_table(index="place_code", columns="dimension_id", values="score", aggfunc="first")
-        wide = wide.astype(float).reindex(columns=framework.dimension_ids)
-        wide.columns = dim_columns
-        places = (places.merge(overall.drop(columns="position"), left_on="place_code", right_index=True, how="left")
-                  .merge(wide, left_on="place_code", right_index=True, how="left"))
-    places["delegated_per_head"] = (places["delegated_budget_gbp_m"] * 1e6 / places["population"]).round(0)
-    places["pooled_per_head"] = (places["pooled_budget_gbp_m"] * 1e6 / places["population"]).round(0)
+    context = MeasureContext(framework, scores, shown_scores(scores, round_label),
+                             assessment_status(activity, places["place_code"].tolist(), current), current)
+    for measure in measures_for(framework):
+        places[measure.column] = measure.compute(places, context)
+    shown = context.shown
+    places["maturity_round"] = None if shown.empty else places["place_code"].map(
+        shown.groupby("place_code")["round"].first())
     places["current_round"] = current
     return places
+
+
+def shown_scores(scores: pd.DataFrame, round_label: str | None) -> pd.DataFrame:
+    """The rows of ``scores`` (:func:`dimension_scores`) of ``round_label``, or else of each place's latest round."""
+    if scores.empty:
+        return scores
+    if round_label is not None:
+        return scores[scores["round"] == round_label]
+    return scores[scores["round_position"] == scores.groupby("place_code")["round_position"].transform("max")]
 
 
 @dataclass(frozen=True)

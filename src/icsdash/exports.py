@@ -25,7 +25,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 import altair as alt
 import pandas as pd
@@ -37,11 +37,9 @@ from .maps import Legend
 from .measures import Measure
 from .palettes import NO_DATA, rgb_to_hex
 
-__all__ = ["MIME", "BOUNDARIES_COLUMN", "table_csv", "table_xlsx", "chart_spec", "chart_png", "chart_svg",
+__all__ = ["FORMATS", "ExportFormat", "Export", "formats_for", "MIME", "BOUNDARIES_COLUMN", "table_csv", "table_xlsx", "chart_spec", "chart_png", "chart_svg",
            "map_chart", "filename", "slug", "neutralise", "fill_colours", "boundaries_line"]
 
-MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "png": "image/png", "svg": "image/svg+xml"}
 EXPORT_WIDTH = 720                  # a chart that fills its container on screen gets this width in a file
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d[\d,]*)?(\.\d+)?%?")
@@ -454,3 +452,47 @@ class StaticMap:
         return map_chart(self.geography, self.summary, self.measure, self.legend, self.shown,
                                  title=self.title, highlight=self.highlight, categorical=self.palettes[0],
                                  sequential=self.palettes[1], boundaries=self.boundaries)
+
+
+# --------------------------------------------------------------------------- the download formats, one registry
+
+@dataclass(frozen=True)
+class Export:
+    """What a download of one element knows besides the element: its title, a note for the workbook, whether
+    the index is exported, and the boundary vintage to name."""
+
+    title: str
+    note: str | None = None
+    index: bool | None = None
+    boundaries: str | None = None
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """A download format: ``of`` says which elements offer it ('table', or 'picture' for charts and maps);
+    ``make(element, export)`` writes the file (a DataFrame for tables, a chart or its specification for
+    pictures)."""
+
+    ext: str
+    label: str
+    mime: str
+    of: str
+    make: Callable[[Any, Export], bytes | str]
+
+
+FORMATS: tuple[ExportFormat, ...] = (
+    ExportFormat("csv", "CSV", "text/csv", "table",
+                 lambda frame, e: table_csv(frame, index=e.index, boundaries=e.boundaries)),
+    ExportFormat("xlsx", "Excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "table",
+                 lambda frame, e: table_xlsx(frame, note=e.note, index=e.index, title=e.title,
+                                             boundaries=e.boundaries)),
+    ExportFormat("png", "PNG image", "image/png", "picture", lambda chart, e: chart_png(chart, boundaries=e.boundaries)),
+    ExportFormat("svg", "SVG image", "image/svg+xml", "picture",
+                 lambda chart, e: chart_svg(chart, boundaries=e.boundaries)),
+)
+MIME = {f.ext: f.mime for f in FORMATS}
+
+
+def formats_for(of: str) -> tuple[ExportFormat, ...]:
+    """The formats an element offers: 'table' or 'picture'."""
+    return tuple(f for f in FORMATS if f.of == of)

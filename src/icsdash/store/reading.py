@@ -25,7 +25,8 @@ class Reading:
         query = (select(assessments.c.id.label("assessment_id"), assessments.c.place_code,
                         rounds.c.label.label("round"), rounds.c.position.label("round_position"),
                         assessments.c.kind, assessments.c.stakeholder_group, assessments.c.is_demo,
-                        assessments.c.submitted_at, scores.c.dimension_id, scores.c.score)
+                        assessments.c.submitted_at, assessments.c.framework_id, scores.c.dimension_id,
+                        scores.c.score)
                  .join(latest, (assessments.c.assessment_key == latest.c.assessment_key)
                        & (assessments.c.version == latest.c.version))
                  .join(rounds, rounds.c.id == assessments.c.round_id)

@@ -34,7 +34,7 @@ def place_summary(ctx: Context, round_label: str | None = None) -> pd.DataFrame:
 def scores(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(every latest submitted score, the per place/round/dimension table), once per data version."""
     def build() -> tuple[pd.DataFrame, pd.DataFrame]:
-        latest = ctx.store.latest_scores()
+        latest = analysis.of_framework(ctx.store.latest_scores(), ctx.framework)   # never another framework's
         return latest, analysis.dimension_scores(latest, ctx.framework)
     return memo(version_key(ctx, "scores"), build)
 

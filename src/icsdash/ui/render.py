@@ -14,7 +14,7 @@ import pydeck as pdk
 import streamlit as st
 
 from .. import consensus, exports, presenter
-from ..exports import StaticMap
+from ..exports import Export, StaticMap
 from ..maps import Legend
 from ..measures import Measure
 from ..palettes import NO_DATA
@@ -95,9 +95,7 @@ def chart(item: alt.TopLevelMixin | dict, width: str | int = "stretch", *, name:
         return
     st.vega_lite_chart(made, width=width, **kwargs)
     title, vintage = chart_title(item), boundaries()
-    _downloads("chart", name or title or "chart", title or name or "chart", [
-        ("PNG image", "png", lambda: exports.chart_png(item, boundaries=vintage)),
-        ("SVG image", "svg", lambda: exports.chart_svg(item, boundaries=vintage))])
+    _downloads("chart", name or title or "chart", lambda: item, Export(title or name or "chart", boundaries=vintage))
 
 
 def static_map(ctx: Context, summary: pd.DataFrame, measure: Measure, legend: Legend,
@@ -126,9 +124,7 @@ def deck(item: pdk.Deck, height: int, *, name: str | None = None, static: Callab
     shown = st.pydeck_chart(item, height=height, width="stretch", **kwargs)
     if static is not None:
         title = getattr(static, "title", None) or name or "map"
-        _downloads("map", name or "map", title, [
-            ("PNG image", "png", lambda: exports.chart_png(static())),
-            ("SVG image", "svg", lambda: exports.chart_svg(static()))])
+        _downloads("map", name or "map", static, Export(title))
     return shown
 
 
@@ -152,9 +148,7 @@ def table(frame: pd.DataFrame, *, name: str | None = None, note: str | None = No
     if anonymised():
         note = " ".join(filter(None, [note, "Place, PCN and person names are replaced by labels (anonymised)."]))
     vintage = boundaries()
-    _downloads("table", name, name, [
-        ("CSV", "csv", lambda: exports.table_csv(frame, index=index, boundaries=vintage)),
-        ("Excel", "xlsx", lambda: exports.table_xlsx(frame, note=note, index=index, title=name, boundaries=vintage))])
+    _downloads("table", name, lambda: frame, Export(name, note=note, index=index, boundaries=vintage))
 
 
 def chart_title(item: alt.TopLevelMixin) -> str:
@@ -194,18 +188,19 @@ def _logged(make: Callable[[], Any], what: str) -> Callable[[], Any]:
     return run
 
 
-def _downloads(kind: str, name: str, title: str, files: list[tuple[str, str, Callable[[], Any]]]) -> None:
-    """A small 'Download' menu under an element: one button per format. Each file is made only when its
-    button is clicked (Streamlit's deferred data), on another thread, and the click does not rerun the page,
-    so a rerun costs only the buttons. Nothing in presenter mode."""
+def _downloads(kind: str, name: str, element: Callable[[], Any], export: Export) -> None:
+    """A small 'Download' menu under an element: one button per format of :data:`icsdash.exports.FORMATS` the
+    element offers ('table' for tables, 'picture' for charts and maps). Each file is made only when its button
+    is clicked (Streamlit's deferred data), on another thread, and the click does not rerun the page, so a
+    rerun costs only the buttons. Nothing in presenter mode."""
     if presenting():
         return
     key = _export_key(kind, name)
     with st.popover("Download", icon=":material/download:", type="tertiary", key=key):
-        for label, ext, make in files:
-            st.download_button(label, data=_logged(make, f"{kind} {name!r} as {ext}"),
-                               file_name=exports.filename(title, ext), mime=exports.MIME[ext], key=f"{key}_{ext}",
-                               on_click="ignore", width="stretch")
+        for fmt in exports.formats_for("table" if kind == "table" else "picture"):
+            make = _logged(lambda fmt=fmt: fmt.make(element(), export), f"{kind} {name!r} as {fmt.ext}")
+            st.download_button(fmt.label, data=make, file_name=exports.filename(export.title, fmt.ext),
+                               mime=fmt.mime, key=f"{key}_{fmt.ext}", on_click="ignore", width="stretch")
 
 
 def qr_image(url: str) -> bytes:

@@ -12,7 +12,7 @@ from .. import analysis, explorer, maps
 from ..analysis import Filters
 from ..exports import StaticMap
 from ..maps import Legend
-from ..measures import measures_for
+from ..measures import measures_by_key
 from . import Snapshot
 from .place_map import view_for
 
@@ -72,7 +72,7 @@ def explore(snap: Snapshot, chosen: Filters, measure_key: str, place: str | None
     search found, ringed) and zoomed to when it is ``zoom_to``; PCN points when ``show_pcns``."""
     ref, shapes = snap.reference, snap.geography.shapes["places"]
     shown = analysis.apply_filters(snap.summary, chosen)
-    measure = {m.key: m for m in measures_for(snap.framework)}[measure_key]
+    measure = measures_by_key(snap.framework)[measure_key]
     level = explorer.level_of(chosen)
     icb = ref.icbs.loc[ref.icbs["icb_ods_code"] == chosen.icb, "icb_short_name"] if chosen.icb else None
     crumbs = tuple(c for c in ("England", chosen.region, f"{icb.iloc[0]} ICS" if icb is not None else None) if c)

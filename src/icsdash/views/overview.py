@@ -10,7 +10,7 @@ import pandas as pd
 from .. import analysis, charts, comparisons, maps
 from ..notices import pcns_illustrative
 from ..analysis import Filters
-from ..measures import MEASURES_BY_KEY, STATUSES
+from ..measures import STATUSES, measures_by_key
 from . import Snapshot, spec
 from .place_map import PlaceMap, place_map
 
@@ -75,7 +75,7 @@ class MeasureMap:
 
 def measure_map(snap: Snapshot, chosen: Filters, measure_key: str) -> MeasureMap:
     """The places in the filters coloured by the measure ``measure_key``, and the same as a table."""
-    measure = MEASURES_BY_KEY[measure_key]
+    measure = measures_by_key(snap.framework)[measure_key]
     shown = analysis.apply_filters(snap.summary, chosen)
     table = maps.place_table(shown, measure)
     return MeasureMap(place_map(snap, chosen, shown, measure, f"{measure.label} · {_area(snap, chosen)}"), table,
