@@ -43,8 +43,10 @@ BUDGETS = {"page_median_ms": 150, "map_floor_ratio": 20, "growth_1k_to_100k": 2.
            "place_payload_bytes": 1_000_000, "rss_mb": 600}
 MAP_PAGES = {"overview", "map", "governance"}
 # Pages that show little until something is chosen are timed with a typical choice: Compare with six places.
-PAGE_STATE = {"compare": {"compare_selection": [f"place:QKK-{b}" for b in
-                                                ("bexley", "bromley", "greenwich", "lambeth", "lewisham", "southwark")]}}
+PAGE_STATE = {"compare": {"compare_selection": [f"place:{b}" for b in
+                                                ("bexley", "bromley", "greenwich", "lambeth", "lewisham", "southwark")]},
+              "profile": {"profile_place": "barnsley"},           # a place with scores in every dataset
+              "workshop": {"workshop_place": "barnsley"}}
 CHROMIUM = "/usr/bin/chromium"
 
 
