@@ -12,7 +12,7 @@ chosen = ui.filters()
 everywhere = analysis.Filters()                  # what does not depend on the filters
 level = explorer.level_of(chosen)
 measures = measures_by_key(ctx.framework)
-options = ui.view(view.search_options, ctx, everywhere)
+options = ui.reference_view(view.search_options, ctx)     # once per reference data
 
 
 def go(target: explorer.Target) -> None:

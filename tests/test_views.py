@@ -232,7 +232,7 @@ def test_map_explorer_ignores_a_place_outside_the_filters(fixture, reference):
 
 def test_map_search_options_and_practice_search(fixture, reference):
     snap = fixture[0]
-    options = mp.search_options(snap, analysis.Filters())
+    options = mp.search_options(snap.reference)
     assert len(options) == len(reference.places) + len(reference.icbs) + len(reference.pcns)
     found = mp.practice_search(snap, analysis.Filters(), "sk13 8ps")
     assert [hit["practice_code"] for hit in found] == reference.practices.loc[

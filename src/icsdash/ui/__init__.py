@@ -20,8 +20,8 @@ Pages use the names below as ``ui.chart(...)``, ``ui.memo(...)`` and so on.
 
 from .cache import DataKey, memo, version_key
 from .context import Context, boot, chosen_vintage, vintages
-from .data import (icb_name, place_name, place_summary, scores, served_layers, snapshot, stored_view, view,
-                   view_for)
+from .data import (icb_name, place_name, place_summary, reference_view, scores, served_layers, snapshot,
+                   stored_view, view, view_for)
 from .filters import filters, link_echo, place_choice, shared_filters
 from .frame import current, frame, sidebar, start
 from .messages import escape_markdown, illustrative_note, illustrative_notice, show_error, show_unexpected
@@ -40,4 +40,4 @@ __all__ = [
     'people', 'person', 'place_choice', 'place_name', 'place_summary', 'presenter_bar', 'presenting', 'qr_image', 'principal',
     'scaled', 'scores', 'served_layers', 'shared_filters', 'show_error',
     'show_unexpected', 'sidebar', 'source_tag', 'spec', 'sso_configured', 'stage', 'start', 'static_map',
-    'StaticMap', 'table', 'version_key', 'view', 'view_for', 'snapshot', 'stored_view', 'vintages']
+    'StaticMap', 'table', 'version_key', 'view', 'view_for', 'snapshot', 'stored_view', 'reference_view', 'vintages']

@@ -111,3 +111,10 @@ def stored_view(build: Callable[..., T], ctx: Context, *selection: Hashable) -> 
     built once per data version and selection and shared by every session, as :func:`view` is."""
     return memo(version_key(ctx, f"{build.__module__}.{build.__qualname__}", *selection),
                 lambda: build(ctx.store, ctx.framework, *selection))
+
+
+def reference_view(build: Callable[..., T], ctx: Context, *selection: Hashable) -> T:
+    """``build(reference, *selection)``: a view of the reference data alone (the explorer's search options),
+    built once per reference version, so a new submission does not rebuild it."""
+    return memo((f"{build.__module__}.{build.__qualname__}", ctx.reference.version, *selection),
+                lambda: build(ctx.reference, *selection))

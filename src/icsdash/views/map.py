@@ -13,13 +13,14 @@ from ..analysis import Filters
 from ..exports import StaticMap
 from ..maps import Legend
 from ..measures import measures_by_key
+from ..reference import Reference
 from . import Snapshot
 from .place_map import view_for
 
 
-def search_options(snap: Snapshot, _chosen: Filters) -> dict[str, str]:
-    """Every place, ICS and PCN as a search option: key -> label (the same whatever the filters)."""
-    return explorer.search_index(snap.reference)
+def search_options(reference: Reference) -> dict[str, str]:
+    """Every place, ICS and PCN as a search option: key -> label (the same whatever the filters and scores)."""
+    return explorer.search_index(reference)
 
 
 def practice_search(snap: Snapshot, _chosen: Filters, query: str) -> tuple[dict, ...]:
