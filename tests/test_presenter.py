@@ -269,3 +269,15 @@ def test_choosing_another_place_after_a_link_keeps_the_choice(app):
     assert app.subheader[0].value.startswith("Wigan · ") and app.query_params["place"] == "wigan"
     app.run()                                                   # and it stays chosen on the next rerun
     assert app.subheader[0].value.startswith("Wigan · ")
+
+
+def test_each_page_says_what_a_view_sets():
+    """One registry entry per page: the settings a view may name, and the page's own state it sets."""
+    compare = presenter.View("compare", places=("bolton", "icb:QOP"))
+    assert presenter.PRESENTER_PAGES["compare"].state(compare, "governance_model") == {
+        "compare_selection": ["place:bolton", "icb:QOP"]}
+    explore = presenter.View("map", place="bolton")
+    assert presenter.PRESENTER_PAGES["map"].state(explore, "overall_maturity") == {
+        "explorer_measure": "overall_maturity", "explorer_place": "bolton", "explorer_zoom_place": "bolton"}
+    assert [k for k, p in presenter.PRESENTER_PAGES.items() if p.place_in_address] == ["profile", "workshop"]
+    assert presenter.SETTINGS_BY_PAGE["governance"] == ("region", "icb", "models")

@@ -11,17 +11,8 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Callable
 
-# What each page can be told to show, and what the setting means.
-SETTINGS_BY_PAGE: dict[str, tuple[str, ...]] = {
-    "overview": ("measure", "region", "icb", "models"),
-    "map": ("measure", "region", "icb", "place"),
-    "profile": ("place",),
-    "compare": ("places",),
-    "governance": ("region", "icb", "models"),
-    "workshop": ("place",),
-}
 COMMON = ("page", "title")
 MAX_COMPARE = 6
 MAP_HEIGHT = 500            # pixels: a map and the bar above it fit a 1280 x 720 projector
@@ -43,6 +34,35 @@ class View:
     def settings(self) -> dict[str, Any]:
         """The settings this view makes (only those it names)."""
         return {k: getattr(self, k) for k in SETTINGS_BY_PAGE[self.page] if getattr(self, k) not in (None, ())}
+
+
+@dataclass(frozen=True)
+class PresenterPage:
+    """What a running-order view can tell one page to show (``settings``, the keys of :class:`View` it takes),
+    and how: ``state`` gives the page's own session-state values for a view (its measure, place, selection),
+    and ``place_in_address`` puts the view's place in the address, as a link to the page would."""
+
+    settings: tuple[str, ...]
+    state: Callable[[View, str], dict[str, Any]] = lambda view, measure: {}
+    place_in_address: bool = False
+
+
+def _compared(view: View, measure: str) -> dict[str, Any]:
+    return {"compare_selection": [p if p.startswith("icb:") else f"place:{p}" for p in view.places]}
+
+
+# Every page a running order can show, one entry each; ``measure`` is the view's, else the configured default.
+PRESENTER_PAGES: dict[str, PresenterPage] = {
+    "overview": PresenterPage(("measure", "region", "icb", "models"),
+                              lambda view, measure: {"overview_measure": measure}),
+    "map": PresenterPage(("measure", "region", "icb", "place"), lambda view, measure: {
+        "explorer_measure": measure, "explorer_place": view.place, "explorer_zoom_place": view.place}),
+    "profile": PresenterPage(("place",), place_in_address=True),
+    "compare": PresenterPage(("places",), _compared),
+    "governance": PresenterPage(("region", "icb", "models")),
+    "workshop": PresenterPage(("place",), place_in_address=True),
+}
+SETTINGS_BY_PAGE: dict[str, tuple[str, ...]] = {key: page.settings for key, page in PRESENTER_PAGES.items()}
 
 
 def _text_list(value: Any, where: str) -> tuple[str, ...]:

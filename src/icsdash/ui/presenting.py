@@ -113,15 +113,9 @@ def _apply_view(ctx: Context, view: presenter.View) -> None:
     state[FILTER_ICB] = chosen["icb"] or ALL_ICBS
     state[FILTER_MODELS] = chosen["models"]
     state[FILTER_ROUND] = LATEST
-    measure = view.measure or ctx.config.map_default_measure
-    if view.page == "overview":
-        state["overview_measure"] = measure
-    elif view.page == "map":
-        state["explorer_measure"] = measure
-        state["explorer_place"] = state["explorer_zoom_place"] = view.place
-    elif view.page == "compare":
-        state["compare_selection"] = [p if p.startswith("icb:") else f"place:{p}" for p in view.places]
-    if view.place and view.page in ("profile", "workshop"):
+    page = presenter.PRESENTER_PAGES[view.page]
+    state.update(page.state(view, view.measure or ctx.config.map_default_measure))
+    if view.place and page.place_in_address:
         params["place"] = view.place
     elif "place" in params:
         del params["place"]
