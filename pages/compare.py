@@ -65,6 +65,5 @@ ui.chart(shown.distribution, width="content", name="Where the selection sits")
 
 st.header("Twinning", anchor=False)
 if shown.twin_of:
-    st.caption(f"Places strongest where {shown.twin_of} is weakest (two points or more ahead on its three lowest "
-               "dimensions): candidates to learn from.")
+    st.caption(f"Places strongest where {shown.twin_of} is weakest ({shown.twin_rule}): candidates to learn from.")
     ui.table(shown.twins, hide_index=True, width="stretch", name="Twinning")

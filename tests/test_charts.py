@@ -38,14 +38,35 @@ def test_radar_points_close_the_polygon_and_leave_gaps(framework):
     import math
     dims = framework.dimension_ids
     frame = pd.DataFrame({"series": "A", "dimension_id": dims, "label": dims, "score": [5] * 12})
-    points = charts.radar_points(frame, 5)
+    points = charts.radar_points(frame)
     assert len(points) == 13 and points.iloc[0]["dimension_id"] == points.iloc[-1]["dimension_id"]
     assert (points.iloc[0]["x"], points.iloc[0]["y"]) == (0.0, 5.0)                  # first spoke at the top
     quarter = points[points.dimension_id == dims[3]].iloc[0]
     assert math.isclose(quarter["x"], 5.0, abs_tol=1e-6) and math.isclose(quarter["y"], 0.0, abs_tol=1e-6)
     gappy = frame.assign(score=[3, None, 3, 3, None, 3, 3, 3, 3, 3, 3, 3])
-    segments = charts.radar_points(gappy, 5).groupby("segment")["dimension_id"].apply(list).tolist()
+    segments = charts.radar_points(gappy).groupby("segment")["dimension_id"].apply(list).tolist()
     assert sorted(segments, key=len) == [[dims[2], dims[3]], dims[5:] + [dims[0]]]
+
+
+def test_charts_draw_the_frameworks_own_scale(framework):
+    """A 1-7 scale: the centre of the radar is level 1, its rings are labelled 2..7, and the other charts'
+    axes run from 1 to 7, not from 0."""
+    dims = framework.dimension_ids[:4]
+    frame = pd.DataFrame({"series": "A", "dimension_id": dims, "label": dims, "score": [1, 7, 4, 7]})
+    points = charts.radar_points(frame, 1)
+    assert points[["x", "y"]].iloc[0].tolist() == [0.0, 0.0]                         # level 1 at the centre
+    assert points.loc[points["dimension_id"] == dims[1], "x"].iloc[0] == pytest.approx(6.0)
+    layers = charts.radar(frame, (1, 7)).to_dict()["layer"]
+    ring_labels = next(layer["data"]["values"] for layer in layers if layer["mark"].get("type") == "text"
+                       and layer["encoding"]["text"]["field"] == "level")
+    assert [v["level"] for v in ring_labels] == [2, 3, 4, 5, 6, 7]
+    profile = pd.DataFrame({"dimension_id": dims, "short": dims, "median": [1, 7, 4, 7], "agreement": "Agreement"})
+    dots = pd.DataFrame({"dimension_id": dims, "stakeholder_group": "nhs", "score": [1, 7, 4, 7]})
+    spread = charts.spread_chart(dots, profile, (1, 7), {"nhs": "NHS"}).to_dict()
+    assert spread["layer"][0]["encoding"]["x"]["scale"]["domain"] == [1, 7]
+    trend = pd.DataFrame({"dimension_id": dims, "round": "R1", "round_position": 1, "score": [1, 7, 4, 7]})
+    assert charts.trend_chart(trend, dict(zip(dims, dims)), (1, 7)).to_dict()["spec"]["encoding"]["y"]["scale"][
+        "domain"] == [1, 7]
 
 
 @pytest.mark.parametrize("series", [1, 3, 6])
@@ -55,7 +76,7 @@ def test_radar_renders(framework, series):
         for i, d in enumerate(framework.dimensions):
             rows.append({"series": f"Series {k}", "dimension_id": d.id, "label": d.short,
                          "score": None if (i + k) % 7 == 0 else (i + k) % 6})
-    svg = compiles(charts.radar(pd.DataFrame(rows), framework.scale_max, title="T"))
+    svg = compiles(charts.radar(pd.DataFrame(rows), framework.scale, title="T"))
     assert svg.startswith("<svg") and "Readiness" in svg and "Capacity" in svg
 
 
@@ -72,7 +93,7 @@ def test_spread_trend_and_distribution_render(framework):
     profile = pd.DataFrame({"dimension_id": dims, "short": [d.short for d in framework.dimensions],
                             "median": [2.5] * 12, "agreement": ["Agreement", "Split"] * 6})
     groups = {"icb": "ICB", "local_authority": "Local authority"}
-    spread = charts.spread_chart(points, profile, 5, groups)
+    spread = charts.spread_chart(points, profile, (0, 5), groups)
     svg = compiles(spread)
     assert "Capacity · Split" in svg and "Local authority" in svg
     spec = spread.to_dict()
@@ -82,11 +103,11 @@ def test_spread_trend_and_distribution_render(framework):
     labels = {d.id: d.short for d in framework.dimensions}
     trend = pd.DataFrame([{"round": r, "round_position": p, "dimension_id": d, "score": p + 1}
                           for p, r in enumerate(["2024/25", "2025/26"]) for d in dims])
-    assert "2025/26" in compiles(charts.trend_chart(trend, labels, 5))
+    assert "2025/26" in compiles(charts.trend_chart(trend, labels, (0, 5)))
     everyone = pd.DataFrame([{"dimension_id": d, "score": (i * 7 + j) % 6} for i, d in enumerate(dims)
                              for j in range(10)])
     chosen = pd.DataFrame([{"dimension_id": d, "score": 3, "series": "Bolton"} for d in dims])
-    assert "Bolton" in compiles(charts.distribution_chart(everyone, chosen, labels, 5))
+    assert "Bolton" in compiles(charts.distribution_chart(everyone, chosen, labels, (0, 5)))
 
 
 def test_governance_charts_render(reference, framework):

@@ -1,5 +1,7 @@
 """Profiles and comparisons, checked against numbers worked out by hand on a tiny fixture."""
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 
@@ -95,6 +97,14 @@ def test_twinning_finds_places_strong_where_a_is_weak(dims, mini_framework):
     assert twins[["place_code", "matches", "lead"]].values.tolist() == [["B", 2, 4.0], ["D", 2, 4.0]]
     assert twins.loc[0, "dimensions"] == "Leadership, Outcomes"
     assert comparisons.twins(latest_scores, "Z", mini_framework).empty
+
+
+def test_twinning_takes_its_lead_from_the_framework(dims, mini_framework):
+    latest_scores = comparisons.latest_per_place(dims)
+    # B and D lead A by exactly 2 on both weak dimensions: a lead of 3 asked for finds nobody.
+    assert comparisons.twins(latest_scores, "A", replace(mini_framework, twinning_lead=3), weakest_k=2).empty
+    lenient = comparisons.twins(latest_scores, "A", replace(mini_framework, twinning_lead=1), weakest_k=2)
+    assert {"B", "D"} <= set(lenient["place_code"]) and len(lenient) >= 2
 
 
 GOV = pd.DataFrame({

@@ -126,7 +126,7 @@ def test_chart_data_feeds_the_spread_chart(panel, mini_framework):
     assert len(points) == 11                                        # 12 cells, one not assessed
     assert summary[["short", "median", "agreement"]].values.tolist() == [
         ["Leadership", 2.0, "Agreement"], ["Data", 2.0, "Split"], ["Outcomes", 2.5, "Agreement"]]
-    spec = charts.spread_chart(points, summary, mini_framework.scale_max, STAKEHOLDER_GROUPS).to_dict()
+    spec = charts.spread_chart(points, summary, mini_framework.scale, STAKEHOLDER_GROUPS).to_dict()
     assert spec["layer"][0]["mark"]["type"] == "circle"
 
 

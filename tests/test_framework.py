@@ -5,7 +5,7 @@ import pytest
 from icsdash.errors import DataError
 from icsdash.framework import load_framework
 
-from conftest import DATA
+from conftest import DATA, MINI_FRAMEWORK
 
 
 def test_default_framework_has_twelve_dimensions_scored_0_to_5(framework):
@@ -72,6 +72,10 @@ def _break(tmp_path, old, new):
      "at least this many ratings fall outside the window); rename it"),
     ("between_levels: half_up", "between_levels: nearest",
      "broken.yaml, between_levels: must be one of half_up, half_down; got 'nearest'"),
+    ("twinning_lead: 2", "twinning_lead: 6",
+     "broken.yaml, twinning_lead: must be a number of points above 0 and at most 5 (the scale's width); got 6"),
+    ("twinning_lead: 2", "twinning_lead: two",
+     "broken.yaml, twinning_lead: must be a number of points above 0 and at most 5 (the scale's width); got 'two'"),
 ])
 def test_broken_framework_names_the_key(tmp_path, old, new, message):
     with pytest.raises(DataError) as raised:
@@ -82,3 +86,12 @@ def test_broken_framework_names_the_key(tmp_path, old, new, message):
 def test_missing_framework_file(tmp_path):
     with pytest.raises(DataError, match="nothing.yaml: file not found"):
         load_framework(tmp_path / "nothing.yaml")
+
+
+def test_twinning_lead_defaults_to_two_fifths_of_the_scale(tmp_path):
+    """A framework that does not say how far ahead a twin must be: 40 % of the scale's width, at least 1."""
+    for source, width_lead in ((DATA / "frameworks" / "scirocco_style.yaml", 2), (MINI_FRAMEWORK, 1)):
+        path = tmp_path / source.name
+        path.write_text(source.read_text().replace("twinning_lead: 2\n", ""))
+        assert "twinning_lead" not in path.read_text()
+        assert load_framework(path).twinning_lead == width_lead     # 0.4 x 5 = 2; 0.4 x 3 = 1.2 -> 1

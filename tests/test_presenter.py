@@ -87,7 +87,7 @@ def test_projector_charts_have_large_type_and_still_compile(framework):
     assert "<svg" in vl_convert.vegalite_to_svg(big)
     radar_frame = pd.DataFrame({"series": "A", "dimension_id": framework.dimension_ids,
                                 "label": [d.short for d in framework.dimensions], "score": 3})
-    radar = charts.radar(radar_frame, framework.scale_max, size=300).to_dict()
+    radar = charts.radar(radar_frame, framework.scale, size=300).to_dict()
     scaled = presenter.projector_spec(radar)
     assert (scaled["width"], scaled["height"]) == (405, 405)
     assert "<svg" in vl_convert.vegalite_to_svg(scaled)

@@ -194,6 +194,7 @@ def test_compare_choices_and_a_selection(fixture, reference, framework):
     assert view.twin_of == reference.place(same[0]).place_name         # scored 1: the others lead by 4 and 1
     assert set(view.twins["Place"]) == {reference.place(same[2]).place_name, reference.place(same[1]).place_name}
     assert view.twins["Matching dimensions"].tolist() == [3, 3]
+    assert view.twin_rule == "2 points or more ahead on its 3 lowest dimensions"
 
 
 def test_compare_with_nothing_scored(fixture, reference):

@@ -45,8 +45,9 @@ def _inline(frame: pd.DataFrame) -> alt.Data:
     return alt.Data(values=frame.to_dict("records"))
 
 
-def radar_points(frame: pd.DataFrame, scale_max: int) -> pd.DataFrame:
-    """Cartesian points for a radar: one spoke per dimension (clockwise from the top), radius = score.
+def radar_points(frame: pd.DataFrame, scale_min: int = 0) -> pd.DataFrame:
+    """Cartesian points for a radar: one spoke per dimension (clockwise from the top), radius = score above
+    the scale's minimum (the centre is the lowest level).
 
     ``frame`` has columns ``series``, ``dimension_id``, ``label`` and ``score``
     (None for "not assessed"), with dimensions in framework order. A missing
@@ -56,7 +57,7 @@ def radar_points(frame: pd.DataFrame, scale_max: int) -> pd.DataFrame:
 
     >>> f = pd.DataFrame({"series": "A", "dimension_id": list("abcd"), "label": list("abcd"),
     ...                   "score": [1, 2, None, 4]})
-    >>> radar_points(f, 5)[["dimension_id", "segment", "order"]].values.tolist()
+    >>> radar_points(f)[["dimension_id", "segment", "order"]].values.tolist()
     [['d', 'A:0', 0], ['a', 'A:0', 1], ['b', 'A:0', 2]]
     """
     rows = []
@@ -78,37 +79,42 @@ def radar_points(frame: pd.DataFrame, scale_max: int) -> pd.DataFrame:
             for order, i in enumerate(spokes):
                 angle = math.pi / 2 - 2 * math.pi * i / n
                 score = float(part.loc[i, "score"])
+                radius = score - scale_min
                 rows.append({"series": series, "segment": f"{series}:{k}", "order": order,
                              "dimension_id": part.loc[i, "dimension_id"], "label": part.loc[i, "label"],
-                             "score": score, "x": round(score * math.cos(angle), 6),
-                             "y": round(score * math.sin(angle), 6)})
+                             "score": score, "x": round(radius * math.cos(angle), 6),
+                             "y": round(radius * math.sin(angle), 6)})
     return pd.DataFrame(rows, columns=["series", "segment", "order", "dimension_id", "label", "score", "x", "y"])
 
 
-def radar(frame: pd.DataFrame, scale_max: int, title: str = "", size: int = 380,
+def radar(frame: pd.DataFrame, scale: tuple[int, int], title: str = "", size: int = 380,
           colours: tuple[str, ...] = CATEGORICAL["okabe_ito"]) -> alt.LayerChart:
-    """A radar chart of up to six series over the framework's dimensions (see :func:`radar_points`)."""
+    """A radar chart of up to six series over the framework's dimensions (see :func:`radar_points`), on the
+    framework's ``scale`` (lowest, highest level): the centre is the lowest level, one ring per level above."""
+    scale_min, top = scale
+    outer = top - scale_min                                     # the outer ring's radius
     labels = frame.drop_duplicates("dimension_id")[["dimension_id", "label"]].reset_index(drop=True)
     n = max(len(labels), 1)
     spokes = []
     for i, row in labels.iterrows():
         angle = math.pi / 2 - 2 * math.pi * i / n
         cos, sin = math.cos(angle), math.sin(angle)
-        spokes.append({"label": row.label, "x0": 0.0, "y0": 0.0, "x": scale_max * cos, "y": scale_max * sin,
-                       "lx": (scale_max + 0.35) * cos, "ly": (scale_max + 0.35) * sin,
+        spokes.append({"label": row.label, "x0": 0.0, "y0": 0.0, "x": outer * cos, "y": outer * sin,
+                       "lx": (outer + 0.35) * cos, "ly": (outer + 0.35) * sin,
                        "align": "center" if abs(cos) < 0.2 else ("left" if cos > 0 else "right")})
     spokes = pd.DataFrame(spokes)
     rings = pd.DataFrame([{"ring": r, "order": i, "x": r * math.cos(math.pi / 2 - 2 * math.pi * (i % n) / n),
                            "y": r * math.sin(math.pi / 2 - 2 * math.pi * (i % n) / n)}
-                          for r in range(1, scale_max + 1) for i in range(n + 1)])
-    extent = scale_max + 2.2
+                          for r in range(1, outer + 1) for i in range(n + 1)])
+    extent = outer + 2.2
     x = alt.X("x:Q", scale=alt.Scale(domain=[-extent, extent]), axis=None)
     y = alt.Y("y:Q", scale=alt.Scale(domain=[-extent, extent]), axis=None)
     grid = alt.Chart(_inline(rings)).mark_line(color="#CFCFCF", strokeWidth=1).encode(x=x, y=y, detail="ring:N",
                                                                                order="order:Q")
-    ring_labels = alt.Chart(alt.Data(values=[{"r": r, "x": 0} for r in range(1, scale_max + 1)])).mark_text(
+    ring_labels = alt.Chart(alt.Data(values=[{"r": r, "level": r + scale_min, "x": 0}
+                                             for r in range(1, outer + 1)])).mark_text(
         dx=4, dy=-2, align="left", fontSize=11, color="#777").encode(x=x, y=alt.Y(
-            "r:Q", scale=alt.Scale(domain=[-extent, extent]), axis=None), text="r:Q")
+            "r:Q", scale=alt.Scale(domain=[-extent, extent]), axis=None), text="level:Q")
     axes = alt.Chart(_inline(spokes)).mark_rule(color="#CFCFCF").encode(
         x=alt.X("x0:Q", scale=alt.Scale(domain=[-extent, extent]), axis=None),
         y=alt.Y("y0:Q", scale=alt.Scale(domain=[-extent, extent]), axis=None), x2="x:Q", y2="y:Q")
@@ -117,7 +123,7 @@ def radar(frame: pd.DataFrame, scale_max: int, title: str = "", size: int = 380,
         x=alt.X("lx:Q", scale=alt.Scale(domain=[-extent, extent]), axis=None),
         y=alt.Y("ly:Q", scale=alt.Scale(domain=[-extent, extent]), axis=None), text="label:N")
         for side in ("left", "center", "right") if (spokes["align"] == side).any()]
-    points = radar_points(frame, scale_max)
+    points = radar_points(frame, scale_min)
     series = list(dict.fromkeys(frame["series"]))
     colour = alt.Color("series:N", scale=alt.Scale(domain=series, range=list(colours[:len(series)])),
                        legend=alt.Legend(title=None, orient="bottom", direction="vertical",
@@ -135,7 +141,7 @@ def radar(frame: pd.DataFrame, scale_max: int, title: str = "", size: int = 380,
     return chart
 
 
-def spread_chart(points: pd.DataFrame, profile: pd.DataFrame, scale_max: int, groups: dict[str, str],
+def spread_chart(points: pd.DataFrame, profile: pd.DataFrame, scale: tuple[int, int], groups: dict[str, str],
                  colours: tuple[str, ...] = CATEGORICAL["okabe_ito"]) -> alt.LayerChart:
     """Every individual score as a dot (stakeholder group as colour), the median as a bar, and the
     agreement status in each dimension's label: disagreement stays visible instead of averaged away.
@@ -149,7 +155,7 @@ def spread_chart(points: pd.DataFrame, profile: pd.DataFrame, scale_max: int, gr
                          group=points["stakeholder_group"].map(lambda g: groups.get(g, g)))
     present = [g for g in groups.values() if g in set(data["group"])]
     y = alt.Y("dimension:N", sort=order, title=None, axis=alt.Axis(labelFontSize=FONT_SIZE, labelLimit=260))
-    x = alt.X("score:Q", scale=alt.Scale(domain=[0, scale_max]), title="Score",
+    x = alt.X("score:Q", scale=alt.Scale(domain=list(scale)), title="Score",
               axis=alt.Axis(tickMinStep=1, labelFontSize=FONT_SIZE - 1, titleFontSize=FONT_SIZE))
     dots = alt.Chart(data).mark_circle(size=120, opacity=0.85).encode(
         x=x, y=y, yOffset=alt.YOffset("group:N", scale=alt.Scale(paddingOuter=0.6)),
@@ -160,18 +166,18 @@ def spread_chart(points: pd.DataFrame, profile: pd.DataFrame, scale_max: int, gr
                  alt.Tooltip("score:Q", title="Score")])
     medians = profile.assign(dimension=profile["dimension_id"].map(label))
     bars = alt.Chart(medians).mark_tick(color="#111", thickness=3).encode(
-        x=alt.X("median:Q", scale=alt.Scale(domain=[0, scale_max])), y=y,
+        x=alt.X("median:Q", scale=alt.Scale(domain=list(scale))), y=y,
         tooltip=[alt.Tooltip("dimension:N", title="Dimension"), alt.Tooltip("median:Q", title="Median")])
     return alt.layer(dots, bars).properties(height=len(order) * 38, width=600)
 
 
-def trend_chart(frame: pd.DataFrame, labels: dict[str, str], scale_max: int) -> alt.Chart:
+def trend_chart(frame: pd.DataFrame, labels: dict[str, str], scale: tuple[int, int]) -> alt.Chart:
     """Every dimension's score across rounds, one small line chart per dimension."""
     data = frame.assign(dimension=frame["dimension_id"].map(labels))
     rounds = list(dict.fromkeys(data.sort_values("round_position")["round"]))
     return alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=60)).encode(
         x=alt.X("round:O", sort=rounds, title=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("score:Q", scale=alt.Scale(domain=[0, scale_max]), title=None),
+        y=alt.Y("score:Q", scale=alt.Scale(domain=list(scale)), title=None),
         tooltip=[alt.Tooltip("dimension:N", title="Dimension"), alt.Tooltip("round:N", title="Round"),
                  alt.Tooltip("score:Q", title="Score")],
     ).properties(width=150, height=110).facet(
@@ -180,7 +186,7 @@ def trend_chart(frame: pd.DataFrame, labels: dict[str, str], scale_max: int) -> 
 
 
 def distribution_chart(all_scores: pd.DataFrame, chosen: pd.DataFrame, labels: dict[str, str],
-                       scale_max: int, colours: tuple[str, ...] = CATEGORICAL["okabe_ito"]) -> alt.LayerChart:
+                       scale: tuple[int, int], colours: tuple[str, ...] = CATEGORICAL["okabe_ito"]) -> alt.LayerChart:
     """Where the selection sits among all places, per dimension: a box plot of every place's latest score
     with the selected series drawn on top."""
     order = list(labels.values())
@@ -188,7 +194,7 @@ def distribution_chart(all_scores: pd.DataFrame, chosen: pd.DataFrame, labels: d
     picked = chosen.assign(dimension=chosen["dimension_id"].map(labels))
     series = list(dict.fromkeys(picked["series"]))
     y = alt.Y("dimension:N", sort=order, title=None, axis=alt.Axis(labelFontSize=FONT_SIZE, labelLimit=200))
-    x = alt.X("score:Q", scale=alt.Scale(domain=[0, scale_max]), title="Score (all places' latest)")
+    x = alt.X("score:Q", scale=alt.Scale(domain=list(scale)), title="Score (all places' latest)")
     box = alt.Chart(data).mark_boxplot(color="#BBBBBB", size=18, extent="min-max").encode(x=x, y=y)
     marks = alt.Chart(picked).mark_point(size=150, filled=True, shape="diamond").encode(
         x=x, y=y, color=alt.Color("series:N", scale=alt.Scale(domain=series, range=list(colours[:len(series)])),

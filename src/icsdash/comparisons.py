@@ -180,13 +180,16 @@ PEER_RULES: tuple[PeerRule, ...] = (
 PEER_RULES_BY_KEY = {r.key: r for r in PEER_RULES}
 
 
-def twins(latest: pd.DataFrame, place_code: str, framework: Framework, weakest_k: int = 3,
+TWIN_WEAKEST = 3                    # twinning looks at a place's three lowest-scored dimensions
+
+
+def twins(latest: pd.DataFrame, place_code: str, framework: Framework, weakest_k: int = TWIN_WEAKEST,
           top: int = 5) -> pd.DataFrame:
     """'Twinning': places strongest where this place is weakest, with the dimensions that match.
 
     The place's ``weakest_k`` lowest-scored dimensions are compared with every
-    other place; a dimension matches when the other place scores at least two
-    points higher there. Places are ranked by the number of matches, then by
+    other place; a dimension matches when the other place scores at least the
+    framework's ``twinning_lead`` higher there. Places are ranked by the number of matches, then by
     the total lead on the weak dimensions.
     """
     wide = latest.pivot_table(index="place_code", columns="dimension_id", values="score", aggfunc="first").astype(float)
@@ -199,7 +202,7 @@ def twins(latest: pd.DataFrame, place_code: str, framework: Framework, weakest_k
     rows = []
     for other, scores in wide.drop(index=place_code).iterrows():
         leads = {d: scores.get(d) - mine[d] for d in weak if not pd.isna(scores.get(d))}
-        matched = [d for d, lead in leads.items() if lead >= 2]
+        matched = [d for d, lead in leads.items() if lead >= framework.twinning_lead]
         if matched:
             rows.append({"place_code": other, "matches": len(matched), "lead": round(sum(leads.values()), 2),
                          "dimensions": ", ".join(names[d] for d in matched)})

@@ -71,6 +71,12 @@ class Framework:
     bands: tuple[Band, ...]
     agreement: AgreementRule
     between_levels: str = "half_up"
+    twinning_lead: float = 2
+
+    @property
+    def scale(self) -> tuple[int, int]:
+        """The lowest and highest level, as charts take them."""
+        return self.scale_min, self.scale_max
 
     @property
     def dimension_ids(self) -> list[str]:
@@ -141,6 +147,9 @@ RENAMED_AGREEMENT_KEYS = {"window": "window_levels", "max_outside": "split_from_
                           "reference_panel": "threshold_panel_size"}
 # Which way a median halfway between two levels (2.5) is rounded before it is banded.
 BETWEEN_LEVELS = ("half_up", "half_down")
+# Without a ``twinning_lead``, a place leads another on a dimension when it is this share of the scale's width
+# ahead: two points on a 0-5 scale.
+TWINNING_SHARE = 0.4
 
 
 def _require(doc: dict, key: str, kind: type, source: str, where: str = ""):
@@ -229,7 +238,11 @@ def load_framework(path: str | Path) -> Framework:
     if between not in BETWEEN_LEVELS:
         raise DataError(f"must be one of {', '.join(BETWEEN_LEVELS)}; got {between!r}", source=source,
                         field="between_levels")
+    lead = doc.get("twinning_lead", max(1, round(TWINNING_SHARE * (hi - lo))))
+    if isinstance(lead, bool) or not isinstance(lead, (int, float)) or not 0 < lead <= hi - lo:
+        raise DataError(f"must be a number of points above 0 and at most {hi - lo} (the scale's width); got {lead!r}",
+                        source=source, field="twinning_lead")
     return Framework(id=_require(doc, "id", str, source), version=_require(doc, "version", str, source),
                      title=_require(doc, "title", str, source), scale_min=lo, scale_max=hi,
                      levels=_levels(scale, lo, hi, source, "scale."), dimensions=tuple(dimensions),
-                     bands=tuple(bands), agreement=rule, between_levels=between)
+                     bands=tuple(bands), agreement=rule, between_levels=between, twinning_lead=lead)

@@ -113,7 +113,7 @@ def radar_chart(series: dict[str, list], framework: Framework, size: int = 340, 
     frame = pd.DataFrame([{"series": name, "dimension_id": d.id, "label": d.short,
                            "score": None if pd.isna(score) else float(score)}
                           for name, scores in series.items() for d, score in zip(framework.dimensions, scores)])
-    return charts.radar(frame, framework.scale_max, size=size, title=title)
+    return charts.radar(frame, framework.scale, size=size, title=title)
 
 
 def profile_radar(profile: pd.DataFrame, place: pd.Series, framework: Framework, size: int = 340) -> alt.LayerChart:
@@ -204,12 +204,12 @@ def _spread_and_trend(pdf: Paper, profile: pd.DataFrame, points: pd.DataFrame, t
     """The stakeholders' scores (when there are individual ones) and the trend (when there are two rounds)."""
     if not points.empty:
         pdf.figure("Where stakeholders agree and differ",
-                   png(charts.spread_chart(points, profile, framework.scale_max, STAKEHOLDER_GROUPS)), pdf.epw * 0.9,
+                   png(charts.spread_chart(points, profile, framework.scale, STAKEHOLDER_GROUPS)), pdf.epw * 0.9,
                    "Each dot is one stakeholder's score (names are never shown); the black bar is the median; "
                    "'Split' marks a dimension without agreement under the framework's rule.")
     if trend["round"].nunique() > 1:
         labels = {d.id: d.short for d in framework.dimensions}
-        pdf.figure("Trend across rounds", png(charts.trend_chart(trend, labels, framework.scale_max)), pdf.epw * 0.85,
+        pdf.figure("Trend across rounds", png(charts.trend_chart(trend, labels, framework.scale)), pdf.epw * 0.85,
                    "The place's score on each dimension in every round it assessed.")
 
 
@@ -396,7 +396,7 @@ def _workshop_view(view: View, data: DeckData) -> alt.TopLevelMixin:
     points = comparisons.spread(data.latest, view.place, place.maturity_round)
     if points.empty:
         return profile_radar(profile, place, data.framework, size=380)
-    return charts.spread_chart(points, profile, data.framework.scale_max, STAKEHOLDER_GROUPS)
+    return charts.spread_chart(points, profile, data.framework.scale, STAKEHOLDER_GROUPS)
 
 
 def _map_view(view: View, data: DeckData) -> alt.TopLevelMixin:

@@ -330,7 +330,7 @@ def summary_panel(ctx: Context, who: Principal, a: Assessment) -> dict[str, str]
         frame = pd.DataFrame({"series": "Scores so far", "dimension_id": fw.dimension_ids,
                               "label": [d.short for d in fw.dimensions],
                               "score": [scores.get(d) for d in fw.dimension_ids]})
-        render.chart(charts.radar(frame, fw.scale_max, size=330), width=440, name="Scores so far")
+        render.chart(charts.radar(frame, fw.scale, size=330), width=440, name="Scores so far")
     return gaps
 
 

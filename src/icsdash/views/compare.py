@@ -41,6 +41,7 @@ class Comparison:
     distribution: dict | None = None
     twin_of: str | None = None        # the first chosen place, whose twins are listed
     twins: pd.DataFrame | None = None
+    twin_rule: str = ""               # what makes a twin, in the framework's points
 
 
 def compare(snap: Snapshot, chosen: Filters, selection: tuple[str, ...]) -> Comparison:
@@ -54,10 +55,10 @@ def compare(snap: Snapshot, chosen: Filters, selection: tuple[str, ...]) -> Comp
         return Comparison(missing)
     frame = comparisons.radar_frame(series, fw)
     shown = list(dict.fromkeys(frame["series"]))
-    radars = tuple((name, spec(charts.radar(frame[frame["series"] == name], fw.scale_max, title=name, size=260)))
+    radars = tuple((name, spec(charts.radar(frame[frame["series"] == name], fw.scale, title=name, size=260)))
                    for name in shown)
     distribution = spec(charts.distribution_chart(scores[["dimension_id", "score"]], series,
-                                                  {d.id: d.short for d in fw.dimensions}, fw.scale_max))
+                                                  {d.id: d.short for d in fw.dimensions}, fw.scale))
     anchor = next((k.split(":", 1)[1] for k in selection if k.startswith("place:")), None)
     twins = None
     if anchor:
@@ -66,6 +67,8 @@ def compare(snap: Snapshot, chosen: Filters, selection: tuple[str, ...]) -> Comp
         twins = found.assign(place=found["place_code"].map(place_names))[
             ["place", "matches", "lead", "dimensions"]].rename(columns={
                 "place": "Place", "matches": "Matching dimensions", "lead": "Total lead", "dimensions": "Where"})
-    return Comparison(missing, spec(charts.radar(frame, fw.scale_max, size=380)),
+    lead = f"{fw.twinning_lead:g} point{'' if fw.twinning_lead == 1 else 's'}"
+    return Comparison(missing, spec(charts.radar(frame, fw.scale, size=380)),
                       comparisons.difference_table(series, fw), radars, distribution,
-                      names.get(f"place:{anchor}") if anchor else None, twins)
+                      names.get(f"place:{anchor}") if anchor else None, twins,
+                      f"{lead} or more ahead on its {comparisons.TWIN_WEAKEST} lowest dimensions")

@@ -59,11 +59,11 @@ def profile(snap: Snapshot, _chosen: Filters, code: str) -> Profile:
     trend = comparisons.trend(dims, code)
     return Profile(
         **facts, round=round_label,
-        radar=spec(charts.radar(series.rename(columns={"short": "label"}), fw.scale_max, size=360)),
+        radar=spec(charts.radar(series.rename(columns={"short": "label"}), fw.scale, size=360)),
         strongest=tuple(strongest), weakest=tuple(weakest),
         scores=table[list(SCORE_COLUMNS)].rename(columns=SCORE_COLUMNS),
-        spread=None if points.empty else spec(charts.spread_chart(points, table, fw.scale_max, STAKEHOLDER_GROUPS)),
-        trend=spec(charts.trend_chart(trend, {d.id: d.short for d in fw.dimensions}, fw.scale_max))
+        spread=None if points.empty else spec(charts.spread_chart(points, table, fw.scale, STAKEHOLDER_GROUPS)),
+        trend=spec(charts.trend_chart(trend, {d.id: d.short for d in fw.dimensions}, fw.scale))
         if trend["round"].nunique() > 1 else None)
 
 

@@ -27,6 +27,6 @@ def workshop(store: Store, framework: Framework, place_code: str, round_label: s
     loaded = consensus.load(store, framework, place_code, round_label)
     if not loaded.inputs:
         return WorkshopView(loaded, None, None)
-    chart = spec(charts.spread_chart(*consensus.chart_data(loaded, framework), framework.scale_max,
+    chart = spec(charts.spread_chart(*consensus.chart_data(loaded, framework), framework.scale,
                                      STAKEHOLDER_GROUPS))
     return WorkshopView(loaded, loaded.table.drop(columns="dimension_id"), chart)
