@@ -90,13 +90,20 @@ def make_dataset(name: str, folder: Path) -> Path:
 # --------------------------------------------------------------------------- page runs (AppTest)
 
 def steady_state_routing() -> None:
+    """Make AppTest run a page as a running server does: without the old pages/ routing (a server drops it after
+    its first request), and with one cache of compiled scripts (AppTest compiles app.py and the page again on
+    every run; a server compiles each once)."""
     import streamlit.runtime.pages_manager as pm
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import app_test, local_script_runner
     original = pm.PagesManager.__init__
 
     def init(self, *args, **kwargs):
         original(self, *args, **kwargs)
         pm.PagesManager.uses_pages_directory = False
     pm.PagesManager.__init__ = init
+    compiled = ScriptCache()
+    app_test.ScriptCache = local_script_runner.ScriptCache = lambda: compiled
 
 
 def timed_runs(at, runs: int) -> list[float]:

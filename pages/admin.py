@@ -4,6 +4,7 @@ import streamlit as st
 
 from icsdash import ui
 from icsdash.ui import admin_panels
+from icsdash.views import admin as view
 from icsdash.auth import ROLES_BY_KEY
 from icsdash.errors import IcsdashError
 
@@ -15,8 +16,8 @@ if not who.role_spec.admin:
     st.stop()
 
 store = ctx.store
-places = ctx.reference.places.sort_values("place_name")
-place_label = dict(zip(places["place_code"], places["place_name"] + " (" + places["icb_short_name"] + ")"))
+shown = ui.stored_view(view.admin, ctx, store.newest_entry(), ctx.anonymised)
+place_label = shown.place_labels
 
 
 def act(action, *args) -> None:
@@ -58,21 +59,15 @@ with codes_tab:
         st.warning("Copy this code now and give it to its holder: it is shown only once and cannot be recovered.",
                    icon=":material/key:")
         st.code(code, language=None)
-    codes = store.access_codes()
-    codes["place"] = codes["place_code"].map(place_label)
-    ui.table(ui.people(ctx, codes[["lookup_id", "role", "place", "label", "created_at", "created_by",
-                                   "revoked_at"]], "label", "created_by"), hide_index=True, width="stretch",
-             name="Access codes")
-    active = codes.loc[codes["revoked_at"].isna(), "lookup_id"].tolist()
-    if active:
+    ui.table(shown.codes, hide_index=True, width="stretch", name="Access codes")
+    if shown.active:
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-        c1.selectbox("Revoke a code (by its first part)", active, key="revoke_choice")
+        c1.selectbox("Revoke a code (by its first part)", shown.active, key="revoke_choice")
         c2.button("Revoke", icon=":material/block:", on_click=lambda: act(store.revoke_access_code,
                                                                            st.session_state["revoke_choice"]))
 
 with rounds_tab:
-    ui.table(store.rounds().rename(columns={"label": "Round", "position": "Order", "opened_at": "Opened"})
-             .drop(columns=["id"]), hide_index=True, name="Rounds")
+    ui.table(shown.rounds, hide_index=True, name="Rounds")
     with st.form("new_round", clear_on_submit=True):
         st.text_input("New round", placeholder="2026/27", max_chars=40, key="new_round_label")
         st.form_submit_button("Open round", on_click=lambda: act(store.add_round,
@@ -85,6 +80,5 @@ with backup_tab:
     admin_panels.backup_panel(ctx, who)
 
 with audit_tab:
-    audit = store.audit_entries().tail(500).iloc[::-1]
-    st.caption(f"The newest {len(audit)} entries. Every write is recorded with who did it and when.")
-    ui.table(ui.people(ctx, audit, "actor"), hide_index=True, width="stretch", name="Audit log")
+    st.caption(shown.audit_caption)
+    ui.table(shown.audit, hide_index=True, width="stretch", name="Audit log")

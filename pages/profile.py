@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from icsdash import analysis, auth, consensus, notices, reports, ui
+from icsdash import analysis, auth, notices, reports, ui
 from icsdash.views import profile as view
 
 ctx = ui.current()
@@ -63,10 +63,9 @@ with table_col:
     ui.table(shown.scores, hide_index=True, width="stretch", height=470, name="Maturity by dimension")
     st.caption("Score: the consensus where one was recorded, else the median of the individual scores. "
                "Medians for the ICS and England are over places (each place's latest scores).")
-    if "workshop" in ctx.config.pages and (
-            note := consensus.consensus_note(ctx.store, snap.latest_scores, code, shown.round)):
-        st.page_link("pages/workshop.py", label=note, icon=":material/groups:",
-                     query_params={"place": code, "round": shown.round})
+    if "workshop" in ctx.config.pages and shown.consensus_id is not None:
+        st.page_link("pages/workshop.py", label=ui.stored_view(view.consensus_link, ctx, shown.consensus_id),
+                     icon=":material/groups:", query_params={"place": code, "round": shown.round})
 
 st.header("Where stakeholders agree and differ", anchor=False)
 if shown.spread is None:

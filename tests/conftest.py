@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import glob
 import os
 import shutil
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from streamlit.components.v2 import manifest_scanner
 
 from icsdash.framework import load_framework
 from icsdash.reference import load_reference
@@ -20,7 +22,12 @@ from icsdash.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
+FRAMEWORK = DATA / "frameworks" / "scirocco_style.yaml"
 MINI_FRAMEWORK = ROOT / "tests" / "data" / "frameworks" / "mini.yaml"
+
+# Every AppTest scans all installed packages for Streamlit components when it starts (about 0.3 s); a server
+# scans once. Nothing is installed during a test run, so the tests scan once too.
+manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
 
 
 @pytest.fixture(scope="session")
@@ -47,18 +54,41 @@ def data_copy(tmp_path) -> Path:
     return target
 
 
-def write_config(folder: Path, overrides: dict | None = None, database_url: str | None = None) -> Path:
-    """A config.yaml in ``folder`` that points at the shipped data, with ``overrides`` merged in."""
+def write_config(folder: Path, overrides: dict | None = None, database_url: str | None = None,
+                 seeded: bool = True) -> Path:
+    """A config.yaml in ``folder`` that points at the shipped data, with ``overrides`` merged in.
+
+    With ``seeded`` (and no ``database_url``, the shipped data and demo seeding on), the folder's database starts
+    as the app leaves a new one on its first start, copied from one made once per test run; ``seeded=False`` for
+    tests of a first start itself, or that need an empty database."""
     doc = yaml.safe_load((ROOT / "config.yaml").read_text())
     doc["data"]["dir"] = str(DATA)
-    doc["data"]["framework"] = str(DATA / "frameworks" / "scirocco_style.yaml")
+    doc["data"]["framework"] = str(FRAMEWORK)
     doc["database"]["url"] = database_url or f"sqlite:///{folder / 'icsdash.sqlite3'}"
     doc["data"]["vintage"] = "2023-04"         # the tests' figures are the 42 ICBs'; the newest is tested on its own
     for dotted, value in (overrides or {}).items():
         section, key = dotted.split(".")
         doc.setdefault(section, {})[key] = value
+    database = folder / "icsdash.sqlite3"
+    if (seeded and doc["database"]["url"] == f"sqlite:///{database}" and doc["database"].get("seed_demo", True)
+            and doc["data"]["dir"] == str(DATA) and doc["data"]["framework"] == str(FRAMEWORK)
+            and not database.exists()):
+        shutil.copyfile(_seeded_database(), database)
     path = folder / "config.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+@functools.cache
+def _seeded_database() -> Path:
+    """A database as the app leaves a new one on its first start (tables made, demo assessments seeded), made once
+    per test run: a test's app starts on a copy of it instead of seeding its own (half a second each)."""
+    from icsdash.reference import load_code_changes, place_codes
+    path = Path(tempfile.mkdtemp(prefix="icsdash-seeded-")) / "seeded.sqlite3"
+    store = Store.open(f"sqlite:///{path}", load_code_changes(DATA), place_codes(DATA))
+    store.seed_demo(load_reference(DATA).places["place_code"].tolist(), load_framework(FRAMEWORK))
+    store.engine.dispose()
+    assert not path.with_name(path.name + "-wal").exists()
     return path
 
 

@@ -18,7 +18,8 @@ from live_app import CHROMIUM, IDLE, LAUNCH_ARGS, AppServer, app_env, free_port
 def app_server(folder: Path, database_url: str | None = None, overrides: dict | None = None) -> Iterator[str]:
     """``streamlit run app.py`` on ``database_url`` (default: a SQLite file in ``folder``; config in ``folder``,
     with ``overrides``); its base URL. Stopped on leaving, even when the test fails."""
-    server = AppServer(free_port(), folder / "streamlit.log", app_env(write_config(folder, overrides, database_url)))
+    config = write_config(folder, overrides, database_url, seeded=False)      # a real first start
+    server = AppServer(free_port(), folder / "streamlit.log", app_env(config))
     try:
         try:
             server.start()

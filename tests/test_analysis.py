@@ -170,3 +170,26 @@ def test_the_newest_of_two_consensus_assessments_stands(tiny, mini_framework):
     swapped = pd.concat([tiny.assign(assessment_id=1), first.assign(assessment_id=9), second.assign(assessment_id=7)])
     table = analysis.dimension_scores(swapped, mini_framework).set_index(["place_code", "dimension_id"])
     assert table.loc[("B", "outcomes"), "score"] == 3
+
+
+@pytest.mark.parametrize("which", ["framework", "mini_framework"])
+def test_agreement_of_every_group_at_once_matches_the_rule_one_group_at_a_time(which, request):
+    """The vectorised agreement gives, for 2,000 random panels of 1 to 15 ratings (an even panel's median
+    falls between two levels), exactly what :meth:`Framework.agreement_status` says of each."""
+    import random
+    from icsdash.analysis import agreement_by_group
+    fw = request.getfixturevalue(which)
+    rng = random.Random(7)
+    rows = []
+    for group in range(2000):
+        centre = rng.randint(fw.scale_min, fw.scale_max)
+        for _ in range(rng.randint(1, 15)):
+            spread = rng.choice((0, 1, 2, fw.scale_max))
+            rows.append({"place_code": f"p{group // 12}", "dimension_id": f"d{group % 12}",
+                         "score": float(min(fw.scale_max, max(fw.scale_min, centre + rng.randint(-spread, spread))))})
+    frame = pd.DataFrame(rows)
+    keys = ["place_code", "dimension_id"]
+    fast = agreement_by_group(frame, keys, fw)
+    slow = frame.groupby(keys)["score"].agg(lambda s: fw.agreement_status([int(v) for v in s]))
+    assert len(fast) == 2000 and fast.sort_index().tolist() == slow.sort_index().tolist()
+    assert set(fast) == {fw.agreement.agreed_label, fw.agreement.split_label}

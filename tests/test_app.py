@@ -134,7 +134,7 @@ def test_a_new_submission_shows_at_the_next_rerun(app, framework):
 
 
 def test_bad_config_stops_with_a_clear_message(tmp_path, monkeypatch):
-    monkeypatch.setenv("ICSDASH_CONFIG", str(write_config(tmp_path, {"map.zoom": 99})))
+    monkeypatch.setenv("ICSDASH_CONFIG", str(write_config(tmp_path, {"map.zoom": 99}, seeded=False)))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert not at.exception
     assert at.title[0].value == "icsdash cannot start"

@@ -11,7 +11,7 @@ from conftest import write_config
 
 
 def test_create_list_sign_in_revoke(tmp_path, capsys):
-    config = write_config(tmp_path)
+    config = write_config(tmp_path, seeded=False)
     assert main(["--config", str(config), "access", "create", "--role", "place_director", "--place",
                  "bolton", "--label", "Bolton lead"]) == 0
     code = capsys.readouterr().out.strip()
@@ -29,7 +29,7 @@ def test_create_list_sign_in_revoke(tmp_path, capsys):
 
 
 def test_errors_are_one_line_and_write_nothing(tmp_path, capsys):
-    config = write_config(tmp_path)
+    config = write_config(tmp_path, seeded=False)
     assert main(["--config", str(config), "access", "create", "--role", "place_director", "--place",
                  "QOP-atlantis"]) == 2
     err = capsys.readouterr().err
@@ -40,7 +40,7 @@ def test_errors_are_one_line_and_write_nothing(tmp_path, capsys):
 
 
 def test_rounds(tmp_path, capsys):
-    config = write_config(tmp_path)
+    config = write_config(tmp_path, seeded=False)
     assert main(["--config", str(config), "round", "add", "2026/27"]) == 0
     assert main(["--config", str(config), "round", "add", "2026/27"]) == 2
     assert "already exists" in capsys.readouterr().err
@@ -49,6 +49,7 @@ def test_rounds(tmp_path, capsys):
 
 
 def test_installed_command_runs(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "icsdash.cli", "--config", str(write_config(tmp_path)), "round",
-                           "list"], capture_output=True, text=True)
+    config = write_config(tmp_path, seeded=False)
+    done = subprocess.run([sys.executable, "-m", "icsdash.cli", "--config", str(config), "round", "list"],
+                          capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout == "\n"

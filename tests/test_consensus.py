@@ -185,9 +185,10 @@ def test_round_submissions_and_the_workshop_from_the_store(any_store, mini_frame
     assert not [n for n in (*NAMES, "Dan Draft", "Workshop") if n in shown]
 
     latest = store.latest_scores()
-    note = consensus.consensus_note(store, latest, "bolton", "2026/27")
-    assert note == "Consensus of 3 individual assessments — see them side by side"
-    assert consensus.consensus_note(store, latest, "bury", "2026/27") is None
+    behind = consensus.consensus_behind(latest, "bolton", "2026/27")
+    assert behind == view.consensus.assessment_id
+    assert consensus.consensus_note(store, behind) == "Consensus of 3 individual assessments — see them side by side"
+    assert consensus.consensus_behind(latest, "bury", "2026/27") is None
 
 
 def test_demo_consensus_is_linked_to_its_panel(any_store, mini_framework):

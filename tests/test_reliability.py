@@ -423,7 +423,7 @@ def test_server_killed_mid_stream_loses_no_acknowledged_submission(database, req
         url = live.fresh_postgres_database(request.getfixturevalue("postgres_url"), "reliability_crash")
         config = write_config(tmp_path, database_url=url)
     else:
-        config = write_config(tmp_path)
+        config = write_config(tmp_path, seeded=False)
         url = f"sqlite:///{tmp_path / 'icsdash.sqlite3'}"
     places = sorted(reference.places["place_code"])[5::29][:CRASH_SESSIONS]
     figures: dict = {"database": database, "sessions": CRASH_SESSIONS}

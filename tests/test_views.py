@@ -12,7 +12,7 @@ from icsdash.config import load_config
 from icsdash.place_governance import MODELS_BY_KEY
 from icsdash.measures import MEASURES_BY_KEY, measures_for
 from icsdash.store import Store
-from icsdash.views import Snapshot
+from icsdash.views import Snapshot, Stored
 from icsdash.views import governance as gov
 from icsdash.views import overview as ov
 from icsdash.views import compare as cp
@@ -38,7 +38,7 @@ def fixture(tmp_path_factory, reference, framework):
     """(snapshot, the three places of the most common model in one region scored 1, 3 and 5 on every
     dimension, the place of another model there scored 2)."""
     folder: Path = tmp_path_factory.mktemp("views")
-    config = load_config(write_config(folder))
+    config = load_config(write_config(folder, seeded=False))
     places = reference.places
     region = "North West"
     local = places[places["region_name"] == region]
@@ -242,10 +242,39 @@ def test_map_search_options_and_practice_search(fixture, reference):
 
 def test_workshop_side_by_side(fixture, framework):
     snap, region, common, same, other = fixture
-    store = Store.open(snap.config.database_url)
-    view = ws.workshop(store, framework, same[1], ROUND)
+    stored = Stored(Store.open(snap.config.database_url), snap.reference, framework)
+    view = ws.workshop(stored, same[1], ROUND)
     assert len(view.workshop.inputs) == 1 and len(view.table) == len(framework.dimensions)
     assert view.table["Median"].tolist() == [3.0] * len(framework.dimensions)
     assert "dimension_id" not in view.table and view.chart is not None
-    empty = ws.workshop(store, framework, other["place_code"], "2027/28")
+    empty = ws.workshop(stored, other["place_code"], "2027/28")
     assert empty.workshop.inputs == () and empty.table is None and empty.chart is None
+
+
+def test_admin_tables_follow_every_write(tmp_path, reference, framework):
+    """Admin's tables are keyed by the newest audit entry: a new code, a revoked one and a new round each move
+    it, and each shows; names become labels when anonymised."""
+    from icsdash import anonymise
+    from icsdash.views import admin as ad
+    store = Store.open(f"sqlite:///{tmp_path / 'admin.sqlite3'}")
+    stored = Stored(store, reference, framework)
+    first = store.newest_entry()
+    director = store.create_access_code("Ada Admin", "place_director", "bolton", "Bea Director")
+    store.create_access_code("Ada Admin", "system_leader", None, "Cy Leader")
+    store.revoke_access_code("Ada Admin", director.split("-")[0])
+    store.add_round("Ada Admin", "2027/28")
+    assert store.newest_entry() == first + 4
+    shown = ad.admin(stored, store.newest_entry(), False)
+    assert shown.codes[["role", "place", "label"]].fillna("").values.tolist() == [
+        ["place_director", "Bolton (Greater Manchester)", "Bea Director"], ["system_leader", "", "Cy Leader"]]
+    assert shown.codes["revoked_at"].notna().tolist() == [True, False]
+    assert shown.active == (shown.codes["lookup_id"].iloc[1],)
+    assert shown.rounds["Round"].iloc[-1] == "2027/28" and list(shown.rounds.columns) == ["Round", "Order", "Opened"]
+    assert shown.audit["action"].tolist()[:4] == ["add_round", "revoke_access_code", "create_access_code",
+                                                  "create_access_code"]
+    assert shown.audit_caption.startswith(f"The newest {len(shown.audit)} entries.")
+    assert shown.place_labels["bolton"] == "Bolton (Greater Manchester)" and len(shown.place_labels) == len(
+        reference.places)
+    hidden = ad.admin(stored, store.newest_entry(), True)
+    assert hidden.codes["label"].tolist() == [anonymise.person_label(n) for n in ("Bea Director", "Cy Leader")]
+    assert "Ada Admin" not in set(hidden.audit["actor"])

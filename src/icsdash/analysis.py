@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from .framework import Framework
@@ -28,8 +29,7 @@ def dimension_scores(latest: pd.DataFrame, framework: Framework) -> pd.DataFrame
     keys = ["place_code", "round", "round_position", "dimension_id"]
     individual = latest[latest["kind"] == "individual"].dropna(subset=["score"])
     stats = individual.groupby(keys)["score"].agg(["median", "size", "min", "max"]).rename(columns={"size": "n"})
-    agreement = individual.groupby(keys)["score"].agg(
-        lambda s: framework.agreement_status([int(v) for v in s])).rename("agreement")
+    agreement = agreement_by_group(individual, keys, framework)
     agreed_rows = latest[latest["kind"] == "consensus"]
     if "assessment_id" in agreed_rows and not agreed_rows.empty:
         # Two consensus assessments for one place and round (two facilitators): the newest stands.
@@ -41,6 +41,36 @@ def dimension_scores(latest: pd.DataFrame, framework: Framework) -> pd.DataFrame
     table["score"] = table["consensus"].astype("Float64").where(table["recorded"].notna(),
                                                                 table["median"].astype("Float64"))
     return table[columns].sort_values(keys).reset_index(drop=True)
+
+
+def agreement_by_group(individual: pd.DataFrame, keys: list[str], framework: Framework) -> pd.Series:
+    """:meth:`Framework.agreement_status` of every group of ``individual``'s scores at once (a group per
+    ``keys``), from each group's count of ratings per level: a rerun after a submission rebuilds this for every
+    place, round and dimension, which one call per group made take most of a second."""
+    rule, w = framework.agreement, framework.agreement.window_levels
+    levels = list(range(framework.scale_min, framework.scale_max + 1))
+    rated = individual.assign(level=individual["score"].astype(int))
+    counts = rated.groupby(keys)["level"].value_counts().unstack(fill_value=0).reindex(columns=levels,
+                                                                                        fill_value=0)
+    if counts.empty:
+        return pd.Series(dtype=object, name="agreement")
+    table = counts.to_numpy()
+    n = table.sum(axis=1)
+    # Ratings at or below each level, with w empty levels either side so that every window fits.
+    padded = np.pad(table, ((0, 0), (w, w)))
+    at_or_below = np.concatenate([np.zeros((len(table), 1), dtype=int), padded.cumsum(axis=1)], axis=1)
+    medians = rated.groupby(keys)["level"].median().reindex(counts.index).to_numpy()
+    lowest, highest = np.ceil(medians).astype(int) - w + 1, np.floor(medians).astype(int)
+    rows = np.arange(len(table))
+    best = np.zeros(len(table), dtype=int)
+    for step in range(w):                     # each window of w levels that holds the median
+        low = lowest + step
+        start = low - framework.scale_min + w
+        inside = at_or_below[rows, start + w] - at_or_below[rows, start]
+        best = np.maximum(best, np.where(low <= highest, inside, 0))
+    threshold = rule.split_from_outside * n / rule.threshold_panel_size
+    return pd.Series(np.where(n - best < threshold, rule.agreed_label, rule.split_label), index=counts.index,
+                     name="agreement")
 
 
 def of_framework(latest: pd.DataFrame, framework: Framework) -> pd.DataFrame:

@@ -56,7 +56,8 @@ from sqlalchemy.engine import Connection, Engine
 from . import __version__
 from .auth import Principal
 from .errors import DataError, IcsdashError
-from .store import IMPORTED, Store, audit_log, current_version, meta, metadata, publish, rename_place_codes
+from .store import (IMPORTED, Store, audit_log, current_version, meta, metadata, newest_audit_id, publish,
+                    rename_place_codes)
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "CODECS", "Backup", "BackupSummary", "RestoreSummary", "write_backup",
            "backup_bytes", "read_backup", "restore"]
@@ -514,17 +515,13 @@ def _count(conn: Connection, table: Table) -> int:
     return conn.execute(select(func.count()).select_from(table)).scalar_one()
 
 
-def _newest_audit_id(conn: Connection) -> int:
-    return conn.execute(select(func.coalesce(func.max(audit_log.c.id), 0))).scalar_one()
-
-
 def _record(conn: Connection, actor: str, backup: Backup, before: int) -> None:
     """The restore's own audit entry, numbered above every id the database ever showed, so the data
     version moves on even when the backup's newest entry has the same id as the old newest."""
     detail = {"backup": backup.source, "created_at": backup.summary.created_at.isoformat(),
               "app_version": backup.summary.app_version, "database": backup.summary.database,
               "rows": backup.summary.rows}
-    entry = max(before, _newest_audit_id(conn)) + 1
+    entry = max(before, newest_audit_id(conn)) + 1
     conn.execute(insert(audit_log).values(id=entry, at=datetime.now(timezone.utc), actor=actor,
                                           action="restore_backup", detail=json.dumps(detail, sort_keys=True)))
     # The reference version moves on too, so servers reload places and PCNs (imported rows may differ).
@@ -549,7 +546,7 @@ def restore(store: Store, backup: Backup, actor: Principal | str, *, record: boo
         with _transaction(store.engine, read_only=False) as conn:
             _lock(conn, tables)
             removed = {table.name: _count(conn, table) for table in tables}
-            before = _newest_audit_id(conn)
+            before = newest_audit_id(conn)
             for table in reversed(tables):
                 conn.execute(delete(table))
             for table in tables:

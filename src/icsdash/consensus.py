@@ -262,15 +262,20 @@ def open_draft(place_assessments: pd.DataFrame, round_label: str) -> int | None:
     return None if drafts.empty else int(drafts.sort_values(["updated_at", "id"])["id"].iloc[-1])
 
 
-def consensus_note(store: Store, latest: pd.DataFrame, place_code: str, round_label: str) -> str | None:
-    """The Place profile's pointer to the inputs behind a consensus score (None when the place's score for
-    the round is not a consensus); ``latest`` is :meth:`Store.latest_scores`."""
+def consensus_behind(latest: pd.DataFrame, place_code: str, round_label: str) -> int | None:
+    """The consensus assessment behind a place's scores for the round (None when they are not a consensus);
+    ``latest`` is :meth:`Store.latest_scores`."""
     mine = latest[(latest["place_code"] == place_code) & (latest["round"] == round_label)
                   & (latest["kind"] == "consensus")]
     if mine.empty:
         return None
-    chosen = int(mine.sort_values(["submitted_at", "assessment_id"])["assessment_id"].iloc[-1])
-    n = len(store.consensus_inputs(chosen))
+    return int(mine.sort_values(["submitted_at", "assessment_id"])["assessment_id"].iloc[-1])
+
+
+def consensus_note(store: Store, assessment_id: int) -> str:
+    """The Place profile's pointer to the individual assessments behind a consensus (see
+    :func:`consensus_behind`)."""
+    n = len(store.consensus_inputs(assessment_id))
     if not n:
         return "Consensus score: see the individual assessments side by side"
     return f"Consensus of {n} individual assessment{'s' if n != 1 else ''} — see them side by side"

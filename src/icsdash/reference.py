@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -208,13 +209,13 @@ class Reference:
     vintages: pd.DataFrame | None = None
     practices: pd.DataFrame | None = None   # practices.csv: each practice's PCN (empty: unallocated) and place
 
-    @property
+    @cached_property
     def vintage_label(self) -> str:
         """'April 2026'."""
         rows = self.vintages[self.vintages["vintage"] == self.vintage]
         return rows["label"].iloc[0] if len(rows) else self.vintage
 
-    @property
+    @cached_property
     def boundaries(self) -> str:
         """'April 2026 (36 ICBs)': the boundary vintage as downloads and reports name it."""
         return f"{self.vintage_label} ({len(self.icbs)} ICBs)"

@@ -44,7 +44,7 @@ __all__ = ["Store", "Assessment", "Incomplete", "InvalidEntry", "MigrationRefuse
            "CONNECT_TIMEOUT", "record_key", "rename_place_codes", "current_version", "publish", "metadata",
            "rounds", "assessments", "scores", "audit_log", "access_codes", "sign_in_attempts", "consensus_inputs",
            "meta", "reference_rows", "IMPORTED", "PUBLISHED", "PRIVATE_ACTIONS", "PLACE_CODED", "RENAMED_KEYS",
-           "NUL", "NUL_REFUSED", "KEY_SHAPE"]
+           "NUL", "NUL_REFUSED", "KEY_SHAPE", "newest_audit_id"]
 
 
 @dataclass

@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 
 from .. import auth
 from ..auth import Principal
-from .schema import audit_log, current_version, write_audit
+from .schema import audit_log, current_version, newest_audit_id, write_audit
 
 
 class AuditLog:
@@ -35,6 +35,16 @@ class AuditLog:
             return actor.name
         return actor                        # the command line, run by whoever runs the server
 
-    def audit_entries(self) -> pd.DataFrame:
+    def audit_entries(self, newest: int | None = None) -> pd.DataFrame:
+        """The audit log, oldest first; with ``newest``, only the newest that many entries."""
+        query = select(audit_log).order_by(audit_log.c.id.desc())
         with self.engine.connect() as conn:
-            return pd.read_sql(select(audit_log).order_by(audit_log.c.id), conn)
+            if newest is not None:
+                query = query.limit(newest)
+            return pd.read_sql(query, conn).iloc[::-1].reset_index(drop=True)
+
+    def newest_entry(self) -> int:
+        """The id of the newest audit entry: it moves with every write, private ones too (a sign-in, a new
+        access code), where :meth:`data_version` moves only with what pages show."""
+        with self.engine.connect() as conn:
+            return newest_audit_id(conn)

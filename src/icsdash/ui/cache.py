@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import threading
+from collections import OrderedDict
 from typing import Any, Callable
 
 import streamlit as st
@@ -61,6 +62,8 @@ def _versioned(data: DataKey) -> dict[tuple, Any]:
         values = versions[data]
     if dropped:
         dropped.clear()                 # the old values go now (nothing else holds them) ...
+        with _MEMO_LOCK:
+            _PREPARED.clear()           # ... with what was sent of them ...
         _give_back_memory()             # ... and so does the memory they took
     return values
 
@@ -131,3 +134,26 @@ def memo(key: tuple, build: Callable[[], Any]) -> Any:
                 del _BUILDING[key]
             pending.done.set()
     return value
+
+
+PREPARED_ENTRIES = 128     # tables and charts kept ready to send
+_PREPARED: OrderedDict[tuple[str, int], tuple[Any, Any]] = OrderedDict()
+
+
+def prepared(kind: str, source: Any, make: Callable[[Any], Any]) -> Any:
+    """``make(source)`` once per object: what Streamlit sends of a table or chart a view built once (its Arrow
+    data), so a rerun does not convert the same frame again. Keyed by the object itself, which is held until
+    it is pushed out (the oldest of :data:`PREPARED_ENTRIES`) or its data version is dropped; ``kind`` tells
+    apart two preparations of one object. Treat ``source`` as read-only, as :func:`memo`'s values are."""
+    key = (kind, id(source))
+    with _MEMO_LOCK:
+        hit = _PREPARED.get(key)
+        if hit is not None and hit[0] is source:
+            _PREPARED.move_to_end(key)
+            return hit[1]
+    made = make(source)
+    with _MEMO_LOCK:
+        _PREPARED[key] = (source, made)
+        while len(_PREPARED) > PREPARED_ENTRIES:
+            _PREPARED.popitem(last=False)
+    return made

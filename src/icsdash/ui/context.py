@@ -63,16 +63,30 @@ def _imported(store: Store, url: str) -> int:
     return _IMPORTED.get(url, 0)
 
 
+# The reference files a running server watches: a change to any of them loads the data again.
+DATA_FILES = ("places.csv", "place_governance.csv", "pcns.csv", "icbs.csv", "vintages.csv", "place_icbs.csv",
+              "regions.csv", "place_groups.csv", "geo/places.geojson")
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _reference(data_dir: Path, _signature_key: tuple, vintage: str, url: str | None, imported: int,
+               _store: Store) -> tuple[Reference, geography.Geography]:
+    """The reference data and its geography, once per version of the files, vintage and newest import: shared
+    by every configuration that reads the same files (an import's rows come from its own database, ``url``)."""
+    reference = load_reference(data_dir, _store.reference_overlay() if imported else None, imported, vintage)
+    return reference, geography.for_reference(data_dir, reference)
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _load_context(config_path: str, static_dir: str, _signature_key: tuple, environ_url: str | None,
                   imported: int, vintage: str) -> Context:
     config = load_config(config_path)
     store = _open_store(config.database_url, config.data_dir)
-    reference = load_reference(config.data_dir, store.reference_overlay() if imported else None, imported, vintage)
+    reference, geo = _reference(config.data_dir, _signature(*[config.data_dir / n for n in DATA_FILES]), vintage,
+                                config.database_url if imported else None, imported, store)
     changes = load_code_changes(config.data_dir, set(reference.places["place_code"]))   # each ends at a place
     config = dataclasses.replace(config, presenter_views=presenter.with_current_codes(config.presenter_views, changes))
     framework = load_framework(config.framework_path)
-    geo = geography.for_reference(config.data_dir, reference)
     try:
         presenter.check_views(config.presenter_views, config.pages, reference, framework)
     except ValueError as exc:
@@ -114,10 +128,7 @@ def boot(root: Path) -> Context:
     if not config_path.exists():
         raise IcsdashError(f"file not found at {config_path}", source="config.yaml")
     config = _checked_config(str(config_path), _signature(config_path), os.environ.get("DATABASE_URL"))
-    watched = [config_path, config.framework_path, *[config.data_dir / n for n in
-                                                     ("places.csv", "place_governance.csv", "pcns.csv", "icbs.csv",
-                                                      "vintages.csv", "place_icbs.csv",
-                                                      "regions.csv", "place_groups.csv", "geo/places.geojson")]]
+    watched = [config_path, config.framework_path, *[config.data_dir / n for n in DATA_FILES]]
     # Streamlit serves static files from the folder beside the main script, wherever the config lives.
     imported = _imported(_open_store(config.database_url, config.data_dir), config.database_url)
     ctx = _load_context(str(config_path), str(root / "static"), _signature(*watched), os.environ.get("DATABASE_URL"),

@@ -10,7 +10,7 @@ import streamlit as st
 from .. import analysis, geography, maps
 from ..maps import Legend
 from ..measures import measures_for
-from ..views import Snapshot
+from ..views import Snapshot, Stored
 from .cache import memo, version_key
 from .context import Context
 from .state import data_version
@@ -107,10 +107,11 @@ def view(build: Callable[..., T], ctx: Context, chosen: analysis.Filters, *selec
 
 
 def stored_view(build: Callable[..., T], ctx: Context, *selection: Hashable) -> T:
-    """``build(store, framework, *selection)``: a view read from the database itself (a workshop's submissions),
-    built once per data version and selection and shared by every session, as :func:`view` is."""
+    """``build(stored, *selection)``: a view read from the database itself (a workshop's submissions; see
+    :class:`icsdash.views.Stored`), built once per data version and selection and shared by every session, as
+    :func:`view` is."""
     return memo(version_key(ctx, f"{build.__module__}.{build.__qualname__}", *selection),
-                lambda: build(ctx.store, ctx.framework, *selection))
+                lambda: build(Stored(ctx.store, ctx.reference, ctx.framework), *selection))
 
 
 def reference_view(build: Callable[..., T], ctx: Context, *selection: Hashable) -> T:

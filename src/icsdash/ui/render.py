@@ -12,13 +12,14 @@ import altair as alt
 import pandas as pd
 import pydeck as pdk
 import streamlit as st
+from streamlit import dataframe_util
 
 from .. import consensus, exports, presenter
 from ..exports import Export, StaticMap
 from ..maps import Legend
 from ..measures import Measure
 from ..palettes import NO_DATA
-from .cache import memo
+from .cache import memo, prepared
 from .context import Context
 from .messages import escape_markdown
 from .state import CONTEXT_KEY, anonymised, numbered_key, presenting
@@ -79,6 +80,17 @@ def spec(item: alt.TopLevelMixin) -> dict:
     return item.to_dict(validate=False)
 
 
+def _arrow_datasets(made: dict) -> dict:
+    """The specification with its named datasets as the Arrow bytes Streamlit would make of them on every run."""
+    if not made.get("datasets"):
+        return made
+    def tabular(values: Any) -> bool:          # rows, not GeoJSON (which Vega-Lite must read itself)
+        return isinstance(values, list) and not (values and isinstance(values[0], dict)
+                                                 and values[0].get("type") == "Feature")
+    return {**made, "datasets": {name: dataframe_util.convert_anything_to_arrow_bytes(values)
+                                 if tabular(values) else values for name, values in made["datasets"].items()}}
+
+
 def chart(item: alt.TopLevelMixin | dict, width: str | int = "stretch", *, name: str | None = None,
           **kwargs) -> None:
     """Show an Altair chart, with PNG and SVG downloads under it; in presenter mode with projector-sized type,
@@ -88,10 +100,13 @@ def chart(item: alt.TopLevelMixin | dict, width: str | int = "stretch", *, name:
     the data); the file is named after the chart's title, else ``name``, and names the boundary vintage under
     the title.
     """
-    made = item if isinstance(item, dict) else spec(item)           # a dict: from memo(), built once
+    if not isinstance(item, dict):
+        made = spec(item)
+    else:                                   # a view's specification, built once: its data converted once too
+        made = prepared("projector" if presenting() else "chart", item, lambda built: _arrow_datasets(
+            presenter.projector_spec(built) if presenting() else built))
     if presenting():
-        st.vega_lite_chart(presenter.projector_spec(made), width=scaled(width) if isinstance(width, int) else width,
-                           **kwargs)
+        st.vega_lite_chart(made, width=scaled(width) if isinstance(width, int) else width, **kwargs)
         return
     st.vega_lite_chart(made, width=width, **kwargs)
     title, vintage = chart_title(item), boundaries()
@@ -142,7 +157,9 @@ def table(frame: pd.DataFrame, *, name: str | None = None, note: str | None = No
         styled = frame.style.format(thousands=",", precision=1, na_rep="—")
         st.table(styled, hide_index=bool(hide_index))
         return
-    st.dataframe(frame, hide_index=hide_index, **{"width": "stretch", **kwargs})
+    # The frame as the Arrow table Streamlit would make of it on every run, made once per frame.
+    st.dataframe(prepared("table", frame, dataframe_util.convert_pandas_df_to_arrow_table), hide_index=hide_index,
+                 **{"width": "stretch", **kwargs})
     name = name or "table " + " ".join(map(str, list(frame.columns)[:3]))
     index = False if hide_index else None
     if anonymised():

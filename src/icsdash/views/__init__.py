@@ -10,7 +10,7 @@ for all sessions (``icsdash.ui.view``); the page file only lays it out.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -19,6 +19,9 @@ from ..framework import Framework
 from ..geography import Geography
 from ..maps import Legend
 from ..reference import Reference
+
+if TYPE_CHECKING:                      # the store is passed in, never opened here
+    from ..store import Store
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,16 @@ class Snapshot:
     @property
     def palettes(self) -> tuple[str, str]:
         return self.config.categorical_palette, self.config.sequential_palette
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What a view read from the database itself gets (a workshop's submissions, the Admin page's tables):
+    built by ``icsdash.ui.stored_view`` once per data version and selection."""
+
+    store: Store
+    reference: Reference
+    framework: Framework
 
 
 def spec(item: Any) -> dict:

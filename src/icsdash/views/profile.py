@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .. import charts, comparisons, explorer
+from .. import charts, comparisons, consensus, explorer
 from ..analysis import Filters
 from ..assessments import STAKEHOLDER_GROUPS
-from . import Snapshot, spec
+from . import Snapshot, Stored, spec
 
 SCORE_COLUMNS = {"dimension": "Dimension", "score": "Score", "band": "Band", "agreement": "Agreement",
                  "n": "Individual scores", "icb_median": "ICS median", "england_median": "England median"}
@@ -33,6 +33,7 @@ class Profile:
     scores: pd.DataFrame | None = None  # a row per dimension: the place's score against ICS and England medians
     spread: dict | None = None        # every stakeholder's score per dimension (None: only a consensus)
     trend: dict | None = None         # scores across rounds (None: one round only)
+    consensus_id: int | None = None   # the consensus assessment behind the scores, if they are one
 
 
 def profile(snap: Snapshot, _chosen: Filters, code: str) -> Profile:
@@ -64,7 +65,13 @@ def profile(snap: Snapshot, _chosen: Filters, code: str) -> Profile:
         scores=table[list(SCORE_COLUMNS)].rename(columns=SCORE_COLUMNS),
         spread=None if points.empty else spec(charts.spread_chart(points, table, fw.scale, STAKEHOLDER_GROUPS)),
         trend=spec(charts.trend_chart(trend, {d.id: d.short for d in fw.dimensions}, fw.scale))
-        if trend["round"].nunique() > 1 else None)
+        if trend["round"].nunique() > 1 else None,
+        consensus_id=consensus.consensus_behind(snap.latest_scores, code, round_label))
+
+
+def consensus_link(stored: Stored, assessment_id: int) -> str:
+    """The words of the link from a consensus score to its workshop (see :attr:`Profile.consensus_id`)."""
+    return consensus.consensus_note(stored.store, assessment_id)
 
 
 def justifications(notes: pd.DataFrame, framework) -> list[tuple[str, list[tuple[str, str]]]]:

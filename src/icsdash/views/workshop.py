@@ -11,9 +11,7 @@ import pandas as pd
 from .. import charts, consensus
 from ..assessments import STAKEHOLDER_GROUPS
 from ..consensus import Workshop
-from ..framework import Framework
-from ..store import Store
-from . import spec
+from . import Stored, spec
 
 
 @dataclass(frozen=True)
@@ -23,8 +21,9 @@ class WorkshopView:
     chart: dict | None                # each stakeholder's score per dimension
 
 
-def workshop(store: Store, framework: Framework, place_code: str, round_label: str) -> WorkshopView:
-    loaded = consensus.load(store, framework, place_code, round_label)
+def workshop(stored: Stored, place_code: str, round_label: str) -> WorkshopView:
+    framework = stored.framework
+    loaded = consensus.load(stored.store, framework, place_code, round_label)
     if not loaded.inputs:
         return WorkshopView(loaded, None, None)
     chart = spec(charts.spread_chart(*consensus.chart_data(loaded, framework), framework.scale,

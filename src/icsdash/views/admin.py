@@ -1,0 +1,47 @@
+"""The Admin page's tables: access codes, rounds and the newest audit entries. Read from the database, and
+built by ``icsdash.ui.stored_view`` once per audit entry (every write adds one, a sign-in or a new access code
+too), so an administrator sees each change at the next rerun while a rerun with nothing new reads nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .. import anonymise
+from . import Stored
+
+AUDIT_SHOWN = 500                     # the newest entries the page lists
+CODE_COLUMNS = ("lookup_id", "role", "place", "label", "created_at", "created_by", "revoked_at")
+ROUND_COLUMNS = {"label": "Round", "position": "Order", "opened_at": "Opened"}
+
+
+@dataclass(frozen=True)
+class AdminTables:
+    place_labels: dict[str, str]      # place code -> 'Bolton (Greater Manchester)', for the new-code form
+    codes: pd.DataFrame               # every access code's public details, with its place's name
+    active: tuple[str, ...]           # codes that may still sign in (their first part)
+    rounds: pd.DataFrame
+    audit: pd.DataFrame               # the newest entries, newest first
+    audit_caption: str
+
+
+def place_labels(stored: Stored) -> dict[str, str]:
+    places = stored.reference.places.sort_values("place_name")
+    return dict(zip(places["place_code"], places["place_name"] + " (" + places["icb_short_name"] + ")"))
+
+
+def admin(stored: Stored, _newest_entry: int, anonymised: bool) -> AdminTables:
+    """The tables as of audit entry ``_newest_entry`` (it keys the cache); person names replaced by labels when
+    ``anonymised``."""
+    def people(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+        return anonymise.relabel_people(frame, columns) if anonymised else frame
+
+    store, labels = stored.store, place_labels(stored)
+    codes = store.access_codes()
+    active = tuple(codes.loc[codes["revoked_at"].isna(), "lookup_id"])
+    codes = codes.assign(place=codes["place_code"].map(labels))[list(CODE_COLUMNS)]
+    audit = store.audit_entries(newest=AUDIT_SHOWN).iloc[::-1].reset_index(drop=True)
+    return AdminTables(labels, people(codes, "label", "created_by"), active,
+                       store.rounds().rename(columns=ROUND_COLUMNS).drop(columns=["id"]), people(audit, "actor"),
+                       f"The newest {len(audit)} entries. Every write is recorded with who did it and when.")
