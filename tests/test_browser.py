@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import os
+import time
 import urllib.request
 from pathlib import Path
 
@@ -45,15 +46,15 @@ def browser():
         b.close()
 
 
-def open_page(browser, url: str, settle_ms: int = 2500):
-    """A fresh browser context on ``url``, recording every request, once the map's canvas has drawn."""
+def open_page(browser, url: str):
+    """A fresh browser context on ``url``, recording every request, once the map has drawn."""
     context = browser.new_context(viewport={"width": 1600, "height": 1000})
     pg = context.new_page()
     pg.requests = []
     pg.on("request", lambda r: pg.requests.append(r.url))
     pg.goto(url)
     pg.wait_for_selector("canvas", timeout=30_000)
-    pg.wait_for_timeout(settle_ms)          # let deck.gl fetch the layers and draw
+    drawn(pg, colours=6)                    # deck.gl has fetched the layers and drawn them
     return context, pg
 
 
@@ -68,6 +69,36 @@ def distinct_colours(png: bytes) -> set[tuple[int, int, int]]:
     from PIL import Image
     image = Image.open(io.BytesIO(png)).convert("RGB").resize((200, 200))
     return {c for _, c in image.getcolors(40_000) if max(c) - min(c) > 60}      # saturated colours only
+
+
+def drawn(pg, colours: int = 0, timeout_s: float = 30) -> bytes:
+    """The viewport once the script run has finished and what the browser draws after it (deck.gl's maps, Vega's
+    charts, a map flying to a region) has stopped changing: two screenshots in a row the same, with at least
+    ``colours`` saturated colours. Awaits the drawing itself rather than a guess at how long it takes."""
+    idle(pg)
+    deadline, before = time.monotonic() + timeout_s, None
+    while True:
+        shot = pg.screenshot(animations="disabled")
+        if shot == before and len(distinct_colours(shot)) >= colours:
+            return shot
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the page did not finish drawing within {timeout_s} s "
+                                 f"({len(distinct_colours(shot))} colours, {colours} wanted)")
+        before = shot
+        pg.wait_for_timeout(250)              # the next look (a poll, not a guess at a duration)
+
+
+def tooltip_after_hover(pg, x: float, y: float, wanted: str = "", timeout_ms: int = 800) -> str:
+    """Move the mouse to (x, y) and return the map's tooltip once it shows (containing ``wanted``); '' when
+    none shows there within ``timeout_ms``."""
+    pg.mouse.move(x, y)
+    try:
+        pg.wait_for_function("(wanted) => [...document.querySelectorAll('.deck-tooltip')].some("
+                             "t => t.innerText.trim() && t.innerText.includes(wanted))", arg=wanted,
+                             timeout=timeout_ms)
+    except playwright_api.TimeoutError:
+        return ""
+    return " ".join(pg.locator(".deck-tooltip").all_inner_texts())
 
 
 def test_map_draws_places_in_colour(page, tmp_path):
@@ -87,8 +118,8 @@ def test_geometry_comes_from_static_serving_once(page, server):
     # Choosing another measure reuses the downloaded layer: no new geometry request.
     page.get_by_label("Colour places by").click()
     page.get_by_role("option", name="Population", exact=True).click()
-    page.wait_for_timeout(2000)
-    assert page.get_by_text("Population", exact=True).first.is_visible()
+    page.get_by_text("Population", exact=True).first.wait_for(timeout=15_000)
+    drawn(page)
     assert len([u for u in page.requests if "/app/static/generated/places-" in u]) == 1
 
 
@@ -98,9 +129,7 @@ def test_tooltip_names_the_place(page):
     box = canvas.bounding_box()
     text = ""
     for fx, fy in ((0.55, 0.45), (0.5, 0.6), (0.45, 0.5), (0.6, 0.7)):
-        page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
-        page.wait_for_timeout(600)
-        text = " ".join(page.locator(".deck-tooltip").all_inner_texts())
+        text = tooltip_after_hover(page, box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
         if text.strip():
             break
     assert " ICS (April 2023 boundaries) · " in text and "Governance model:" in text     # the tests pin 2023-04
@@ -109,14 +138,14 @@ def test_tooltip_names_the_place(page):
 def test_nothing_leaves_the_machine(page):
     page.reload()
     page.wait_for_selector("canvas", timeout=30_000)
-    page.wait_for_timeout(2500)
+    drawn(page, colours=6)                          # everything the page fetches to draw has been fetched
     outside = [u for u in page.requests if not u.startswith(LOCAL)]
     assert outside == []
 
 
 @pytest.fixture
 def explorer(browser, server):
-    context, pg = open_page(browser, server + "/map", settle_ms=3000)
+    context, pg = open_page(browser, server + "/map")
     yield pg
     context.close()
 
@@ -127,9 +156,8 @@ def test_explorer_click_on_a_region_drills_down(explorer):
     box = canvas.bounding_box()
     region = explorer.get_by_role("combobox", name="Region")
     for fx, fy in ((0.5, 0.5), (0.45, 0.55), (0.55, 0.45)):          # the Midlands, near the middle
-        explorer.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
-        explorer.wait_for_timeout(800)
-        if "Click to zoom to this region" in " ".join(explorer.locator(".deck-tooltip").all_inner_texts()):
+        if tooltip_after_hover(explorer, box["x"] + box["width"] * fx, box["y"] + box["height"] * fy,
+                               "Click to zoom to this region"):
             explorer.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
             break
     explorer.wait_for_function("() => document.querySelector('input[aria-label=\"Region\"]').value !== 'All regions'",
@@ -151,17 +179,16 @@ def test_explorer_search_opens_a_place(explorer, tmp_path):
     open_by_search(explorer, "Brent", "Place · Brent · North West London ICS", "Brent")
     body = explorer.locator("body").inner_text()
     assert "327,753" in body and "documented: CIPFA, December 2022" in body and "England › London › North West London ICS" in body
-    explorer.wait_for_timeout(2000)
-    explorer.screenshot(path=str(tmp_path / "explorer.png"))
+    (tmp_path / "explorer.png").write_bytes(drawn(explorer))
     assert [u for u in explorer.requests if not u.startswith(LOCAL)] == []
 
 
 # --------------------------------------------------------------------------- presenter mode on a projector
 
-MIN_OPACITY_JS = """() => { window.__minOpacity = 1; const start = performance.now();
+MIN_OPACITY_JS = """() => { window.__minOpacity = 1; window.__sampled = false; const start = performance.now();
   const sample = () => { document.querySelectorAll('[data-testid=stElementContainer]').forEach(e => {
       const o = parseFloat(getComputedStyle(e).opacity); if (o < window.__minOpacity) window.__minOpacity = o; });
-    if (performance.now() - start < 4000) requestAnimationFrame(sample); };
+    if (performance.now() - start < 4000) requestAnimationFrame(sample); else window.__sampled = true; };
   sample(); }"""
 
 
@@ -217,9 +244,8 @@ MAIN_VISUAL_JS = """() => { const stage = document.querySelector('.st-key-presen
 def view_screenshot(pg, path: Path) -> dict:
     """Once the run has settled and charts and maps have drawn: a screenshot of the viewport, the number of
     saturated colours in it, and where the view's main visual (the first map, chart or table on the stage) is."""
-    idle(pg)
-    pg.wait_for_timeout(1500)                 # deck.gl and Vega draw after the run ends
-    png = pg.screenshot(path=str(path))
+    png = drawn(pg)                           # deck.gl and Vega draw after the run ends
+    path.write_bytes(png)
     return {"colours": len(distinct_colours(png)), **(pg.evaluate(MAIN_VISUAL_JS) or {"kind": None})}
 
 
@@ -271,7 +297,7 @@ def test_presenter_mode_on_a_projector(browser, server, tmp_path):
     pg.evaluate(MIN_OPACITY_JS)
     pg.get_by_role("button", name="Anonymise").click()
     pg.get_by_role("heading", name=re.compile(r"^Place [A-Z]+ · Greater Manchester ICS")).wait_for(timeout=20_000)
-    pg.wait_for_timeout(4200)
+    pg.wait_for_function("() => window.__sampled === true", timeout=20_000)    # 4 s of frames watched
     assert pg.evaluate("window.__minOpacity") >= 0.99
     assert "Bolton" not in pg.locator("[data-testid=stMain]").inner_text()
     pg.screenshot(path=str(shots / "present-anonymised.png"))
@@ -335,9 +361,7 @@ def click_where_tooltip_says(pg, text: str, near: tuple[float, float] = (0.5, 0.
                     key=lambda p: (p[0] - near[0]) ** 2 + (p[1] - near[1]) ** 2)
     for fx, fy in points:
         x, y = box["x"] + box["width"] * fx, box["y"] + box["height"] * fy
-        pg.mouse.move(x, y)
-        pg.wait_for_timeout(250)
-        if text in " ".join(pg.locator(".deck-tooltip").all_inner_texts()):
+        if tooltip_after_hover(pg, x, y, text, timeout_ms=250):
             pg.mouse.click(x, y)
             return
     raise AssertionError(f"no point of the map shows a tooltip with {text!r}")
@@ -356,22 +380,19 @@ def test_todays_england_36_icss_and_thames_valley_to_oxfordshire(browser, tmp_pa
         pg.screenshot(path=str(shots / "overview-april-2026.png"))
         pg.goto(base + "/map")
         pg.wait_for_selector("canvas", timeout=30_000)
-        pg.wait_for_timeout(2500)
+        drawn(pg, colours=6)
         click_where_tooltip_says(pg, "South East", near=(0.65, 0.8))
         pg.get_by_text("England › South East").first.wait_for(timeout=15_000)
-        idle(pg)
-        pg.wait_for_timeout(2500)                  # the map flies to the region
+        drawn(pg)                                  # the map has flown to the region
         click_where_tooltip_says(pg, "Thames Valley ICS (April 2026 boundaries)", near=(0.35, 0.35))
         pg.get_by_text("England › South East › Thames Valley ICS").wait_for(timeout=15_000)
-        idle(pg)
-        pg.wait_for_timeout(2500)
+        drawn(pg)
         assert "The map's data as a table (6 places" in pg.locator("body").inner_text()
         open_by_search(pg, "Oxfordshire", "Place · Oxfordshire · Thames Valley ICS", "Oxfordshire")
         body = pg.locator("body").inner_text()
         assert "Thames Valley · South East" in body
         assert "in NHS Buckinghamshire, Oxfordshire and Berkshire West until 31 March 2026" in body
-        pg.wait_for_timeout(1500)
-        pg.screenshot(path=str(shots / "explorer-thames-valley-oxfordshire.png"))
+        (shots / "explorer-thames-valley-oxfordshire.png").write_bytes(drawn(pg))
         # Real PCNs: Oxfordshire's, as NHS England names them.
         from icsdash.reference import load_reference
         pcns = load_reference(ROOT / "data").pcns
@@ -388,7 +409,5 @@ def test_todays_england_36_icss_and_thames_valley_to_oxfordshire(browser, tmp_pa
         body = pg.locator("body").inner_text()
         assert "Manor House Surgery (C81081)" in body and "Glossop PCN (U60978)" in body
         assert "England › Midlands › Derby and Derbyshire ICS" in body
-        idle(pg)
-        pg.wait_for_timeout(2500)
-        pg.screenshot(path=str(shots / "explorer-practice-by-postcode.png"))
+        (shots / "explorer-practice-by-postcode.png").write_bytes(drawn(pg))
         context.close()

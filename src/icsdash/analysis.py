@@ -104,16 +104,17 @@ def rounds_in(activity: pd.DataFrame) -> list[str]:
 
 
 def place_summary(reference: Reference, latest: pd.DataFrame, activity: pd.DataFrame, framework: Framework,
-                  round_label: str | None = None) -> pd.DataFrame:
+                  round_label: str | None = None, scores: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per place with every measure a map can show, each computed by its entry in
     :mod:`icsdash.measures`, and the rounds they are of (``maturity_round``, ``current_round``).
 
     With ``round_label`` the status and scores are those of that round; without
     it, the status is the latest round's and the scores are each place's most
-    recent (latest consensus, else the median of the individual scores).
+    recent (latest consensus, else the median of the individual scores). ``scores``: the
+    :func:`dimension_scores` of ``latest`` when the caller has them already.
     """
     places = reference.places.copy()
-    scores = dimension_scores(latest, framework)
+    scores = dimension_scores(latest, framework) if scores is None else scores
     rounds = rounds_in(activity)
     current = round_label or (rounds[-1] if rounds else None)
     context = MeasureContext(framework, scores, shown_scores(scores, round_label),

@@ -182,10 +182,12 @@ def rename_place_codes(conn, changes: dict[str, str], actor: str = "icsdash (dat
         return {}
     moved: dict[str, int] = {}
     for table in PLACE_CODED:
-        for old, new in changes.items():
-            n = conn.execute(update(table).where(table.c.place_code == old).values(place_code=new)).rowcount
+        present = conn.execute(select(table.c.place_code).where(table.c.place_code.in_(list(changes)))
+                               .distinct()).scalars().all()            # one look, then only the codes found
+        for old in sorted(present):
+            n = conn.execute(update(table).where(table.c.place_code == old).values(place_code=changes[old])).rowcount
             if n:
-                moved[f"{table.name}: {old} -> {new}"] = n
+                moved[f"{table.name}: {old} -> {changes[old]}"] = n
     keyed = conn.execute(select(reference_rows).where(reference_rows.c.table_name.in_(RENAMED_KEYS)
                                                       & reference_rows.c.row_key.in_(list(changes)))).all()
     for table_name in RENAMED_KEYS:

@@ -23,9 +23,9 @@ def place_summary(ctx: Context, round_label: str | None = None) -> pd.DataFrame:
     changes, and kept for the newest data versions only (see :func:`memo`). Shared by all sessions: do not
     mutate."""
     def build() -> pd.DataFrame:
-        store = ctx.store
-        summary = analysis.place_summary(ctx.reference, store.latest_scores(), store.activity(), ctx.framework,
-                                         round_label)
+        latest, dims = scores(ctx)                  # read and derived once per data version, for every round
+        summary = analysis.place_summary(ctx.reference, latest, ctx.store.activity(), ctx.framework, round_label,
+                                         scores=dims)
         summary.attrs["versions"] = (ctx.config.database_url, ctx.reference.version, data_version(ctx), round_label)
         return summary
     return memo(version_key(ctx, "place summary", round_label), build)
