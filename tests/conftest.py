@@ -170,12 +170,14 @@ def settled(at):
 
 
 # Suites that start a browser, a server under load or a database server: marked 'slow', so that
-# `pytest -m "not slow"` runs everything else for day-to-day work (CI runs everything).
+# `pytest -m "not slow"` runs everything else for day-to-day work (CI runs everything). Two more tests carry the
+# mark themselves: the rebuild of every data file from its sources, and the random-file import test.
 SLOW_FILES = {"test_browser.py", "test_reliability.py", "test_outage.py", "test_hostile.py"}
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: a browser, load, outage or PostgreSQL test (left out by -m 'not slow')")
+    config.addinivalue_line("markers", "slow: a browser, load, outage, hostile-input, PostgreSQL or data-rebuild test "
+                                       "(left out by -m 'not slow')")
 
 
 def pytest_collection_modifyitems(config, items):

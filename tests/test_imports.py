@@ -284,6 +284,7 @@ def mutate(data: bytes, draw) -> bytes:
     return data.replace(b",", ("," + text + ",").encode("utf-8"), 1)
 
 
+@pytest.mark.slow                      # a hostile-input test: 40 random and mutated files (about 13 s)
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.too_slow])
 @given(data=st.data())
