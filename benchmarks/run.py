@@ -240,7 +240,8 @@ def browser_figures(config: Path) -> dict:
             search = page.get_by_role("combobox", name="Find a place, ICS or PCN (name or code)")
             search.click()
             search.fill("Brent")
-            option = page.get_by_role("option", name="Place · Brent · North West London ICS")
+            brent = load_reference(ROOT / "data").place("brent")       # its ICS in the newest boundaries
+            option = page.get_by_role("option", name=f"Place · {brent.place_name} · {brent.icb_short_name} ICS")
             t1 = time.perf_counter()
             option.click()
             page.get_by_role("heading", name="Brent").wait_for(timeout=60_000)
