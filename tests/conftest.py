@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 from streamlit.components.v2 import manifest_scanner
+from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+from streamlit.testing.v1 import app_test, local_script_runner
 
 from icsdash.framework import load_framework
 from icsdash.reference import load_reference
@@ -25,9 +27,12 @@ DATA = ROOT / "data"
 FRAMEWORK = DATA / "frameworks" / "scirocco_style.yaml"
 MINI_FRAMEWORK = ROOT / "tests" / "data" / "frameworks" / "mini.yaml"
 
-# Every AppTest scans all installed packages for Streamlit components when it starts (about 0.3 s); a server
-# scans once. Nothing is installed during a test run, so the tests scan once too.
+# Every AppTest scans all installed packages for Streamlit components when it starts (about 0.3 s), and compiles
+# app.py and the page again on every run; a server does each once. Nothing is installed and no app file changes
+# during a test run, so the tests scan once and share one cache of compiled scripts, as a server's sessions do.
 manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
+_COMPILED = ScriptCache()
+app_test.ScriptCache = local_script_runner.ScriptCache = lambda: _COMPILED
 
 
 @pytest.fixture(scope="session")

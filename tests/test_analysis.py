@@ -150,6 +150,12 @@ def test_another_frameworks_scores_never_mix_in(mini_framework):
     theirs = latest.assign(framework_id="another", score=pd.array([0] * len(latest), dtype="Float64"))
     for mixed in (pd.concat([latest, other]), pd.concat([ours, theirs])):
         pd.testing.assert_frame_equal(analysis.place_summary(FakeReference(), mixed, activity, mini_framework), alone)
+    # Nor does another framework's activity: a draft of it in a later round is not this framework's status.
+    busy = pd.concat([activity.assign(framework_id=mini_framework.id), pd.DataFrame(
+        [("C", "R3", 3, "individual", "draft", 1, "another")], columns=[*activity.columns, "framework_id"])])
+    pd.testing.assert_frame_equal(analysis.place_summary(FakeReference(), latest, busy, mini_framework), alone)
+    unfiltered = analysis.place_summary(FakeReference(), latest, busy.drop(columns="framework_id"), mini_framework)
+    assert unfiltered.set_index("place_code").loc["C", "assessment_status"] == "in_progress"   # what it said before
 
 
 def test_filters(reference):

@@ -10,15 +10,19 @@ from __future__ import annotations
 import io
 import re
 import os
+import socket
+import subprocess
+import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, free_port, write_config
 
-from live_app import CHROMIUM, LAUNCH_ARGS
+from live_app import CHROMIUM, LAUNCH_ARGS, app_env, wait_healthy
 from served_app import app_server
 
 SERVER: dict[str, str] = {}           # what the module's server uses (its database)
@@ -414,3 +418,55 @@ def test_todays_england_36_icss_and_thames_valley_to_oxfordshire(browser, tmp_pa
         assert "England › Midlands › Derby and Derbyshire ICS" in body
         (shots / "explorer-practice-by-postcode.png").write_bytes(drawn(pg))
         context.close()
+
+
+# --------------------------------------------------------------------------- offline, on the server's side
+
+def test_a_start_as_the_quick_start_asks_nothing_of_the_internet(browser, tmp_path):
+    """``streamlit run app.py`` as the README's quick start runs it (headless, no address given) makes no request
+    beyond the machine while it starts and serves a page: every web request Python makes (requests, urllib) goes
+    to the proxy the environment names, and here that proxy is a local listener that counts who calls."""
+    calls: list[bytes] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.5)
+
+    def count() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.settimeout(2)
+                try:
+                    calls.append(conn.recv(200))             # what it asked for: 'CONNECT host:443' or 'GET http://...'
+                except OSError:
+                    calls.append(b"")
+
+    stop = threading.Event()
+    threading.Thread(target=count, daemon=True).start()
+    proxy = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    env = {**app_env(write_config(tmp_path, seeded=False)), "HTTP_PROXY": proxy, "HTTPS_PROXY": proxy,
+           "http_proxy": proxy, "https_proxy": proxy, "NO_PROXY": "127.0.0.1,localhost",
+           "no_proxy": "127.0.0.1,localhost"}
+    port = free_port()
+    log = tmp_path / "streamlit.log"
+    with open(log, "w") as out:
+        server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)],
+                                  cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", 90, server)
+        context = browser.new_context(viewport={"width": 1280, "height": 720})
+        pg = context.new_page()
+        pg.goto(f"http://127.0.0.1:{port}/")
+        pg.wait_for_selector("canvas", timeout=60_000)
+        drawn(pg, colours=6, stable=False)
+        context.close()
+    finally:
+        server.terminate()
+        server.wait(20)
+        stop.set()
+        listener.close()
+    assert calls == [], f"the server asked the internet for something: {calls}"
+    started = log.read_text()
+    assert "URL: http://localhost:" in started and "External URL" not in started, started

@@ -115,6 +115,8 @@ def place_summary(reference: Reference, latest: pd.DataFrame, activity: pd.DataF
     """
     places = reference.places.copy()
     scores = dimension_scores(latest, framework) if scores is None else scores
+    if "framework_id" in activity:                      # another framework's assessments are not this one's status
+        activity = activity[activity["framework_id"] == framework.id]
     rounds = rounds_in(activity)
     current = round_label or (rounds[-1] if rounds else None)
     context = MeasureContext(framework, scores, shown_scores(scores, round_label),

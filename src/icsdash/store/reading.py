@@ -38,13 +38,15 @@ class Reading:
         return frame
 
     def activity(self) -> pd.DataFrame:
-        """Per place and round: how many individual drafts and submissions, and whether a consensus exists."""
+        """Per place, round and framework: how many individual drafts and submissions, and whether a consensus
+        exists."""
         query = (select(assessments.c.place_code, rounds.c.label.label("round"),
                         rounds.c.position.label("round_position"), assessments.c.kind, assessments.c.status,
+                        assessments.c.framework_id,
                         func.count(func.distinct(assessments.c.assessment_key)).label("n"))
                  .join(rounds, rounds.c.id == assessments.c.round_id)
                  .group_by(assessments.c.place_code, rounds.c.label, rounds.c.position, assessments.c.kind,
-                           assessments.c.status))
+                           assessments.c.status, assessments.c.framework_id))
         with self.engine.connect() as conn:
             return pd.read_sql(query, conn)
 
