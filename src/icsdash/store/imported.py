@@ -15,7 +15,7 @@ from ..assessments import AssessmentRecord
 from ..auth import Principal
 from ..errors import IcsdashError
 from ..framework import Framework
-from .schema import IMPORTED, assessments, audit_log, meta, reference_rows, scores
+from .schema import IMPORTED, assessments, meta, reference_rows, scores
 
 
 class Imports:
@@ -80,8 +80,7 @@ class Imports:
             if int(current or 0) != based_on:
                 raise IcsdashError("the data changed since this preview was made (another import landed); "
                                    "check the file again", source=file_name)
-            self._audit(conn, actor, "import", kind=kind, file=file_name, **counts)
-            audit_id = conn.execute(select(func.max(audit_log.c.id))).scalar_one()
+            audit_id = self._audit(conn, actor, "import", kind=kind, file=file_name, **counts)   # its own entry
             if records:
                 self._write_assessments(conn, records, framework)
             if rows:
