@@ -42,9 +42,7 @@ def create_code() -> None:
 if "admin_error" in st.session_state:
     ui.show_error(st.session_state.pop("admin_error"))
 
-codes_tab, rounds_tab, import_tab, backup_tab, audit_tab = st.tabs(["Access codes", "Rounds", "Import", "Backup",
-                                                                   "Audit log"])
-with codes_tab:
+def codes() -> None:
     with st.form("new_code", clear_on_submit=True):
         st.markdown("**Create an access code**")
         c1, c2 = st.columns(2)
@@ -66,19 +64,24 @@ with codes_tab:
         c2.button("Revoke", icon=":material/block:", on_click=lambda: act(store.revoke_access_code,
                                                                            st.session_state["revoke_choice"]))
 
-with rounds_tab:
+
+def rounds() -> None:
     ui.table(shown.rounds, hide_index=True, name="Rounds")
     with st.form("new_round", clear_on_submit=True):
         st.text_input("New round", placeholder="2026/27", max_chars=40, key="new_round_label")
         st.form_submit_button("Open round", on_click=lambda: act(store.add_round,
                                                                  st.session_state["new_round_label"]))
 
-with import_tab:
-    admin_panels.import_panel(ctx, who)
 
-with backup_tab:
-    admin_panels.backup_panel(ctx, who)
-
-with audit_tab:
+def audit() -> None:
     st.caption(shown.audit_caption)
     ui.table(shown.audit, hide_index=True, width="stretch", name="Audit log")
+
+
+PANELS = {"Access codes": codes, "Rounds": rounds, "Import": lambda: admin_panels.import_panel(ctx, who),
+          "Backup": lambda: admin_panels.backup_panel(ctx, who), "Audit log": audit}
+# Only the open tab is drawn: choosing another reruns the page (quick: the tables are built once per write).
+for tab, draw in zip(st.tabs(list(PANELS), key="admin_tab", on_change="rerun"), PANELS.values()):
+    if tab.open:
+        with tab:
+            draw()

@@ -55,10 +55,7 @@ with table_col:
                "median of its places. A gap is the distance to the median of the selection.")
 
 st.header("Side by side", anchor=False)
-for start in range(0, len(shown.radars), 3):
-    for number, (column, (name, radar)) in enumerate(zip(st.columns(3), shown.radars[start:start + 3]), start + 1):
-        with column:
-            ui.chart(radar, width=360, name=f"Radar {number}")
+ui.chart(shown.radars, width="content", name="Radars side by side")
 
 st.header("Where the selection sits among all places", anchor=False)
 ui.chart(shown.distribution, width="content", name="Where the selection sits")
@@ -66,4 +63,7 @@ ui.chart(shown.distribution, width="content", name="Where the selection sits")
 st.header("Twinning", anchor=False)
 if shown.twin_of:
     st.caption(f"Places strongest where {shown.twin_of} is weakest ({shown.twin_rule}): candidates to learn from.")
-    ui.table(shown.twins, hide_index=True, width="stretch", name="Twinning")
+    if shown.twin_note:
+        st.info(shown.twin_note, icon=":material/info:")
+    else:
+        ui.table(shown.twins, hide_index=True, width="stretch", name="Twinning")

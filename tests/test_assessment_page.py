@@ -219,3 +219,9 @@ def test_admin_page_creates_a_code_that_signs_in(env):
     code = at.code[0].value
     assert env.sign_in(code, client="other").place_code == "wigan"
     assert "Wigan lead" in env.access_codes()["label"].tolist()
+    assert not at.get("file_uploader") and not at.get("dataframe")[1:]     # only the open tab is drawn
+    at.session_state["admin_tab"] = "Audit log"                             # as a click on the tab does
+    at.run()
+    audit = at.dataframe[0].value
+    assert audit["action"].iloc[0] == "sign_in" and "create_access_code" in audit["action"].tolist()[:3]
+    assert "new_code_role" not in [w.key for w in at.get("selectbox")]

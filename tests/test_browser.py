@@ -141,6 +141,23 @@ def test_tooltip_names_the_place(page):
     assert " ICS (April 2023 boundaries) · " in text and "Governance model:" in text     # the tests pin 2023-04
 
 
+def test_a_table_downloads_from_its_menu(page):
+    """The buttons of a 'Download' menu are drawn when it opens (a rerun); the CSV is the table shown."""
+    section = page.locator("[data-testid='stExpander']").filter(has_text="The map's data as a table")
+    section.get_by_text("The map's data as a table").click()
+    menu = section.get_by_role("button", name=re.compile(r"Download$"))
+    menu.wait_for(timeout=15_000)
+    assert page.get_by_role("button", name="CSV", exact=True).count() == 0        # closed: no buttons yet
+    menu.click()
+    csv = page.get_by_role("button", name="CSV", exact=True)
+    csv.wait_for(timeout=15_000)
+    with page.expect_download(timeout=30_000) as download:
+        csv.click()
+    assert download.value.suggested_filename == "places.csv"
+    rows = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert rows[0].startswith("Place,ICS,") and rows[0].endswith(",Boundaries") and len(rows) > 100
+
+
 def test_nothing_leaves_the_machine(page):
     page.reload()
     page.wait_for_selector("canvas", timeout=30_000)

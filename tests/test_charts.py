@@ -80,6 +80,19 @@ def test_radar_renders(framework, series):
     assert svg.startswith("<svg") and "Readiness" in svg and "Capacity" in svg
 
 
+def test_radar_grid_is_one_chart_with_each_series_in_its_own_colour(framework):
+    rows = [{"series": name, "dimension_id": d.id, "label": d.short, "score": 3}
+            for name in ("Bolton", "Wigan", "Leeds ICS", "Brent") for d in framework.dimensions]
+    grid = charts.radar_grid(pd.DataFrame(rows), framework.scale, columns=3)
+    made = grid.to_dict(validate=False)
+    colours = [next(layer["encoding"]["color"]["scale"]["range"] for layer in part["layer"]
+                    if "color" in layer.get("encoding", {})) for part in made["concat"]]
+    assert [part["title"]["text"] for part in made["concat"]] == ["Bolton", "Wigan", "Leeds ICS", "Brent"]
+    assert colours == [[c] for c in charts.CATEGORICAL["okabe_ito"][:4]]      # as on the combined radar
+    svg = compiles(grid)
+    assert svg.startswith("<svg") and svg.count(">Readiness<") == 4
+
+
 def test_category_bars_render(reference):
     mix = comparisons.model_mix(reference.places)
     svg = compiles(charts.category_bars(mix, "governance_model", "label", "places", "Mix", share="share"))

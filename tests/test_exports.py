@@ -310,20 +310,40 @@ def app(tmp_path, monkeypatch):
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
 
 
+class Offered(dict):
+    """Download buttons by key (see :func:`offered`), and the keys of the 'Download' menus drawn."""
+    menus: list[str]
+
+
 @pytest.fixture
-def offered(monkeypatch) -> dict[str, dict]:
+def offered(monkeypatch) -> Offered:
     """Every download the app offers in its latest run, by key: file name, type and the deferred callable that
-    Streamlit runs on a click (AppTest has no server to serve the file)."""
+    Streamlit runs on a click (AppTest has no server to serve the file). The buttons exist only while their
+    menu is open: :func:`open_menus` opens every menu, as clicks on them would."""
     import streamlit as st
-    made: dict[str, dict] = {}
-    original = st.download_button
+    made = Offered()
+    made.menus = []
+    button, menu = st.download_button, st.popover
 
     def keep(label, data, *args, key=None, **kwargs):
         made[key] = {"label": label, "data": data, **kwargs}
-        return original(label, data, *args, key=key, **kwargs)
+        return button(label, data, *args, key=key, **kwargs)
+
+    def listed(label, *args, key=None, **kwargs):
+        made.menus.append(key)
+        return menu(label, *args, key=key, **kwargs)
 
     monkeypatch.setattr(st, "download_button", keep)
+    monkeypatch.setattr(st, "popover", listed)
     return made
+
+
+def open_menus(app, offered: Offered):
+    """Open every 'Download' menu of the page's last run (each click on one reruns the page), then rerun."""
+    for key in dict.fromkeys(offered.menus):
+        app.session_state[key] = True
+    offered.menus.clear()
+    return app.run()
 
 
 OVERVIEW_DOWNLOADS = {
@@ -338,6 +358,8 @@ OVERVIEW_DOWNLOADS = {
 def test_every_table_chart_and_map_has_downloads_and_presenting_hides_them(app, offered):
     app.run()
     assert not app.exception, app.exception
+    assert len(app.main.get("popover")) == 4 and not app.main.get("download_button")   # menus closed: no buttons
+    open_menus(app, offered)
     buttons = app.main.get("download_button")
     assert [b.key for b in buttons] == list(OVERVIEW_DOWNLOADS)
     assert [b.label for b in buttons] == ["PNG image", "SVG image"] * 3 + ["CSV", "Excel"]
@@ -349,7 +371,7 @@ def test_every_table_chart_and_map_has_downloads_and_presenting_hides_them(app, 
 
     app.switch_page("pages/governance.py").run()
     assert not app.exception, app.exception
-    keys = [b.key for b in app.main.get("download_button")]
+    keys = [b.key for b in open_menus(app, offered).main.get("download_button")]
     # The open tab: 2 charts, 1 map and 2 tables, two formats each; a chart and a table sharing a name keep
     # apart by kind
     assert len(keys) == 10 and len(set(keys)) == 10
@@ -358,7 +380,7 @@ def test_every_table_chart_and_map_has_downloads_and_presenting_hides_them(app, 
     assert picture[:8] == PNG_SIGNATURE
     app.session_state["governance_tab"] = "Money"                   # another tab: its own downloads
     app.run()
-    keys = [b.key for b in app.main.get("download_button")]
+    keys = [b.key for b in open_menus(app, offered).main.get("download_button")]
     assert len(keys) == 6 and {"export_chart_delegated-per-head_svg", "export_chart_pooled-per-head_svg",
                                "export_table_money-by-model_xlsx"} <= set(keys)
 
@@ -375,6 +397,7 @@ def test_every_download_names_the_boundaries_shown(tmp_path, monkeypatch, offere
     monkeypatch.delenv("DATABASE_URL", raising=False)
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert not app.exception, app.exception
+    open_menus(app, offered)
     boundaries = f"{label} ({icbs} ICBs)"
     back = pd.read_csv(io.BytesIO(offered["export_table_places_csv"]["data"]()), encoding="utf-8-sig")
     assert back.columns[-1] == "Boundaries" and set(back["Boundaries"]) == {boundaries}
@@ -399,6 +422,7 @@ def test_anonymised_downloads_hold_only_what_is_shown(app, offered):
     app.run()
     app.sidebar.toggle(key="anonymise_switch").set_value(True).run()
     assert not app.exception, app.exception
+    open_menus(app, offered)
     shown = app.dataframe[-1].value
     text = offered["export_table_places_csv"]["data"]().decode("utf-8-sig")
     back = pd.read_csv(io.StringIO(text), dtype=str)
@@ -415,6 +439,7 @@ def test_the_explorers_map_downloads_as_drawn(app, offered):
     app.switch_page("pages/map.py").run()
     app.selectbox(key="explorer_search").select("place:bolton").run()      # opens its ICS, selects it
     assert not app.exception, app.exception
+    open_menus(app, offered)
     assert offered["export_map_map_png"]["file_name"] == \
         "governance-model-england-north-west-greater-manchester-ics.png"
     svg = offered["export_map_map_svg"]["data"]()
@@ -430,7 +455,7 @@ def test_a_new_download_format_needs_only_its_registry_entry(app, offered, monke
     tsv = exports.ExportFormat("tsv", "Tab-separated", "text/tab-separated-values", "table",
                                lambda frame, e: frame.to_csv(sep="\t", index=False).encode())
     monkeypatch.setattr(exports, "FORMATS", (*exports.FORMATS, tsv))
-    app.run()
+    open_menus(app.run(), offered)
     assert not app.exception, app.exception
     made = offered["export_table_places_tsv"]
     assert (made["label"], made["file_name"], made["mime"]) == ("Tab-separated", "places.tsv",

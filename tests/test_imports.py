@@ -303,14 +303,16 @@ def test_random_and_mutated_files_give_only_clear_errors(store, framework, geogr
 
 # --------------------------------------------------------------------------- the Admin page
 
-def admin_page(tmp_path, monkeypatch):
-    """The Admin page, signed in as an administrator, on its own database; and that database's store."""
+def admin_page(tmp_path, monkeypatch, tab="Import"):
+    """The Admin page, signed in as an administrator, on its own database, with ``tab`` open (only the open
+    tab is drawn); and that database's store."""
     config = write_config(tmp_path)
     monkeypatch.setenv("ICSDASH_CONFIG", str(config))
     monkeypatch.delenv("DATABASE_URL", raising=False)
     at = settled(AppTest.from_file(str(ROOT / "app.py"), default_timeout=60))
     store = Store.open(load_config(config).database_url)
     at.sidebar.text_input(key="access_code").input(store.create_access_code("test", "admin", None, "Admin")).run()
+    at.session_state["admin_tab"] = tab                 # as a click on the tab does
     at.switch_page("pages/admin.py").run()
     return at, store
 
@@ -345,7 +347,7 @@ def test_admin_previews_then_imports_and_every_page_follows(tmp_path, monkeypatc
 
 
 def test_admin_backs_up_and_restores(tmp_path, monkeypatch):
-    at, store = admin_page(tmp_path, monkeypatch)
+    at, store = admin_page(tmp_path, monkeypatch, tab="Backup")
     at.button(key="backup_make").click().run()
     saved = at.session_state["backup_file"][0]
     assessments = len(store.latest_scores())

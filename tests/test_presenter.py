@@ -91,6 +91,11 @@ def test_projector_charts_have_large_type_and_still_compile(framework):
     scaled = presenter.projector_spec(radar)
     assert (scaled["width"], scaled["height"]) == (405, 405)
     assert "<svg" in vl_convert.vegalite_to_svg(scaled)
+    grid = presenter.projector_spec(charts.radar_grid(pd.concat([radar_frame, radar_frame.assign(series="B")]),
+                                                      framework.scale, size=200).to_dict())
+    assert [(part["width"], part["height"]) for part in grid["concat"]] == [(270, 270)] * 2
+    assert [part["title"]["fontSize"] for part in grid["concat"]] == [24, 24]       # 16 px titles, half as large again
+    assert "<svg" in vl_convert.vegalite_to_svg(grid)
 
 
 # --------------------------------------------------------------------------- anonymising

@@ -189,12 +189,21 @@ def test_compare_choices_and_a_selection(fixture, reference, framework):
     selection = (f"place:{same[0]}", f"place:{same[2]}", f"place:{unscored}")
     view = cp.compare(snap, analysis.Filters(region=region), selection)
     assert view.missing == (reference.place(unscored).place_name,)
-    assert [name for name, _ in view.radars] == [reference.place(same[0]).place_name,
-                                                 reference.place(same[2]).place_name]
+    small = view.radars["concat"]                                        # one chart, one small radar per place
+    assert [part["title"]["text"] for part in small] == [reference.place(same[0]).place_name,
+                                                        reference.place(same[2]).place_name]
+    assert view.radars["columns"] == 3 and view.radars["resolve"]["scale"]["color"] == "independent"
     assert view.twin_of == reference.place(same[0]).place_name         # scored 1: the others lead by 4 and 1
     assert set(view.twins["Place"]) == {reference.place(same[2]).place_name, reference.place(same[1]).place_name}
     assert view.twins["Matching dimensions"].tolist() == [3, 3]
-    assert view.twin_rule == "2 points or more ahead on its 3 lowest dimensions"
+    assert view.twin_rule == "2 points or more ahead on its 3 lowest dimensions" and view.twin_note == ""
+    best = cp.compare(snap, analysis.Filters(), (f"place:{same[2]}",))     # scored highest: nobody leads it
+    assert best.twins.empty and best.twin_note == (f"No place is 2 points or more ahead of "
+                                                   f"{reference.place(same[2]).place_name} on its 3 lowest dimensions.")
+    first_unscored = cp.compare(snap, analysis.Filters(), (f"place:{unscored}", f"place:{same[0]}"))
+    assert first_unscored.twin_of == reference.place(unscored).place_name
+    assert first_unscored.twin_note == (f"{reference.place(unscored).place_name} has no submitted scores yet, so it "
+                                        "has no weakest dimensions to find twins for.")
 
 
 def test_compare_with_nothing_scored(fixture, reference):
@@ -266,14 +275,14 @@ def test_admin_tables_follow_every_write(tmp_path, reference, framework):
     assert store.newest_entry() == first + 4
     shown = ad.admin(stored, store.newest_entry(), False)
     assert shown.codes[["role", "place", "label"]].fillna("").values.tolist() == [
-        ["place_director", "Bolton (Greater Manchester)", "Bea Director"], ["system_leader", "", "Cy Leader"]]
+        ["place_director", "Bolton · Greater Manchester", "Bea Director"], ["system_leader", "", "Cy Leader"]]
     assert shown.codes["revoked_at"].notna().tolist() == [True, False]
     assert shown.active == (shown.codes["lookup_id"].iloc[1],)
     assert shown.rounds["Round"].iloc[-1] == "2027/28" and list(shown.rounds.columns) == ["Round", "Order", "Opened"]
     assert shown.audit["action"].tolist()[:4] == ["add_round", "revoke_access_code", "create_access_code",
                                                   "create_access_code"]
     assert shown.audit_caption.startswith(f"The newest {len(shown.audit)} entries.")
-    assert shown.place_labels["bolton"] == "Bolton (Greater Manchester)" and len(shown.place_labels) == len(
+    assert shown.place_labels["bolton"] == "Bolton · Greater Manchester" and len(shown.place_labels) == len(
         reference.places)
     hidden = ad.admin(stored, store.newest_entry(), True)
     assert hidden.codes["label"].tolist() == [anonymise.person_label(n) for n in ("Bea Director", "Cy Leader")]

@@ -148,8 +148,11 @@ class Redactor:
         return self.pattern.sub(lambda m: self.names[m.group(0).casefold()], str(text))
 
 
-def relabel_people(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
-    """A copy of ``frame`` with the named columns' person names replaced by labels."""
+def relabel_people(frame: pd.DataFrame, columns: tuple[str, ...], anonymised: bool = True) -> pd.DataFrame:
+    """A copy of ``frame`` with the named columns' person names replaced by labels; ``frame`` itself when not
+    ``anonymised``."""
+    if not anonymised:
+        return frame
     out = frame.copy()
     for column in columns:
         if column in out:

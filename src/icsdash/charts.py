@@ -141,6 +141,16 @@ def radar(frame: pd.DataFrame, scale: tuple[int, int], title: str = "", size: in
     return chart
 
 
+def radar_grid(frame: pd.DataFrame, scale: tuple[int, int], size: int = 260, columns: int = 3,
+               colours: tuple[str, ...] = CATEGORICAL["okabe_ito"]) -> alt.ConcatChart:
+    """One small radar per series of ``frame`` (see :func:`radar`), ``columns`` to a row, each titled with its
+    series and drawn in the colour the series has on the combined radar: one chart, so one download."""
+    series = list(dict.fromkeys(frame["series"]))
+    small = [radar(frame[frame["series"] == name], scale, title=str(name), size=size,
+                   colours=(colours[i % len(colours)],)) for i, name in enumerate(series)]
+    return alt.concat(*small, columns=columns).resolve_scale(color="independent")
+
+
 def spread_chart(points: pd.DataFrame, profile: pd.DataFrame, scale: tuple[int, int], groups: dict[str, str],
                  colours: tuple[str, ...] = CATEGORICAL["okabe_ito"]) -> alt.LayerChart:
     """Every individual score as a dot (stakeholder group as colour), the median as a bar, and the

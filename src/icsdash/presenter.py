@@ -252,9 +252,10 @@ def projector_spec(spec: dict, scale: float = FONT_SCALE, size_scale: float = SI
     walk(out)
     if isinstance(out.get("title"), dict):
         out["title"]["limit"] = 0                     # the larger type must not cut a title short
-    for key in ("width", "height"):
-        if _number(out.get(key)):
-            out[key] = round(out[key] * size_scale)
+    for part in (out, *out.get("concat", [])):       # a grid of small charts: each one enlarged
+        for key in ("width", "height"):
+            if _number(part.get(key)):
+                part[key] = round(part[key] * size_scale)
     for section, values in PROJECTOR_CONFIG.items():
         config[section] = {**config.get(section, {}), **values}
     out["config"] = config

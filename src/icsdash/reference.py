@@ -216,6 +216,12 @@ class Reference:
         return rows["label"].iloc[0] if len(rows) else self.vintage
 
     @cached_property
+    def place_labels(self) -> dict[str, str]:
+        """Place code -> 'Bolton · Greater Manchester', in order of the places' names: how pickers name places."""
+        places = self.places.sort_values("place_name")
+        return dict(zip(places["place_code"], places["place_name"] + " · " + places["icb_short_name"]))
+
+    @cached_property
     def boundaries(self) -> str:
         """'April 2026 (36 ICBs)': the boundary vintage as downloads and reports name it."""
         return f"{self.vintage_label} ({len(self.icbs)} ICBs)"

@@ -35,13 +35,15 @@ class AuditLog:
             return actor.name
         return actor                        # the command line, run by whoever runs the server
 
-    def audit_entries(self, newest: int | None = None) -> pd.DataFrame:
-        """The audit log, oldest first; with ``newest``, only the newest that many entries."""
+    def audit_entries(self, newest: int | None = None, newest_first: bool = False) -> pd.DataFrame:
+        """The audit log, oldest first (``newest_first`` turns it round); with ``newest``, only the newest that
+        many entries."""
         query = select(audit_log).order_by(audit_log.c.id.desc())
+        if newest is not None:
+            query = query.limit(newest)
         with self.engine.connect() as conn:
-            if newest is not None:
-                query = query.limit(newest)
-            return pd.read_sql(query, conn).iloc[::-1].reset_index(drop=True)
+            entries = pd.read_sql(query, conn)
+        return entries if newest_first else entries.iloc[::-1].reset_index(drop=True)
 
     def newest_entry(self) -> int:
         """The id of the newest audit entry: it moves with every write, private ones too (a sign-in, a new

@@ -22,8 +22,8 @@ def link_echo(param: str, key: str) -> bool:
 
 def place_choice(ctx: Context, key: str, places: pd.DataFrame, who: Principal) -> str | None:
     """A place picker that starts from ?place=, then the place last looked at, then the user's own place."""
-    options = places.sort_values("place_name")
-    labels = dict(zip(options["place_code"], options["place_name"] + " · " + options["icb_short_name"]))
+    offered, named = set(places["place_code"]), ctx.reference.place_labels
+    labels = {code: label for code, label in named.items() if code in offered}
     wanted = None if link_echo("place", key) else st.query_params.get("place")
     wanted = ctx.store.code_changes.get(wanted, wanted)          # an old link names the place by a retired code
     if wanted and wanted not in labels:

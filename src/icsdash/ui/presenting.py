@@ -89,7 +89,7 @@ def person(ctx: Context, name: str) -> str:
 
 def people(ctx: Context, frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     """A table with the named columns' person names replaced by labels when anonymised."""
-    return anonymise.relabel_people(frame, columns) if ctx.anonymised else frame
+    return anonymise.relabel_people(frame, columns, ctx.anonymised)
 
 
 def _move(by: int, count: int) -> None:

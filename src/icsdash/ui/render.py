@@ -207,13 +207,17 @@ def _logged(make: Callable[[], Any], what: str) -> Callable[[], Any]:
 
 def _downloads(kind: str, name: str, element: Callable[[], Any], export: Export) -> None:
     """A small 'Download' menu under an element: one button per format of :data:`icsdash.exports.FORMATS` the
-    element offers ('table' for tables, 'picture' for charts and maps). Each file is made only when its button
-    is clicked (Streamlit's deferred data), on another thread, and the click does not rerun the page, so a
-    rerun costs only the buttons. Nothing in presenter mode."""
+    element offers ('table' for tables, 'picture' for charts and maps), drawn while the menu is open. Each file is
+    made only when its button is clicked (Streamlit's deferred data), on another thread, and the click does not
+    rerun the page. Nothing in presenter mode."""
     if presenting():
         return
     key = _export_key(kind, name)
-    with st.popover("Download", icon=":material/download:", type="tertiary", key=key):
+    # The buttons are drawn only while the menu is open (opening it reruns the page, quickly: its values are
+    # built once), so a page with ten downloads does not register their buttons on every rerun.
+    with st.popover("Download", icon=":material/download:", type="tertiary", key=key, on_change="rerun") as menu:
+        if not menu.open:
+            return
         for fmt in exports.formats_for("table" if kind == "table" else "picture"):
             make = _logged(lambda fmt=fmt: fmt.make(element(), export), f"{kind} {name!r} as {fmt.ext}")
             st.download_button(fmt.label, data=make, file_name=exports.filename(export.title, fmt.ext),

@@ -18,7 +18,7 @@ ROUND_COLUMNS = {"label": "Round", "position": "Order", "opened_at": "Opened"}
 
 @dataclass(frozen=True)
 class AdminTables:
-    place_labels: dict[str, str]      # place code -> 'Bolton (Greater Manchester)', for the new-code form
+    place_labels: dict[str, str]      # place code -> 'Bolton · Greater Manchester', for the new-code form
     codes: pd.DataFrame               # every access code's public details, with its place's name
     active: tuple[str, ...]           # codes that may still sign in (their first part)
     rounds: pd.DataFrame
@@ -26,22 +26,15 @@ class AdminTables:
     audit_caption: str
 
 
-def place_labels(stored: Stored) -> dict[str, str]:
-    places = stored.reference.places.sort_values("place_name")
-    return dict(zip(places["place_code"], places["place_name"] + " (" + places["icb_short_name"] + ")"))
-
-
 def admin(stored: Stored, _newest_entry: int, anonymised: bool) -> AdminTables:
     """The tables as of audit entry ``_newest_entry`` (it keys the cache); person names replaced by labels when
     ``anonymised``."""
-    def people(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
-        return anonymise.relabel_people(frame, columns) if anonymised else frame
-
-    store, labels = stored.store, place_labels(stored)
+    store, labels = stored.store, stored.reference.place_labels
     codes = store.access_codes()
     active = tuple(codes.loc[codes["revoked_at"].isna(), "lookup_id"])
     codes = codes.assign(place=codes["place_code"].map(labels))[list(CODE_COLUMNS)]
-    audit = store.audit_entries(newest=AUDIT_SHOWN).iloc[::-1].reset_index(drop=True)
-    return AdminTables(labels, people(codes, "label", "created_by"), active,
-                       store.rounds().rename(columns=ROUND_COLUMNS).drop(columns=["id"]), people(audit, "actor"),
+    audit = store.audit_entries(newest=AUDIT_SHOWN, newest_first=True)
+    return AdminTables(labels, anonymise.relabel_people(codes, ("label", "created_by"), anonymised), active,
+                       store.rounds().rename(columns=ROUND_COLUMNS).drop(columns=["id"]),
+                       anonymise.relabel_people(audit, ("actor",), anonymised),
                        f"The newest {len(audit)} entries. Every write is recorded with who did it and when.")

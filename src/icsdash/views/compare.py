@@ -37,11 +37,12 @@ class Comparison:
     missing: tuple[str, ...]          # names of the chosen with no submitted scores
     radar: dict | None = None         # None: nothing chosen has scores
     differences: pd.DataFrame | None = None
-    radars: tuple[tuple[str, dict], ...] = ()      # (name, radar of that one) side by side
+    radars: dict | None = None        # one small radar per series, side by side (one chart)
     distribution: dict | None = None
     twin_of: str | None = None        # the first chosen place, whose twins are listed
     twins: pd.DataFrame | None = None
     twin_rule: str = ""               # what makes a twin, in the framework's points
+    twin_note: str = ""               # why the twins are none, when they are
 
 
 def compare(snap: Snapshot, chosen: Filters, selection: tuple[str, ...]) -> Comparison:
@@ -54,21 +55,23 @@ def compare(snap: Snapshot, chosen: Filters, selection: tuple[str, ...]) -> Comp
     if not scored:
         return Comparison(missing)
     frame = comparisons.radar_frame(series, fw)
-    shown = list(dict.fromkeys(frame["series"]))
-    radars = tuple((name, spec(charts.radar(frame[frame["series"] == name], fw.scale, title=name, size=260)))
-                   for name in shown)
+    radars = spec(charts.radar_grid(frame, fw.scale))
     distribution = spec(charts.distribution_chart(scores[["dimension_id", "score"]], series,
                                                   {d.id: d.short for d in fw.dimensions}, fw.scale))
     anchor = next((k.split(":", 1)[1] for k in selection if k.startswith("place:")), None)
-    twins = None
+    lead = f"{fw.twinning_lead:g} point{'' if fw.twinning_lead == 1 else 's'}"
+    rule = f"{lead} or more ahead on its {comparisons.TWIN_WEAKEST} lowest dimensions"
+    twins, note, anchor_name = None, "", names.get(f"place:{anchor}") if anchor else None
     if anchor:
         place_names = dict(zip(ref.places["place_code"], ref.places["place_name"]))
         found = comparisons.twins(scores, anchor, fw)
         twins = found.assign(place=found["place_code"].map(place_names))[
             ["place", "matches", "lead", "dimensions"]].rename(columns={
                 "place": "Place", "matches": "Matching dimensions", "lead": "Total lead", "dimensions": "Where"})
-    lead = f"{fw.twinning_lead:g} point{'' if fw.twinning_lead == 1 else 's'}"
+        if f"place:{anchor}" not in scored:
+            note = f"{anchor_name} has no submitted scores yet, so it has no weakest dimensions to find twins for."
+        elif twins.empty:
+            note = (f"No place is {lead} or more ahead of {anchor_name} on its {comparisons.TWIN_WEAKEST} lowest "
+                    "dimensions.")
     return Comparison(missing, spec(charts.radar(frame, fw.scale, size=380)),
-                      comparisons.difference_table(series, fw), radars, distribution,
-                      names.get(f"place:{anchor}") if anchor else None, twins,
-                      f"{lead} or more ahead on its {comparisons.TWIN_WEAKEST} lowest dimensions")
+                      comparisons.difference_table(series, fw), radars, distribution, anchor_name, twins, rule, note)
