@@ -10,7 +10,9 @@ A backup is a zip file holding
   one as stored), binary values base64, everything else plain JSON.
 
 Every table of :data:`icsdash.store.metadata` is included, so a table added to the schema is backed up
-and restored without changing this module, as long as :data:`CODECS` knows its column types.
+and restored without changing this module, as long as :data:`CODECS` knows its column types. A table added
+after backups were already being made is listed in :data:`icsdash.store.ADDED_LATER`: a backup without it
+(made by an earlier version) restores it empty; any other missing table is refused.
 
 A backup is read in one transaction, a consistent snapshot even while people keep submitting. A restore
 replaces every table's contents in one transaction: all of the backup or, if anything fails, nothing.
@@ -56,8 +58,8 @@ from sqlalchemy.engine import Connection, Engine
 from . import __version__
 from .auth import Principal
 from .errors import DataError, IcsdashError
-from .store import (IMPORTED, Store, audit_log, current_version, meta, metadata, newest_audit_id, publish,
-                    rename_place_codes)
+from .store import (ADDED_LATER, IMPORTED, Store, audit_log, current_version, meta, metadata, newest_audit_id,
+                    publish, rename_place_codes)
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "CODECS", "Backup", "BackupSummary", "RestoreSummary", "write_backup",
            "backup_bytes", "read_backup", "restore"]
@@ -367,7 +369,7 @@ def _check_tables(label: str, entries: list) -> dict[str, dict]:
             raise _fail(label, f"lists table {name!r} twice in {MANIFEST}")
         by_name[name] = entry
     expected = [table.name for table in metadata.sorted_tables]
-    missing = [name for name in expected if name not in by_name]
+    missing = [name for name in expected if name not in by_name and name not in ADDED_LATER]
     unknown = sorted(set(by_name) - set(expected))
     if missing:
         raise _fail(label, f"has no table {', '.join(missing)}; a backup of this icsdash version holds the tables "
@@ -376,6 +378,8 @@ def _check_tables(label: str, entries: list) -> dict[str, dict]:
         raise _fail(label, f"has table {', '.join(unknown)}, which this icsdash version does not know (it has "
                            f"{', '.join(expected)}); was it made by a newer version?")
     for table in metadata.sorted_tables:
+        if table.name not in by_name:
+            continue                        # added since the backup was made: restored empty
         got, want = by_name[table.name]["columns"], [column.name for column in table.columns]
         if not all(isinstance(name, str) for name in got) or sorted(got) != sorted(want):
             raise _fail(label, f"table {table.name} has the columns {', '.join(map(str, got))}; expected "
@@ -447,8 +451,8 @@ def read_backup(source: str | os.PathLike | bytes | IO[bytes], name: str | None 
     with _open_archive(source, label) as archive:
         manifest = _read_manifest(archive, label)
         entries = _check_tables(label, manifest["tables"])
-        tables = {table.name: _read_table(archive, label, table, entries[table.name])
-                  for table in metadata.sorted_tables}
+        tables = {table.name: _read_table(archive, label, table, entries[table.name]) if table.name in entries
+                  else [] for table in metadata.sorted_tables}
     rows = {name: len(table_rows) for name, table_rows in tables.items()}
     summary = BackupSummary(manifest["created_at"], str(manifest.get("app_version", "unknown")),
                             str(manifest.get("database", "unknown")), rows)

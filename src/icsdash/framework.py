@@ -101,12 +101,21 @@ class Framework:
         """
         if score is None or (isinstance(score, float) and math.isnan(score)):
             return None
-        score = math.floor(score + 0.5) if self.between_levels == "half_up" else math.ceil(score - 0.5)
+        score = self.nearest_level(score)
         chosen = None
         for b in sorted(self.bands, key=lambda b: b.min):
             if score >= b.min:
                 chosen = b
         return chosen
+
+    def nearest_level(self, score: float) -> int:
+        """The level a (median) score is nearest to; a half goes as ``between_levels`` says.
+
+        >>> fw = load_framework(Path(__file__).parents[2] / "data/frameworks/scirocco_style.yaml")
+        >>> [fw.nearest_level(s) for s in (2.4, 2.5, 2.6, 3)]
+        [2, 3, 3, 3]
+        """
+        return math.floor(score + 0.5) if self.between_levels == "half_up" else math.ceil(score - 0.5)
 
     def agreement_status(self, ratings: Iterable[int | None]) -> str | None:
         """'Agreement' or 'Split' for one dimension's ratings (None ratings are ignored).

@@ -16,7 +16,8 @@ The package is a map of that store:
 - one part of :class:`Store` a concern: :mod:`.lifecycle` (one assessment, draft to submitted),
   :mod:`.reading` (scores, activity, history), :mod:`.records` (records written in bulk, the demo),
   :mod:`.assessment_rounds`, :mod:`.access` (access codes and sign-in), :mod:`.imported` (imported
-  reference rows) and :mod:`.audit` (the audit log).
+  reference rows), :mod:`.live` (live votes: sessions, participants, rounds, votes) and :mod:`.audit` (the
+  audit log).
 """
 
 from __future__ import annotations
@@ -34,21 +35,24 @@ from .audit import AuditLog
 from .engine import CONNECT_TIMEOUT, make_engine, safe_url
 from .imported import Imports
 from .lifecycle import KEY_SHAPE, Assessment, Lifecycle
+from .live import LiveVotes
 from .reading import Reading
 from .records import Records, record_key
-from .schema import (IMPORTED, NUL, NUL_REFUSED, PLACE_CODED, PRIVATE_ACTIONS, PUBLISHED, RENAMED_KEYS, access_codes,
-                     assessments, audit_log, consensus_inputs, current_version, meta, metadata, newest_audit_id,
-                     publish, reference_rows, rename_place_codes, rounds, scores, sign_in_attempts)
+from .schema import (ADDED_LATER, IMPORTED, NUL, NUL_REFUSED, PLACE_CODED, PRIVATE_ACTIONS, PUBLISHED, RENAMED_KEYS,
+                     access_codes, assessments, audit_log, consensus_inputs, current_version, live_participants,
+                     live_rounds, live_sessions, live_votes, meta, metadata, newest_audit_id, publish, reference_rows,
+                     rename_place_codes, rounds, scores, sign_in_attempts)
 
 __all__ = ["Store", "Assessment", "Incomplete", "InvalidEntry", "MigrationRefused", "make_engine", "safe_url",
            "CONNECT_TIMEOUT", "record_key", "rename_place_codes", "current_version", "publish", "metadata",
            "rounds", "assessments", "scores", "audit_log", "access_codes", "sign_in_attempts", "consensus_inputs",
            "meta", "reference_rows", "IMPORTED", "PUBLISHED", "PRIVATE_ACTIONS", "PLACE_CODED", "RENAMED_KEYS",
-           "NUL", "NUL_REFUSED", "KEY_SHAPE", "newest_audit_id"]
+           "NUL", "NUL_REFUSED", "KEY_SHAPE", "newest_audit_id", "ADDED_LATER", "live_sessions", "live_participants",
+           "live_rounds", "live_votes"]
 
 
 @dataclass
-class Store(Lifecycle, Reading, Records, Rounds, Imports, AccessCodes, AuditLog):
+class Store(Lifecycle, Reading, Records, Rounds, Imports, AccessCodes, LiveVotes, AuditLog):
     """Repository functions over one database. Holds no Streamlit state."""
 
     engine: Engine

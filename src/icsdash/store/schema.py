@@ -123,6 +123,55 @@ reference_rows = Table(
     Column("data", Text),
     Column("import_id", Integer, nullable=False),        # the audit entry of the import that wrote it
 )
+
+# A live vote (see :mod:`icsdash.live_vote`): a session per place and round, its participants (no names: a hash
+# of the secret their phone keeps), its rounds (which dimensions were open, when) and one vote per participant,
+# round and dimension (a NULL score: 'cannot say'). The key makes a repeated click one vote.
+live_sessions = Table(
+    "live_sessions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("place_code", String(80), nullable=False, index=True),
+    Column("round_id", Integer, ForeignKey("rounds.id"), nullable=False),
+    Column("framework_id", String(80), nullable=False),
+    Column("join_code", String(12), unique=True),                # NULL once the vote has ended
+    Column("started_by", String(200), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True)),
+    Column("consensus_id", Integer, ForeignKey("assessments.id")),   # the consensus drafted from it
+)
+
+live_participants = Table(
+    "live_participants", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("session_id", Integer, ForeignKey("live_sessions.id"), nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("stakeholder_group", String(40)),
+    Column("joined_at", DateTime(timezone=True), nullable=False),
+)
+
+live_rounds = Table(
+    "live_rounds", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("session_id", Integer, ForeignKey("live_sessions.id"), nullable=False, index=True),
+    Column("number", Integer, nullable=False),
+    Column("dimension_ids", Text, nullable=False),               # a JSON list, in the framework's order
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", DateTime(timezone=True)),
+    UniqueConstraint("session_id", "number"),
+)
+
+live_votes = Table(
+    "live_votes", metadata,
+    Column("round_id", Integer, ForeignKey("live_rounds.id"), primary_key=True),
+    Column("participant_id", Integer, ForeignKey("live_participants.id"), primary_key=True),
+    Column("dimension_id", String(80), primary_key=True),
+    Column("score", Integer),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("score IS NULL OR (score >= 0 AND score <= 10)", name="ck_live_votes_range"),
+)
+# Tables a backup made before they existed may lack: such a backup restores them empty.
+ADDED_LATER = frozenset({"live_sessions", "live_participants", "live_rounds", "live_votes"})
+
 IMPORTED = "reference_import"          # meta key: the audit id of the newest import of reference rows
 PUBLISHED = "data_version"             # meta key: the audit id of the newest write that changes what pages show
 # Audit actions that change nothing a page shows to anyone but their author: they do not move the data version.
@@ -130,7 +179,7 @@ PRIVATE_ACTIONS = frozenset({"save_draft", "sign_in", "create_access_code", "rev
 
 
 # Tables whose rows name a place by its code, in a place_code column.
-PLACE_CODED = (assessments, access_codes, audit_log)
+PLACE_CODED = (assessments, access_codes, audit_log, live_sessions)
 RENAMED_KEYS = ("places.csv", "place_governance.csv")        # imported rows keyed by a place code
 
 
@@ -231,7 +280,7 @@ def _refuse_unmappable(conn, known: set[str], changes: dict[str, str]) -> None:
     imported = set(conn.execute(select(reference_rows.c.row_key).where(reference_rows.c.table_name == "places.csv"))
                    .scalars())
     unknown: dict[str, int] = {}
-    for table in (assessments, access_codes):
+    for table in (assessments, access_codes, live_sessions):
         for code, n in conn.execute(select(table.c.place_code, func.count()).where(table.c.place_code.is_not(None))
                                     .group_by(table.c.place_code)).all():
             if code not in known and code not in imported:
