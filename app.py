@@ -16,7 +16,8 @@ ctx = ui.start(ROOT)
 who = ui.principal(ctx)
 shown = [k for k in ctx.config.pages if not PAGES_BY_KEY[k].admin_only or who.role_spec.admin]
 pages = {key: st.Page(str(ROOT / PAGES_BY_KEY[key].path), title=PAGES_BY_KEY[key].title,
-                      icon=PAGES_BY_KEY[key].icon, url_path=key, default=(i == 0))
+                      icon=PAGES_BY_KEY[key].icon, url_path=key, default=(i == 0),
+                      visibility="hidden" if PAGES_BY_KEY[key].hidden else "visible")
          for i, key in enumerate(shown)}
 page = st.navigation(list(pages.values()), position="hidden" if ui.presenting() else "sidebar")
 try:

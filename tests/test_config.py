@@ -11,7 +11,8 @@ from conftest import ROOT, write_config
 
 def test_shipped_config_loads_with_its_values():
     config = load_config(ROOT / "config.yaml", environ={})
-    assert config.pages == ("overview", "map", "profile", "compare", "governance", "assessment", "workshop", "admin")
+    assert config.pages == ("overview", "map", "profile", "compare", "governance", "assessment", "workshop",
+                            "live", "vote", "admin")
     assert config.data_dir == ROOT / "data"
     assert config.database_url == f"sqlite:///{ROOT / 'var' / 'icsdash.sqlite3'}"
     assert config.map_basemap == "none"
@@ -35,7 +36,9 @@ def test_empty_file_gives_defaults(tmp_path):
     ("map.basemap", "osm", "config.yaml, map.basemap: must be one of 'none', 'carto-light', 'carto-dark'; got 'osm'"),
     ("map.default_measure", "wealth", "config.yaml, map.default_measure: must be one of 'governance_model'"),
     ("app.pages", ["overview", "nonsense"],
-     "config.yaml, app.pages: has unknown page 'nonsense'; allowed: overview, map, profile, compare, governance, assessment, workshop, admin"),
+     "config.yaml, app.pages: has unknown page 'nonsense'; allowed: overview, map, profile, compare, governance, assessment, workshop, live, vote, admin"),
+    ("app.pages", ["overview", "live"],
+     "config.yaml, app.pages: lists 'live' without 'vote': the live vote's participants vote on the 'vote' page"),
     ("auth.users", {"lead@icb.nhs.uk": "place_director"},
      "config.yaml, auth.users: entry for 'lead@icb.nhs.uk': a place director needs a place"),
     ("auth.users", {"not-an-email": "admin"}, "config.yaml, auth.users: has 'not-an-email', which is not an e-mail"),

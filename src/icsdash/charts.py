@@ -151,6 +151,26 @@ def radar_grid(frame: pd.DataFrame, scale: tuple[int, int], size: int = 260, col
     return alt.concat(*small, columns=columns).resolve_scale(color="independent")
 
 
+def vote_bars(counts: pd.DataFrame, title: str, subtitle: str = "", width: int = 240,
+              colour: str = "#0072B2") -> alt.LayerChart:
+    """One dimension's votes in a round: a bar per level (and 'cannot say'), its count written on it.
+    ``counts``: columns ``choice`` (text: '0'..'5', 'Cannot say') and ``votes``, in the order to show."""
+    order = list(counts["choice"])
+    x = alt.X("choice:N", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelFontSize=FONT_SIZE - 1))
+    y = alt.Y("votes:Q", title=None, axis=None, scale=alt.Scale(domainMin=0))
+    data = _inline(counts)
+    bars = alt.Chart(data).mark_bar(color=colour).encode(
+        x=x, y=y, tooltip=[alt.Tooltip("choice:N", title="Level"), alt.Tooltip("votes:Q", title="Votes")])
+    labels = alt.Chart(data).mark_text(dy=-8, fontSize=FONT_SIZE - 1).encode(x=x, y=y, text="votes:Q")
+    return alt.layer(bars, labels).properties(width=width, height=120, title=alt.TitleParams(
+        title, subtitle=subtitle or alt.Undefined, fontSize=FONT_SIZE, subtitleFontSize=FONT_SIZE - 2, anchor="start"))
+
+
+def vote_grid(parts: list[alt.LayerChart], columns: int = 3) -> alt.ConcatChart:
+    """Several :func:`vote_bars` side by side, ``columns`` to a row: one chart, one download."""
+    return alt.concat(*parts, columns=columns)
+
+
 def spread_chart(points: pd.DataFrame, profile: pd.DataFrame, scale: tuple[int, int], groups: dict[str, str],
                  colours: tuple[str, ...] = CATEGORICAL["okabe_ito"]) -> alt.LayerChart:
     """Every individual score as a dot (stakeholder group as colour), the median as a bar, and the

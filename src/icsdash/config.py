@@ -61,6 +61,8 @@ def _pages(value: Any) -> tuple[str, ...]:
         raise ValueError(f"has unknown page {unknown[0]!r}; allowed: {', '.join(PAGES_BY_KEY)}")
     if len(set(value)) != len(value):
         raise ValueError("lists a page twice")
+    if "live" in value and "vote" not in value:
+        raise ValueError("lists 'live' without 'vote': the live vote's participants vote on the 'vote' page")
     return tuple(value)
 
 
@@ -134,7 +136,8 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("app.title", "icsdash: integrated care in England", _text,
             "Title shown in the browser tab and the sidebar."),
-    Setting("app.pages", ["overview", "map", "profile", "compare", "governance", "assessment", "workshop", "admin"], _pages,
+    Setting("app.pages", ["overview", "map", "profile", "compare", "governance", "assessment", "workshop", "live", "vote",
+                          "admin"], _pages,
             "Pages shown in the navigation, in order."),
     Setting("data.dir", "data", _text,
             "Folder with the reference data (regions, ICBs, places, PCNs, geography), relative to config.yaml."),

@@ -293,9 +293,18 @@ def join_url(app_url: str, round_label: str, page_path: str = "assessment") -> s
     >>> join_url("https://dash.example.nhs.uk/icsdash/workshop", "2026/27")
     'https://dash.example.nhs.uk/icsdash/assessment?round=2026%2F27'
     """
+    return page_url(app_url, page_path, round=round_label)
+
+
+def page_url(app_url: str, page_path: str, **query: str) -> str:
+    """Another page's address on the same server and base path as ``app_url``, with ``query``.
+
+    >>> page_url("http://10.0.0.5:8501/live?place=bolton", "vote", join="K7Q2XH")
+    'http://10.0.0.5:8501/vote?join=K7Q2XH'
+    """
     parts = urlsplit(app_url)
     base = parts.path.rsplit("/", 1)[0] if "/" in parts.path else ""
-    return urlunsplit((parts.scheme, parts.netloc, f"{base}/{page_path}", urlencode({"round": round_label}), ""))
+    return urlunsplit((parts.scheme, parts.netloc, f"{base}/{page_path}", urlencode(query), ""))
 
 
 def only_on_this_computer(url: str) -> bool:

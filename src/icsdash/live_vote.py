@@ -123,11 +123,13 @@ def proposed_score(r: DimensionResult, framework: Framework) -> int | None:
     return None if r.median is None else framework.nearest_level(r.median)
 
 
-def summary_line(r: DimensionResult) -> str:
-    """'Round 2: median 3 (IQR 2.5-3), Agreement, Progressing; 12 scored, 1 could not say'."""
+def summary_line(r: DimensionResult, lead: str | None = None) -> str:
+    """'Round 2: median 3 (IQR 2.5-3), Agreement, Progressing; 12 scored, 1 could not say' (``lead`` in place of
+    'Round 2')."""
+    lead = lead or f"Round {r.round_number}"
     if r.median is None:
-        return f"Round {r.round_number}: no scores ({r.cannot_say} could not say)"
-    return (f"Round {r.round_number}: median {r.median:g} (IQR {r.q1:g}-{r.q3:g}), {r.agreement}, {r.level}; "
+        return f"{lead}: no scores ({r.cannot_say} could not say)"
+    return (f"{lead}: median {r.median:g} (IQR {r.q1:g}-{r.q3:g}), {r.agreement}, {r.level}; "
             f"{r.scored} scored" + (f", {r.cannot_say} could not say" if r.cannot_say else ""))
 
 

@@ -13,6 +13,7 @@ class PageSpec:
     icon: str
     summary: str
     admin_only: bool = False   # listed in the navigation only for administrators
+    hidden: bool = False       # never listed: reached by its address (a phone's join link)
 
 
 PAGES: tuple[PageSpec, ...] = (
@@ -41,6 +42,14 @@ PAGES: tuple[PageSpec, ...] = (
              "For a place and round, every stakeholder's scores side by side (names hidden) with the spread, median "
              "and agreement; the facilitator records the agreed score and reasoning for each dimension as a "
              "consensus assessment linked to the individual ones."),
+    PageSpec("live", "pages/live.py", "Live vote", ":material/how_to_vote:",
+             "A Delphi vote in the room: participants join from their phones with a code on the projector, with no "
+             "account or name, and score the dimensions the facilitator opens; the results (distribution, median, "
+             "interquartile range, agreement, level) show when voting closes; re-votes show the previous round "
+             "first; ending the vote drafts the consensus."),
+    PageSpec("vote", "pages/vote.py", "Vote (phones)", ":material/smartphone:",
+             "A participant's phone in a live vote: join with the code, optionally choose a stakeholder group, "
+             "score each open dimension or say you cannot; votes can change until voting closes.", hidden=True),
     PageSpec("admin", "pages/admin.py", "Admin", ":material/admin_panel_settings:",
              "Administrators create and revoke access codes, open assessment rounds and read the audit log.",
              admin_only=True),

@@ -1,0 +1,56 @@
+"""Live vote: the facilitator runs a Delphi vote from the projector; participants vote from their phones."""
+
+import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
+
+from icsdash import analysis, ui
+from icsdash.ui import forms, live
+from icsdash.views import live as view
+
+ctx = ui.current()
+who = ui.principal(ctx)
+st.title("Live vote")
+st.caption("A Delphi panel in the room: participants join from their phones with the code shown here (no account, "
+           "no name) and score the dimensions you open. The votes stay hidden until you close voting; then each "
+           "dimension's distribution, median, interquartile range, agreement and level show. Re-vote on any "
+           "dimension: participants first see the previous round. Ending the vote drafts the consensus.")
+
+try:
+    summary = ui.place_summary(ctx)
+except SQLAlchemyError:
+    forms.database_down("reading the places")
+    st.stop()
+pick_place, pick_round = st.columns([2, 1])
+with pick_place:
+    code = ui.place_choice(ctx, "live_place", analysis.apply_filters(summary, ui.filters()), who)
+with pick_round:
+    round_label = forms.round_choice(ctx.store.round_labels(), "live_round", ui.filters().round)
+if code is None or round_label is None:
+    st.stop()
+
+live.messages()
+try:
+    session = ctx.store.active_live_vote(code, round_label)
+    newest = session or ctx.store.newest_live_vote(code, round_label)
+except SQLAlchemyError:
+    forms.database_down("reading the live vote")
+    st.stop()
+shown = ui.stored_view(view.results, ctx, newest.id) if newest else None
+
+if session is None:
+    live.start_panel(ctx, who, code, round_label)
+    if shown is not None and shown.rounds_closed:
+        st.header("The last vote's results", anchor=False)
+        live.results(ctx, shown)
+    st.stop()
+
+place = ui.escape_markdown(ui.place_name(ctx, code))
+with ui.stage():                                  # on a projector: the join code and the count come first
+    st.header(f"{place} · round {ui.escape_markdown(round_label)} · live vote", anchor=False)
+    live.join_panel(session)
+    live.live_count(ctx, session.id)
+if live.may_facilitate(who, code):
+    live.round_controls(ctx, who, session, shown)
+live.results(ctx, shown)
+if live.may_facilitate(who, code):
+    live.end_controls(ctx, who, session, shown)

@@ -1,0 +1,263 @@
+"""The live vote in the browser: the facilitator's controls and projector, and a participant's phone.
+
+The store does the work (:mod:`icsdash.store.live`); the numbers come from :mod:`icsdash.views.live`. Every
+action runs as a callback and keeps its error for the page to show: nothing is half done, never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
+
+from .. import auth, consensus, live_vote
+from ..assessments import CONSENSUS_GROUP, STAKEHOLDER_GROUPS
+from ..auth import AccessDenied, Principal
+from ..errors import IcsdashError
+from ..live_vote import CANNOT_SAY, LiveSession
+from ..views import live as live_view
+from .context import Context
+from .data import place_name, stored_view
+from .messages import escape_markdown, show_error
+from .render import chart, qr_image, scaled, table
+from .signin import _client_key
+from .state import presenting, stage
+
+LOG = logging.getLogger(__name__)
+ERROR = "live_error"
+NOTICE = "live_notice"
+VOTER = "voter"                 # the query parameter holding a phone's secret: it survives a restart
+PROJECTOR_REFRESH = 1.0         # seconds between the projector's looks at the count
+PHONE_REFRESH = 2.0             # seconds between a waiting phone's looks for an open round
+
+
+def _guarded(action, *args) -> None:
+    """Run a live-vote action (a callback); keep its error for the page: nothing is half done."""
+    try:
+        action(*args)
+        st.session_state.pop(ERROR, None)
+    except IcsdashError as error:
+        st.session_state[ERROR] = error
+    except (SQLAlchemyError, OSError):
+        LOG.exception("A live-vote action failed")
+        st.session_state[ERROR] = IcsdashError("the database did not answer, so nothing was changed; try again in "
+                                               "a moment", source="database")
+
+
+def messages() -> None:
+    """The outcome of the last action: an error, or a notice shown once."""
+    if ERROR in st.session_state:
+        show_error(st.session_state.pop(ERROR))
+    if notice := st.session_state.pop(NOTICE, None):
+        st.success(notice, icon=":material/check_circle:")
+
+
+def may_facilitate(who: Principal, place_code: str) -> bool:
+    return auth.can_write_place(who, place_code) or who.role_spec.admin
+
+
+# --------------------------------------------------------------------------- the facilitator
+
+
+def start_panel(ctx: Context, who: Principal, place_code: str, round_label: str) -> None:
+    """No vote is running for the place and round: start one (or say who may)."""
+    name = escape_markdown(place_name(ctx, place_code))
+    if not may_facilitate(who, place_code):
+        st.info(f"No live vote is running for {name} in round {escape_markdown(round_label)}. Its place director "
+                "or an administrator starts one: sign in with that access code in the sidebar.",
+                icon=":material/lock:")
+        return
+    st.markdown(f"Start a live vote for **{name}**, round **{escape_markdown(round_label)}**. Participants join "
+                "from their phones with a code shown here: no account, no name.")
+    st.button("Start a live vote", type="primary", icon=":material/how_to_vote:", key="live_start",
+              on_click=_guarded, args=(lambda: ctx.store.start_live_vote(who, place_code, round_label,
+                                                                          ctx.framework),))
+
+
+def join_panel(session: LiveSession) -> None:
+    """The join code, large, with the QR code of the join address and the address itself."""
+    url = consensus.page_url(st.context.url or "http://localhost:8501/live", "vote", join=session.join_code)
+    code_col, qr_col = st.columns([3, 2], vertical_alignment="center")
+    with code_col:
+        st.markdown(f"Join at **{escape_markdown(url.split('?')[0])}** with the code")
+        spaced = " ".join(session.join_code)
+        st.markdown(f"<p style='font-size:{scaled(64)}px;font-weight:700;letter-spacing:0.1em;margin:0'"
+                    f" aria-label='Join code {spaced}'>{session.join_code}</p>", unsafe_allow_html=True)
+        st.caption("Or scan the code. No account and no name: choose a stakeholder group if you wish.")
+        if consensus.only_on_this_computer(url):
+            st.warning("This address works only on this computer. For phones, start the app with "
+                       "`--server.address 0.0.0.0` and open this page by the computer's network address (see "
+                       "'Running a live workshop' in the README).", icon=":material/wifi_off:")
+    qr_col.image(qr_image(url), width=scaled(220), caption="Scan to join the vote")
+
+
+def live_count(ctx: Context, session_id: int) -> None:
+    """How many have voted of how many joined, looked up every second while voting is open: a fragment, so the
+    facilitator's controls are never disturbed. The votes themselves stay hidden until voting closes."""
+    def show() -> None:
+        try:
+            joined, voted = ctx.store.live_counts(session_id)
+            now = ctx.store.live_session(session_id)
+        except SQLAlchemyError:
+            st.warning("Cannot reach the database; trying again.", icon=":material/cloud_off:")
+            return
+        if now.open_round is None:
+            st.metric("Joined", joined)
+            return
+        c1, c2 = st.columns(2)
+        c1.metric("Voted", f"{voted} of {joined}")
+        names = ", ".join(ctx.framework.dimension(d).short for d in now.open_round.dimension_ids)
+        c2.markdown(f"**Round {now.open_round.number} is open** on {escape_markdown(names)}. The votes are "
+                    "hidden until voting closes, so that nobody anchors on them.")
+    st.fragment(show, run_every=PROJECTOR_REFRESH)()
+
+
+def _open_round(ctx: Context, who: Principal, session_id: int) -> None:
+    ctx.store.open_live_round(who, session_id, st.session_state.get("live_dimensions") or [], ctx.framework)
+
+
+def round_controls(ctx: Context, who: Principal, session: LiveSession, shown: live_view.LiveResults) -> None:
+    """Open voting on chosen dimensions (after a round, the split ones are proposed), or close it."""
+    fw = ctx.framework
+    if session.open_round is not None:
+        st.button("Close voting and show the results", type="primary", icon=":material/lock:", key="live_close",
+                  on_click=_guarded, args=(lambda: ctx.store.close_live_round(who, session.id),))
+        return
+    split = [d for d, r in shown.latest.items() if r.agreement == fw.agreement.split_label]
+    proposed = split or ([] if shown.latest else fw.dimension_ids)
+    st.multiselect("Dimensions to vote on", fw.dimension_ids, default=proposed, key="live_dimensions",
+                   format_func=lambda d: fw.dimension(d).name, placeholder="Choose one or more dimensions",
+                   help="After a round, the dimensions where the panel split are proposed for a re-vote: "
+                        "participants see the previous round's votes first.")
+    st.button(f"Open round {len(session.rounds) + 1}", type="primary", icon=":material/how_to_vote:",
+              key="live_open", on_click=_guarded, args=(_open_round, ctx, who, session.id))
+
+
+def _end(ctx: Context, who: Principal, session: LiveSession, shown: live_view.LiveResults) -> None:
+    """End the vote; a place director's consensus draft starts from the last round's medians."""
+    fw, store = ctx.framework, ctx.store
+    draft_id = None
+    if auth.can_write_place(who, session.place_code) and shown.latest:
+        draft = store.start(who, session.place_code, session.round_label, CONSENSUS_GROUP,
+                            st.session_state.get("live_facilitator") or who.name, fw, kind="consensus")
+        scores = {d: live_vote.proposed_score(r, fw) for d, r in shown.latest.items() if r.median is not None}
+        notes = {d: shown.hints[d] for d in scores}
+        store.save_draft(who, draft.id, fw, scores, notes, ctx.config.max_justification)
+        draft_id = draft.id
+    store.end_live_vote(who, session.id, draft_id)
+    st.session_state[NOTICE] = (
+        "The live vote has ended; its rounds are kept. " + (
+            "The consensus draft on the Consensus workshop page starts from the last round's medians: confirm or "
+            "change each score and its justification there, then submit." if draft_id else
+            "The place director records the consensus from these results on the Consensus workshop page."))
+
+
+def end_controls(ctx: Context, who: Principal, session: LiveSession, shown: live_view.LiveResults) -> None:
+    with st.form("live_end"):
+        st.markdown("**End the vote**")
+        if auth.can_write_place(who, session.place_code):
+            st.text_input("Facilitator (name or role, kept in the consensus' history)", value=who.name[:80],
+                          max_chars=80, key="live_facilitator")
+        st.caption("Ending closes any open round and retires the join code. "
+                   + ("A consensus draft is made from each dimension's last round (median and agreement)."
+                      if auth.can_write_place(who, session.place_code) else ""))
+        st.form_submit_button("End the vote", icon=":material/stop_circle:", key="live_end_button",
+                              on_click=_guarded, args=(_end, ctx, who, session, shown))
+
+
+def results(ctx: Context, shown: live_view.LiveResults) -> None:
+    """The closed rounds: the newest as bars per dimension, every round as a table."""
+    if shown.chart is None:
+        st.caption("Results appear here when voting closes.")
+        return
+    with stage():
+        st.subheader(f"Round {shown.last_round}: results", anchor=False)
+        chart(shown.chart, width="content", name="Live vote results")
+        st.caption(shown.alt)
+    table(shown.table, hide_index=True, width="stretch", name="Live vote rounds",
+          column_config={"Median": st.column_config.NumberColumn(format="%.1f"),
+                         "IQR": st.column_config.NumberColumn(format="%.2f")})
+    st.caption(f"{shown.rounds_closed} round(s) closed. Median and interquartile range (IQR) leave out 'cannot "
+               "say'. Agreement: fewer ratings than the framework allows outside a window of levels around the "
+               "median; a split panel's level is 'Uncertain'.")
+
+
+# --------------------------------------------------------------------------- a participant's phone
+
+
+def _join(ctx: Context) -> None:
+    state = st.session_state
+    group = state.get("vote_group")
+    token, _ = ctx.store.join_live_vote(state.get("vote_code", ""), _client_key(), group)
+    st.query_params.pop("join", None)
+    st.query_params[VOTER] = token
+
+
+def join_form(ctx: Context) -> None:
+    """Join with the code on the screen (already filled in from a scanned link) and, if wished, a group."""
+    wanted = live_vote.normal_join_code(st.query_params.get("join"))
+    if wanted and not st.session_state.get("vote_code"):
+        st.session_state["vote_code"] = wanted
+    with st.form("vote_join"):
+        st.text_input("Join code (on the screen)", max_chars=12, key="vote_code", placeholder="e.g. K7Q2XH")
+        st.selectbox("Your stakeholder group (optional)", [None, *STAKEHOLDER_GROUPS], key="vote_group",
+                     format_func=lambda g: "Prefer not to say" if g is None else STAKEHOLDER_GROUPS[g])
+        st.form_submit_button("Join", type="primary", icon=":material/login:", key="vote_join_button",
+                              on_click=_guarded, args=(_join, ctx), width="stretch")
+    st.caption("Your votes are anonymous: no name is asked or kept, and nobody sees who voted what.")
+
+
+def _cast(ctx: Context, token: str, round_id: int, dimension_id: str) -> None:
+    choice = st.session_state.get(f"vote_{round_id}_{dimension_id}")
+    ctx.store.cast_vote(token, dimension_id, None if choice == CANNOT_SAY else choice, ctx.framework)
+
+
+def ballot(ctx: Context, token: str) -> None:
+    """The phone: the open round's dimensions with every level, the previous round's votes before a re-vote,
+    and the participant's own votes; looked up again every few seconds while waiting."""
+    def show() -> None:
+        try:
+            session = ctx.store.voter_session(token)
+        except AccessDenied:
+            st.query_params.pop(VOTER, None)
+            st.rerun(scope="app")
+        except SQLAlchemyError:
+            st.warning("Cannot reach the server's database; trying again. Your votes so far are kept.",
+                       icon=":material/cloud_off:")
+            return
+        messages()
+        if session.ended:
+            st.success("This vote has ended. Thank you for taking part.", icon=":material/check_circle:")
+            return
+        current = session.open_round
+        if current is None:
+            st.info("Waiting for the facilitator to open voting… This page updates by itself.",
+                    icon=":material/hourglass_top:")
+            return
+        fw = ctx.framework
+        shown = stored_view(live_view.results, ctx, session.id)
+        mine = ctx.store.my_votes(token)
+        st.caption(f"Round {current.number}: {len(mine)} of {len(current.dimension_ids)} voted. You can change a "
+                   "vote until voting closes.")
+        levels = list(range(fw.scale_min, fw.scale_max + 1))
+        for dim_id in current.dimension_ids:
+            dim = fw.dimension(dim_id)
+            key = f"vote_{current.id}_{dim_id}"
+            if key not in st.session_state and dim_id in mine:      # back after a lost connection or a restart
+                st.session_state[key] = CANNOT_SAY if mine[dim_id] is None else mine[dim_id]
+            unset = {} if key in st.session_state else {"index": None}
+            with st.container(border=True):
+                st.subheader(dim.name, anchor=False)
+                st.caption(dim.description)
+                if dim_id in shown.feedback:
+                    st.markdown(f"**{shown.feedback[dim_id]}**")        # our own words and figures: no markup
+                    st.vega_lite_chart(shown.feedback_charts[dim_id], width="content")
+                st.radio("Your score", [*levels, CANNOT_SAY], key=key, **unset,
+                         captions=[dim.levels[i] for i in levels] + ["I do not know enough to score this."],
+                         format_func=lambda v: f"Level {v}" if isinstance(v, int) else v,
+                         on_change=_guarded, args=(_cast, ctx, token, current.id, dim_id))
+                if dim_id in mine:
+                    saved = "cannot say" if mine[dim_id] is None else f"level {mine[dim_id]}"
+                    st.caption(f":material/check: Vote saved: {saved}")
+    st.fragment(show, run_every=None if presenting() else PHONE_REFRESH)()
