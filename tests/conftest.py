@@ -177,7 +177,8 @@ def settled(at):
 # Suites that start a browser, a server under load or a database server: marked 'slow', so that
 # `pytest -m "not slow"` runs everything else for day-to-day work (CI runs everything). Two more tests carry the
 # mark themselves: the rebuild of every data file from its sources, and the random-file import test.
-SLOW_FILES = {"test_browser.py", "test_reliability.py", "test_outage.py", "test_hostile.py"}
+SLOW_FILES = {"test_browser.py", "test_reliability.py", "test_outage.py", "test_hostile.py", "test_live_browser.py",
+              "test_live_load.py"}
 
 
 def pytest_configure(config):

@@ -111,6 +111,9 @@ def test_twelve_participants_two_rounds_three_dimensions(any_store, fw):
     assert (found[2, letters["C"]].median, found[2, letters["C"]].level) == (2.5, "Progressing")
     latest = live_vote.latest_per_dimension(list(found.values()))
     assert {d: r.round_number for d, r in latest.items()} == {letters["A"]: 1, letters["B"]: 2, letters["C"]: 2}
+    silent = live_vote.results(fw, votes, {3: (letters["A"],)})            # a third round nobody scored A in
+    assert [(r.round_number, r.median, r.cannot_say) for r in silent if r.round_number == 3] == [(3, None, 0)]
+    assert live_vote.latest_per_dimension(silent)[letters["A"]].round_number == 1
     groups = votes.drop_duplicates("participant_id")["stakeholder_group"].fillna("not given").value_counts()
     assert groups.to_dict() == {"icb": 3, "local_authority": 3, "nhs_provider": 3, "not given": 3}
 

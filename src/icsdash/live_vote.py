@@ -98,23 +98,27 @@ def result(framework: Framework, dimension_id: str, round_number: int,
                            round(q3, 2), agreement, level)
 
 
-def results(framework: Framework, votes: pd.DataFrame) -> list[DimensionResult]:
+def results(framework: Framework, votes: pd.DataFrame,
+            asked: dict[int, tuple[str, ...]] | None = None) -> list[DimensionResult]:
     """Every (round, dimension) of ``votes`` (columns round_number, dimension_id, score; a missing score is
-    'cannot say'), by round, then in the framework's order of dimensions."""
+    'cannot say'), and of ``asked`` (round number -> the dimensions it opened: those nobody voted on show as no
+    scores), by round, then in the framework's order of dimensions."""
     order = {d: i for i, d in enumerate(framework.dimension_ids)}
-    out = []
-    for (number, dim), part in votes.groupby(["round_number", "dimension_id"], sort=False):
-        scores = [None if pd.isna(s) else int(s) for s in part["score"]]
-        out.append(result(framework, dim, int(number), scores))
+    given = {(int(number), dim): [None if pd.isna(s) else int(s) for s in part["score"]]
+             for (number, dim), part in votes.groupby(["round_number", "dimension_id"], sort=False)}
+    for number, dims in (asked or {}).items():
+        for dim in dims:
+            given.setdefault((number, dim), [])
+    out = [result(framework, dim, number, scores) for (number, dim), scores in given.items()]
     return sorted(out, key=lambda r: (r.round_number, order.get(r.dimension_id, len(order))))
 
 
 def latest_per_dimension(found: list[DimensionResult]) -> dict[str, DimensionResult]:
-    """Each dimension's result in the last round that voted on it: what the consensus starts from."""
+    """Each dimension's result in the last round that scored it (a later round where nobody gave a score does
+    not undo an earlier one): what the consensus and a re-vote's feedback start from."""
     latest: dict[str, DimensionResult] = {}
-    for r in found:
-        if r.dimension_id not in latest or r.round_number > latest[r.dimension_id].round_number:
-            latest[r.dimension_id] = r
+    for r in sorted(found, key=lambda r: (r.median is not None, r.round_number)):
+        latest[r.dimension_id] = r
     return latest
 
 

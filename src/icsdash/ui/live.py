@@ -28,7 +28,7 @@ LOG = logging.getLogger(__name__)
 ERROR = "live_error"
 NOTICE = "live_notice"
 VOTER = "voter"                 # the query parameter holding a phone's secret: it survives a restart
-PROJECTOR_REFRESH = 1.0         # seconds between the projector's looks at the count
+PROJECTOR_REFRESH = 0.5         # seconds between the projector's looks at the count (two small queries)
 PHONE_REFRESH = 2.0             # seconds between a waiting phone's looks for an open round
 
 
@@ -213,51 +213,74 @@ def _cast(ctx: Context, token: str, round_id: int, dimension_id: str) -> None:
     ctx.store.cast_vote(token, dimension_id, None if choice == CANNOT_SAY else choice, ctx.framework)
 
 
+def _watch(ctx: Context, token: str, seen: tuple) -> None:
+    """Look every few seconds whether the vote moved on (a round opened or closed, the vote ended) and redraw the
+    page only then: a fragment that draws nothing, so a phone's radios are never redrawn under a thumb, and a
+    waiting phone costs the server two small queries a look."""
+    def look() -> None:
+        try:
+            now = ctx.store.voter_session(token)
+        except AccessDenied:
+            st.rerun(scope="app")                 # the page's own run says why and offers the join form
+        except SQLAlchemyError:
+            return                                # the page's votes are kept; the next look tries again
+        if _state(now) != seen:
+            st.rerun(scope="app")
+    st.fragment(look, run_every=PHONE_REFRESH)()
+
+
+def _state(session: LiveSession) -> tuple:
+    return session.ended, session.open_round.id if session.open_round else None
+
+
 def ballot(ctx: Context, token: str) -> None:
     """The phone: the open round's dimensions with every level, the previous round's votes before a re-vote,
-    and the participant's own votes; looked up again every few seconds while waiting."""
-    def show() -> None:
-        try:
-            session = ctx.store.voter_session(token)
-        except AccessDenied:
-            st.query_params.pop(VOTER, None)
-            st.rerun(scope="app")
-        except SQLAlchemyError:
-            st.warning("Cannot reach the server's database; trying again. Your votes so far are kept.",
-                       icon=":material/cloud_off:")
-            return
-        messages()
-        if session.ended:
-            st.success("This vote has ended. Thank you for taking part.", icon=":material/check_circle:")
-            return
-        current = session.open_round
-        if current is None:
-            st.info("Waiting for the facilitator to open voting… This page updates by itself.",
-                    icon=":material/hourglass_top:")
-            return
-        fw = ctx.framework
-        shown = stored_view(live_view.results, ctx, session.id)
-        mine = ctx.store.my_votes(token)
-        st.caption(f"Round {current.number}: {len(mine)} of {len(current.dimension_ids)} voted. You can change a "
-                   "vote until voting closes.")
-        levels = list(range(fw.scale_min, fw.scale_max + 1))
-        for dim_id in current.dimension_ids:
-            dim = fw.dimension(dim_id)
-            key = f"vote_{current.id}_{dim_id}"
-            if key not in st.session_state and dim_id in mine:      # back after a lost connection or a restart
-                st.session_state[key] = CANNOT_SAY if mine[dim_id] is None else mine[dim_id]
-            unset = {} if key in st.session_state else {"index": None}
-            with st.container(border=True):
-                st.subheader(dim.name, anchor=False)
-                st.caption(dim.description)
-                if dim_id in shown.feedback:
-                    st.markdown(f"**{shown.feedback[dim_id]}**")        # our own words and figures: no markup
-                    st.vega_lite_chart(shown.feedback_charts[dim_id], width="content")
-                st.radio("Your score", [*levels, CANNOT_SAY], key=key, **unset,
-                         captions=[dim.levels[i] for i in levels] + ["I do not know enough to score this."],
-                         format_func=lambda v: f"Level {v}" if isinstance(v, int) else v,
-                         on_change=_guarded, args=(_cast, ctx, token, current.id, dim_id))
-                if dim_id in mine:
-                    saved = "cannot say" if mine[dim_id] is None else f"level {mine[dim_id]}"
-                    st.caption(f":material/check: Vote saved: {saved}")
-    st.fragment(show, run_every=None if presenting() else PHONE_REFRESH)()
+    and the participant's own votes; the page redraws by itself when a round opens or closes."""
+    try:
+        session = ctx.store.voter_session(token)
+    except AccessDenied as error:
+        st.query_params.pop(VOTER, None)
+        show_error(error)
+        join_form(ctx)
+        return
+    except SQLAlchemyError:
+        st.warning("Cannot reach the server's database; trying again. Your votes so far are kept.",
+                   icon=":material/cloud_off:")
+        _watch(ctx, token, (None, None))
+        return
+    if not presenting():
+        _watch(ctx, token, _state(session))
+    messages()
+    if session.ended:
+        st.success("This vote has ended. Thank you for taking part.", icon=":material/check_circle:")
+        return
+    current = session.open_round
+    if current is None:
+        st.info("Waiting for the facilitator to open voting… This page updates by itself.",
+                icon=":material/hourglass_top:")
+        return
+    fw = ctx.framework
+    shown = stored_view(live_view.results, ctx, session.id)
+    mine = ctx.store.my_votes(token)
+    st.caption(f"Round {current.number}: {len(mine)} of {len(current.dimension_ids)} voted. You can change a "
+               "vote until voting closes.")
+    levels = list(range(fw.scale_min, fw.scale_max + 1))
+    for dim_id in current.dimension_ids:
+        dim = fw.dimension(dim_id)
+        key = f"vote_{current.id}_{dim_id}"
+        options = [*levels, CANNOT_SAY]
+        # The stored vote is the choice shown: back after a lost connection or a restart, it is still there.
+        index = options.index(CANNOT_SAY if mine[dim_id] is None else mine[dim_id]) if dim_id in mine else None
+        with st.container(border=True):
+            st.subheader(dim.name, anchor=False)
+            st.caption(dim.description)
+            if dim_id in shown.feedback:
+                st.markdown(f"**{shown.feedback[dim_id]}**")        # our own words and figures: no markup
+                st.vega_lite_chart(shown.feedback_charts[dim_id], width="content")
+            st.radio(f"Your score: {dim.name}", options, key=key, index=index,
+                     captions=[dim.levels[i] for i in levels] + ["I do not know enough to score this."],
+                     format_func=lambda v: f"Level {v}" if isinstance(v, int) else v,
+                     on_change=_guarded, args=(_cast, ctx, token, current.id, dim_id))
+            if dim_id in mine:
+                saved = "cannot say" if mine[dim_id] is None else f"level {mine[dim_id]}"
+                st.caption(f":material/check: Vote saved: {saved}")

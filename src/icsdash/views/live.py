@@ -51,7 +51,8 @@ def results(stored: Stored, session_id: int) -> LiveResults:
     """Every closed round of live vote ``session_id`` (votes of an open round are never shown: nobody anchors
     on them)."""
     fw = stored.framework
-    found = live_vote.results(fw, stored.store.session_votes(session_id))
+    closed = {r.number: r.dimension_ids for r in stored.store.live_session(session_id).rounds if not r.open}
+    found = live_vote.results(fw, stored.store.session_votes(session_id), closed)
     table = pd.DataFrame([{
         "Round": r.round_number, "Dimension": fw.dimension(r.dimension_id).name, "Scored": r.scored,
         "Cannot say": r.cannot_say, "Median": r.median, "IQR": r.iqr, "Agreement": r.agreement or "—",
@@ -59,8 +60,8 @@ def results(stored: Stored, session_id: int) -> LiveResults:
     latest = live_vote.latest_per_dimension(found)
     last = max((r.round_number for r in found), default=None)
     newest = [r for r in found if r.round_number == last]
-    chart = spec(charts.vote_grid([_bars(r, fw) for r in newest], columns=4)) if newest else None
-    words = "; ".join(f"{fw.dimension(r.dimension_id).short}: {_subtitle(r).lower()}" for r in newest)
+    chart = spec(charts.vote_grid([_bars(r, fw, width=210) for r in newest], columns=3)) if newest else None
+    words = "; ".join(f"{fw.dimension(r.dimension_id).short}: {_subtitle(r)}" for r in newest)
     alt = f"Round {last}'s votes per dimension. {words}." if newest else ""
     feedback = {d: live_vote.summary_line(r, f"Last round (round {r.round_number})") for d, r in latest.items()}
     hints = {d: f"Live vote, {live_vote.summary_line(r).lower()}" for d, r in latest.items()}
