@@ -5,6 +5,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from icsdash import analysis, auth, consensus, notices, reports, ui
 from icsdash.ui import forms
+from icsdash.views import live as live_view
 from icsdash.views import workshop
 
 ctx = ui.current()
@@ -37,6 +38,7 @@ place, shown_round = ui.escape_markdown(ui.place_name(ctx, code)), ui.escape_mar
 may_write = auth.can_write_place(who, code)
 try:
     view = ui.stored_view(workshop.workshop, ctx, code, round_label).workshop
+    voted = ui.stored_view(live_view.for_place, ctx, code, round_label)       # a live vote's closed rounds, if any
     draft = consensus.open_draft(ctx.store.place_assessments(who, code), round_label) if may_write else None
     a = ctx.store.get(who, draft) if draft is not None else None
     readable = view.consensus is not None and auth.can_read_place(who, code)
@@ -88,7 +90,7 @@ def show_inputs() -> None:
         name = ui.place_name(ctx, code)
         st.download_button("Download workshop summary (PDF)", lambda: reports.workshop_pdf(
             fresh, fw, name, justifications=agreed.justifications if agreed else None, redact=ctx.redact,
-            boundaries=ctx.reference.boundaries,
+            boundaries=ctx.reference.boundaries, live_rounds=voted.table if voted else None,
             note=notices.illustrative_note(ctx.reference, ctx.store.has_demo_data())),
             file_name=reports.file_name("pdf", name, round_label, "workshop"), mime="application/pdf",
             key="workshop_pdf", on_click="ignore", icon=":material/picture_as_pdf:",
@@ -102,6 +104,10 @@ with ui.stage():                              # on a projector, the inputs side 
 
 st.subheader("Consensus", anchor=False)
 forms.workshop_messages()
+if voted is not None:
+    st.caption(f"A live vote on this place and round closed {voted.rounds_closed} round(s): its results are on the "
+               "Live vote page and in the workshop summary (PDF); ending it drafts the consensus below from each "
+               "dimension's last round.")
 if view.consensus:
     forms.consensus_recorded(ctx, who, view, agreed, can_revise=may_write and a is None)
 if not may_write:

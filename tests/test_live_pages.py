@@ -114,6 +114,10 @@ def test_two_rounds_from_the_projector_and_three_phones_to_a_consensus_draft(sto
     assert draft.justifications[dims[1]].startswith("Live vote, round 2: median 1 ")
     phones[2].run()
     assert "This vote has ended" in phones[2].success[0].value
+    at.switch_page("pages/workshop.py").run()                           # where the facilitator confirms it
+    assert not at.exception
+    assert any("A live vote on this place and round closed 2 round(s)" in c.value for c in at.caption)
+    assert at.button(key="submit_consensus") is not None
 
 
 def test_a_phone_can_only_vote_and_says_why_it_cannot(store, framework):

@@ -262,3 +262,32 @@ def test_a_renamed_place_takes_its_live_votes_along(tmp_path, fw):
     assert moved.live_session(session.id).place_code == "bolton"
     assert moved.active_live_vote("bolton", ROUND).id == session.id
     assert isinstance(moved.session_votes(session.id), pd.DataFrame)
+
+
+def test_the_live_view_shows_closed_rounds_only_with_every_dimension_asked(tmp_path, fw, reference):
+    from icsdash.views import Stored
+    from icsdash.views import live as view
+    store = Store.open(f"sqlite:///{tmp_path / 'view.sqlite3'}")
+    store.add_round("admin", ROUND)
+    session, tokens = run_panel(store, fw)
+    letters = dims(fw)
+    stored = Stored(store, reference, fw)
+    store.open_live_round(DIRECTOR, session.id, [letters["A"], fw.dimension_ids[5]], fw)
+    store.cast_vote(tokens[0], letters["A"], 5, fw)                      # an open round: not shown
+    shown = view.results(stored, session.id)
+    assert shown.rounds_closed == 2 and shown.last_round == 2
+    assert shown.table[["Round", "Dimension", "Scored", "Median", "Agreement", "Level"]].values.tolist() == [
+        [1, fw.dimension(letters["A"]).name, 12, 3.0, "Agreement", "Progressing"],
+        [1, fw.dimension(letters["B"]).name, 11, 2.0, "Split", "Uncertain"],
+        [1, fw.dimension(letters["C"]).name, 12, 2.5, "Agreement", "Progressing"],
+        [2, fw.dimension(letters["B"]).name, 12, 4.0, "Agreement", "Progressing"],
+        [2, fw.dimension(letters["C"]).name, 12, 2.5, "Agreement", "Progressing"]]
+    assert shown.table["Votes per level"].iloc[0] == "0: 0 · 1: 0 · 2: 3 · 3: 7 · 4: 2 · 5: 0"
+    assert [part["title"]["text"] for part in shown.chart["concat"]] == [fw.dimension(letters[x]).short for x in "BC"]
+    assert shown.feedback[letters["B"]].startswith("Last round (round 2): median 4 (IQR 4-4), Agreement")
+    assert shown.hints[letters["A"]].startswith("Live vote, round 1: median 3 ")
+    assert "Round 2's votes per dimension." in shown.alt
+    store.close_live_round(DIRECTOR, session.id)                         # round 3: one asked nobody scored
+    again = view.results(stored, session.id)
+    assert again.table["Round"].tolist()[-2:] == [3, 3] and again.table["Scored"].tolist()[-1] == 0
+    assert view.for_place(stored, "bolton", ROUND).rounds_closed == 3 and view.for_place(stored, "wigan", ROUND) is None

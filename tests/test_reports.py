@@ -233,6 +233,32 @@ def test_workshop_pdf_fits_a_page_with_counts_by_group_and_no_names(panel, mini_
                          "Page 1 of 1")
 
 
+def test_workshop_pdf_shows_the_live_votes_rounds_dimension_by_dimension(panel, mini_framework):
+    """A live vote's rounds (as the Live vote page's table) under the consensus: each dimension's rounds in
+    turn, with the votes per level, median, IQR, agreement and level, so the change of agreement shows."""
+    view = consensus.load(panel, mini_framework, "bolton", "2026/27")
+    ids = {d.name: d.id for d in mini_framework.dimensions}
+    votes = pd.DataFrame({"round_number": [1] * 7 + [2] * 3,
+                          "dimension_id": [ids["Leadership"]] * 4 + [ids["Outcomes"]] * 3 + [ids["Leadership"]] * 3,
+                          "score": pd.array([0, 5, 1, None, 2, 2, 3, 2, 2, 3], dtype="Int64")})
+    from icsdash import live_vote
+    from icsdash.views.live import TABLE_COLUMNS
+    found = live_vote.results(mini_framework, votes)
+    rows = pd.DataFrame([{"Round": r.round_number, "Dimension": mini_framework.dimension(r.dimension_id).name,
+                          "Votes per level": " · ".join(f"{k}: {n}" for k, n in r.distribution.items()),
+                          "Scored": r.scored, "Cannot say": r.cannot_say, "Median": r.median, "IQR": r.iqr,
+                          "Agreement": r.agreement, "Level": r.level} for r in found], columns=TABLE_COLUMNS)
+    _, text = pdf_text(reports.workshop_pdf(view, mini_framework, "Bolton", justifications=None, boundaries="x",
+                                            live_rounds=rows))
+    assert "Live vote: each dimension's rounds" in text
+    at = text.index("Live vote: each dimension's rounds")
+    body = text[at:]
+    first, second, outcomes = (body.index("Leadership 1"), body.index("Leadership 2"), body.index("Outcomes 1"))
+    assert first < second < outcomes                      # a dimension's rounds together, in the framework's order
+    assert "(+1 cannot say)" in body[first:second] and "Split" in body[first:second]
+    assert "Agreement" in body[second:outcomes]
+
+
 def test_workshop_pdf_without_permission_or_consensus(panel, mini_framework):
     view = consensus.load(panel, mini_framework, "bolton", "2026/27")
     _, text = pdf_text(reports.workshop_pdf(view, mini_framework, "Bolton", justifications=None, boundaries="x"))

@@ -285,14 +285,16 @@ def _reasons(pdf: Paper, view: Workshop, framework: Framework, justifications: d
 
 def workshop_pdf(view: Workshop, framework: Framework, place_name: str, *, justifications: dict[str, str] | None,
                  boundaries: str, note: str = "", redact: Callable[[str], str] = str,
-                 generated: date | None = None) -> bytes:
+                 generated: date | None = None, live_rounds: pd.DataFrame | None = None) -> bytes:
     """A consensus workshop on (if it can) one page: the consensus radar against the inputs' median, the
     participants by stakeholder group (counts, never names), per dimension the consensus, the inputs'
     median, range and agreement, and the consensus' justifications.
 
     ``view`` is :func:`icsdash.consensus.load`; ``justifications`` the consensus' own (dimension id ->
     text), or None when the reader may not read them; ``boundaries``, ``note`` and ``redact`` as for
-    :func:`profile_pdf`.
+    :func:`profile_pdf`. ``live_rounds`` (``icsdash.views.live.LiveResults.table``) adds the live vote's rounds
+    per dimension: the votes per level, median, IQR, agreement and level of each round, so the page shows how
+    agreement changed before the consensus.
     """
     agreed = view.consensus
     pdf = Paper(f"Consensus workshop: {place_name} · {view.round}", _footer(boundaries, generated, note))
@@ -323,8 +325,25 @@ def workshop_pdf(view: Workshop, framework: Framework, place_name: str, *, justi
     pdf.grid(_workshop_rows(view), (54, 22, 28, 18, 30, 22), "LRRRLR", size=8.5)
     pdf.para("Median, range and agreement are over the individual inputs (a dimension not assessed is left out, "
              "never counted as zero); agreement follows the framework's rule.", size=7.5, colour=MUTED)
+    if live_rounds is not None and len(live_rounds):
+        _live_rounds(pdf, live_rounds, framework)
     _reasons(pdf, view, framework, justifications, redact)
     return pdf.document()
+
+
+def _live_rounds(pdf: Paper, rounds: pd.DataFrame, framework: Framework) -> None:
+    """The live vote's rounds, dimension by dimension in the framework's order, each round under the last."""
+    order = {d.name: i for i, d in enumerate(framework.dimensions)}
+    ordered = rounds.assign(_at=rounds["Dimension"].map(order)).sort_values(["_at", "Round"])
+    pdf.section("Live vote: each dimension's rounds", room=40)
+    rows = [["Dimension", "Round", "Votes per level", "Median", "IQR", "Agreement", "Level"]]
+    for r in ordered.itertuples(index=False):
+        cannot = f" (+{r[4]} cannot say)" if r[4] else ""
+        rows.append([r.Dimension, str(r.Round), f"{r[2]}{cannot}", "—" if pd.isna(r.Median) else f"{r.Median:g}",
+                     "—" if pd.isna(r.IQR) else f"{r.IQR:g}", r.Agreement, r.Level])
+    pdf.grid(rows, (40, 12, 62, 14, 12, 20, 22), "LRLRRLL", size=7.5)
+    pdf.para("Anonymous votes from participants' phones; median and interquartile range (IQR) leave out 'cannot "
+             "say'. A split panel's level is Uncertain.", size=7.5, colour=MUTED)
 
 
 # --------------------------------------------------------------------------- the running order as slides

@@ -16,7 +16,8 @@ from ..framework import Framework
 from ..live_vote import CANNOT_SAY, DimensionResult
 from . import Stored, spec
 
-TABLE_COLUMNS = ["Round", "Dimension", "Scored", "Cannot say", "Median", "IQR", "Agreement", "Level"]
+TABLE_COLUMNS = ["Round", "Dimension", "Votes per level", "Scored", "Cannot say", "Median", "IQR", "Agreement",
+                 "Level"]
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,8 @@ def results(stored: Stored, session_id: int) -> LiveResults:
     closed = {r.number: r.dimension_ids for r in stored.store.live_session(session_id).rounds if not r.open}
     found = live_vote.results(fw, stored.store.session_votes(session_id), closed)
     table = pd.DataFrame([{
-        "Round": r.round_number, "Dimension": fw.dimension(r.dimension_id).name, "Scored": r.scored,
+        "Round": r.round_number, "Dimension": fw.dimension(r.dimension_id).name,
+        "Votes per level": " · ".join(f"{level}: {n}" for level, n in r.distribution.items()), "Scored": r.scored,
         "Cannot say": r.cannot_say, "Median": r.median, "IQR": r.iqr, "Agreement": r.agreement or "—",
         "Level": r.level or "—"} for r in found], columns=TABLE_COLUMNS)
     latest = live_vote.latest_per_dimension(found)
@@ -67,3 +69,13 @@ def results(stored: Stored, session_id: int) -> LiveResults:
     hints = {d: f"Live vote, {live_vote.summary_line(r).lower()}" for d, r in latest.items()}
     return LiveResults(len({r.round_number for r in found}), table, last, chart, alt, latest, feedback,
                        {d: spec(_bars(r, fw, width=280)) for d, r in latest.items()}, hints)
+
+
+def for_place(stored: Stored, place_code: str, round_label: str) -> LiveResults | None:
+    """The place and round's newest live vote's closed rounds (None without one that closed a round): what the
+    Consensus workshop page and its PDF summary show beside the consensus."""
+    newest = stored.store.newest_live_vote(place_code, round_label)
+    if newest is None:
+        return None
+    found = results(stored, newest.id)
+    return found if found.rounds_closed else None
