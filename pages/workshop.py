@@ -78,15 +78,16 @@ def show_inputs() -> None:
         st.info(f"No individual self-assessment of {place} has been submitted for round {shown_round} yet. Each "
                 "stakeholder submits their own on the Self-assessment page; they appear here as they arrive.",
                 icon=":material/info:")
-        return
-    ui.table(shown.table, hide_index=True, width="stretch", name="Scores side by side",
-             column_config={"Median": st.column_config.NumberColumn(format="%.1f")})
-    st.caption(f"{len(fresh.inputs)} individual assessment(s), each its latest submitted version, shown by "
-               "stakeholder group (numbered when a group answered more than once; names are never shown). An "
-               "empty cell is 'not assessed': a gap, left out of n, the spread, median and agreement, never a zero.")
-    with st.expander("Each stakeholder's score per dimension (chart)", icon=":material/scatter_plot:"):
-        ui.chart(shown.chart, width="content", name="Each stakeholder's score")
-    if not ui.presenting():                   # the summary is made only when the button is clicked
+    else:
+        ui.table(shown.table, hide_index=True, width="stretch", name="Scores side by side",
+                 column_config={"Median": st.column_config.NumberColumn(format="%.1f")})
+        st.caption(f"{len(fresh.inputs)} individual assessment(s), each its latest submitted version, shown by "
+                   "stakeholder group (numbered when a group answered more than once; names are never shown). An "
+                   "empty cell is 'not assessed': a gap, left out of n, the spread, median and agreement, never a "
+                   "zero.")
+        with st.expander("Each stakeholder's score per dimension (chart)", icon=":material/scatter_plot:"):
+            ui.chart(shown.chart, width="content", name="Each stakeholder's score")
+    if (fresh.inputs or voted is not None) and not ui.presenting():   # made only when the button is clicked
         name = ui.place_name(ctx, code)
         st.download_button("Download workshop summary (PDF)", lambda: reports.workshop_pdf(
             fresh, fw, name, justifications=agreed.justifications if agreed else None, redact=ctx.redact,
@@ -95,6 +96,7 @@ def show_inputs() -> None:
             file_name=reports.file_name("pdf", name, round_label, "workshop"), mime="application/pdf",
             key="workshop_pdf", on_click="ignore", icon=":material/picture_as_pdf:",
             help="The consensus with its radar, participants by group (never names), agreement per dimension"
+                 + (", the live vote's rounds" if voted is not None else "")
                  + (" and the consensus' justifications" if agreed else "") + ", on A4.")
 
 
