@@ -143,3 +143,17 @@ def test_a_phone_can_only_vote_and_says_why_it_cannot(store, framework):
     joined.switch_page("pages/live.py").run()
     assert not joined.exception and not [b for b in joined.button if b.key in ("live_open", "live_close")]
     assert "live_end_button" not in [b.key for b in joined.get("button")]
+
+
+def test_a_running_order_can_show_the_live_vote_on_the_projector(tmp_path, monkeypatch):
+    monkeypatch.setenv("ICSDASH_CONFIG", str(write_config(tmp_path, {"presenter.views": [
+        {"page": "live", "title": "Live vote", "place": "bolton"}, {"page": "overview"}]})))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    store = Store.open(f"sqlite:///{tmp_path / 'icsdash.sqlite3'}")
+    at = facilitator(store)
+    at.button(key="live_start").click().run()
+    at.sidebar.toggle(key="present_switch").set_value(True).run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Live vote"] and at.header[0].value.startswith("Bolton · round ")
+    live = store.active_live_vote("bolton", store.round_labels()[-1])
+    assert any(live.join_code in m.value for m in at.markdown) and at.metric[0].label == "Joined"

@@ -21,7 +21,7 @@ RUNNING_ORDER = load_config(ROOT / "config.yaml", environ={}).presenter_views
 
 @pytest.mark.parametrize("views, message", [
     ([{"title": "x"}], "presenter.views[1].page: must be one of 'overview', 'map', 'profile', 'compare', "
-                       "'governance', 'workshop'; got None"),
+                       "'governance', 'workshop', 'live'; got None"),
     ([{"page": "overview"}, {"page": "profile", "measure": "overall_maturity"}],
      "presenter.views[2].measure: 'profile' views take page, title, place; got 'measure'"),
     ([{"page": "map", "measure": "colour"}], "presenter.views[1].measure: must be one of governance_model"),
@@ -284,5 +284,5 @@ def test_each_page_says_what_a_view_sets():
     explore = presenter.View("map", place="bolton")
     assert presenter.PRESENTER_PAGES["map"].state(explore, "overall_maturity") == {
         "explorer_measure": "overall_maturity", "explorer_place": "bolton", "explorer_zoom_place": "bolton"}
-    assert [k for k, p in presenter.PRESENTER_PAGES.items() if p.place_in_address] == ["profile", "workshop"]
+    assert [k for k, p in presenter.PRESENTER_PAGES.items() if p.place_in_address] == ["profile", "workshop", "live"]
     assert presenter.SETTINGS_BY_PAGE["governance"] == ("region", "icb", "models")

@@ -152,11 +152,14 @@ def radar_grid(frame: pd.DataFrame, scale: tuple[int, int], size: int = 260, col
 
 
 def vote_bars(counts: pd.DataFrame, title: str, subtitle: str = "", width: int = 240,
-              colour: str = "#0072B2") -> alt.LayerChart:
+              colour: str = "#0072B2", axis_title: str = "") -> alt.LayerChart:
     """One dimension's votes in a round: a bar per level (and 'cannot say'), its count written on it.
-    ``counts``: columns ``choice`` (text: '0'..'5', 'Cannot say') and ``votes``, in the order to show."""
+    ``counts``: columns ``choice`` (short text: '0'..'5', '?') and ``votes``, in the order to show; ``axis_title``
+    says what the choices mean."""
     order = list(counts["choice"])
-    x = alt.X("choice:N", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelFontSize=FONT_SIZE - 1))
+    x = alt.X("choice:N", sort=order, title=axis_title or None,
+              axis=alt.Axis(labelAngle=0, labelOverlap=False, labelFontSize=FONT_SIZE - 1, titleFontSize=FONT_SIZE - 2,
+                            titleFontWeight="normal"))
     y = alt.Y("votes:Q", title=None, axis=None, scale=alt.Scale(domainMin=0))
     data = _inline(counts)
     bars = alt.Chart(data).mark_bar(color=colour).encode(

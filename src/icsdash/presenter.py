@@ -61,6 +61,7 @@ PRESENTER_PAGES: dict[str, PresenterPage] = {
     "compare": PresenterPage(("places",), _compared),
     "governance": PresenterPage(("region", "icb", "models")),
     "workshop": PresenterPage(("place",), place_in_address=True),
+    "live": PresenterPage(("place",), place_in_address=True),
 }
 SETTINGS_BY_PAGE: dict[str, tuple[str, ...]] = {key: page.settings for key, page in PRESENTER_PAGES.items()}
 
@@ -83,7 +84,7 @@ def parse_views(value: Any) -> tuple[View, ...]:
     >>> parse_views([{"page": "admin"}])
     Traceback (most recent call last):
     ...
-    ValueError: [1].page: must be one of 'overview', 'map', 'profile', 'compare', 'governance', 'workshop'; got 'admin'
+    ValueError: [1].page: must be one of 'overview', 'map', 'profile', 'compare', 'governance', 'workshop', 'live'; got 'admin'
     """
     from .measures import MEASURES_BY_KEY
     from .place_governance import MODELS_BY_KEY

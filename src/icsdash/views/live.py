@@ -35,7 +35,7 @@ class LiveResults:
 
 def _counts(r: DimensionResult) -> pd.DataFrame:
     rows = [{"choice": str(level), "votes": n} for level, n in r.distribution.items()]
-    return pd.DataFrame(rows + [{"choice": CANNOT_SAY, "votes": r.cannot_say}])
+    return pd.DataFrame(rows + [{"choice": "?", "votes": r.cannot_say}])
 
 
 def _subtitle(r: DimensionResult) -> str:
@@ -45,7 +45,8 @@ def _subtitle(r: DimensionResult) -> str:
 
 
 def _bars(r: DimensionResult, framework: Framework, width: int = 240) -> object:
-    return charts.vote_bars(_counts(r), framework.dimension(r.dimension_id).short, _subtitle(r), width=width)
+    return charts.vote_bars(_counts(r), framework.dimension(r.dimension_id).short, _subtitle(r), width=width,
+                            axis_title=f"Level (? = {CANNOT_SAY.lower()})")
 
 
 def results(stored: Stored, session_id: int) -> LiveResults:
