@@ -306,6 +306,13 @@ def test_every_page_of_the_running_order_has_a_chart():
     assert set(reports.SLIDE_CHARTS) == set(presenter.SETTINGS_BY_PAGE)
 
 
+def test_a_live_vote_view_gets_a_slide_of_where_the_place_stands(panel, mini_framework, reference, geo):
+    views = presenter.parse_views([{"page": "live", "place": "bolton"}])
+    shown = slides(reports.running_order_pptx(views, deck_data(panel, mini_framework, reference, geo),
+                                              generated=DAY))
+    assert [s["title"] for s in shown] == ["Live vote: Bolton"] and len(shown[0]["pictures"]) == 1
+
+
 def test_running_order_pptx_has_a_slide_per_view(panel, mini_framework, reference, geo):
     data = reports.running_order_pptx(VIEWS, deck_data(panel, mini_framework, reference, geo), generated=DAY,
                                       note=notices.illustrative_note(reference, False, short=True))

@@ -430,10 +430,11 @@ def _map_view(view: View, data: DeckData) -> alt.TopLevelMixin:
                              sequential=data.sequential, boundaries=data.reference.boundaries)
 
 
-# The main chart of each page a running-order view can show.
+# The main chart of each page a running-order view can show. A live vote's slide, made before the vote, shows
+# where the place stands (as the workshop's does): the votes exist only once the room has voted.
 SLIDE_CHARTS: dict[str, Callable[[View, DeckData], alt.TopLevelMixin]] = {
     "overview": _map_view, "map": _map_view, "profile": _profile_view, "compare": _compare_view,
-    "governance": _governance_view, "workshop": _workshop_view,
+    "governance": _governance_view, "workshop": _workshop_view, "live": _workshop_view,
 }
 SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)
 
