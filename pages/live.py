@@ -3,7 +3,7 @@
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from icsdash import analysis, ui
+from icsdash import ui
 from icsdash.ui import forms, live
 from icsdash.views import live as view
 
@@ -20,21 +20,18 @@ try:
 except SQLAlchemyError:
     forms.database_down("reading the places")
     st.stop()
-pick_place, pick_round = st.columns([2, 1])
-with pick_place:
-    code = ui.place_choice(ctx, "live_place", analysis.apply_filters(summary, ui.filters()), who)
-with pick_round:
-    round_label = forms.round_choice(ctx.store.round_labels(), "live_round", ui.filters().round)
-if code is None or round_label is None:
+chosen = forms.place_and_round(ctx, who, summary, "live")
+if chosen is None:
     st.stop()
+code, round_label = chosen
 
 live.messages()
 try:
-    session = ctx.store.active_live_vote(code, round_label)
-    newest = session or ctx.store.newest_live_vote(code, round_label)
+    newest = ctx.store.newest_live_vote(code, round_label)          # running, or the last one, ended
 except SQLAlchemyError:
     forms.database_down("reading the live vote")
     st.stop()
+session = newest if newest is not None and not newest.ended else None
 shown = ui.stored_view(view.results, ctx, newest.id) if newest else None
 
 if session is None:

@@ -3,7 +3,7 @@
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from icsdash import analysis, auth, consensus, notices, reports, ui
+from icsdash import auth, consensus, notices, reports, ui
 from icsdash.ui import forms
 from icsdash.views import live as live_view
 from icsdash.views import workshop
@@ -27,13 +27,10 @@ try:
     summary = ui.place_summary(ctx)
 except SQLAlchemyError:
     database_down("reading the places")
-pick_place, pick_round = st.columns([2, 1])
-with pick_place:
-    code = ui.place_choice(ctx, "workshop_place", analysis.apply_filters(summary, ui.filters()), who)
-with pick_round:
-    round_label = forms.round_choice(ctx.store.round_labels(), "workshop_round", ui.filters().round)
-if code is None or round_label is None:
+chosen = forms.place_and_round(ctx, who, summary, "workshop")
+if chosen is None:
     st.stop()
+code, round_label = chosen
 place, shown_round = ui.escape_markdown(ui.place_name(ctx, code)), ui.escape_markdown(round_label)
 may_write = auth.can_write_place(who, code)
 try:

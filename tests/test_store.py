@@ -252,3 +252,25 @@ def test_a_row_on_a_code_that_maps_to_no_place_is_refused(any_store, framework):
     moved = Store.open(url, {**RENAMED, "QOQ-atlantis": "hull"}, place_codes(DATA))   # once mapped, it moves
     assert sorted(moved.access_codes()["place_code"]) == ["hull", "hull"]
     moved.engine.dispose()
+
+
+def test_a_database_of_the_release_before_live_votes_gains_their_tables_and_loses_nothing(any_store, framework):
+    """The previous release's schema (every table but the live vote's) with its rows: opening it with this
+    release adds the live-vote tables, every row is still there, and opening it again changes nothing."""
+    from sqlalchemy import inspect
+    from icsdash.store import ADDED_LATER, metadata
+    url = any_store.engine.url.render_as_string(hide_password=False)
+    metadata.drop_all(any_store.engine)
+    metadata.create_all(any_store.engine, tables=[t for t in metadata.sorted_tables if t.name not in ADDED_LATER])
+    any_store.seed_demo(["bolton", "wigan"], framework)
+    any_store.create_access_code("admin", "place_director", "bolton", "Bolton director")
+    before = _contents(any_store)
+    assert not ADDED_LATER & set(inspect(any_store.engine).get_table_names())
+    any_store.engine.dispose()
+    opened = Store.open(url)
+    assert ADDED_LATER <= set(inspect(opened.engine).get_table_names())
+    assert _contents(opened) == before and opened.newest_live_vote("bolton", opened.round_labels()[-1]) is None
+    opened.engine.dispose()
+    again = Store.open(url)
+    assert _contents(again) == before
+    again.engine.dispose()

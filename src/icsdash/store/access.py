@@ -14,6 +14,14 @@ from ..errors import InvalidEntry
 from .schema import NUL, NUL_REFUSED, access_codes, sign_in_attempts, utc_now
 
 
+def recent_failures(conn, client: str, minutes: int) -> int:
+    """Wrong codes from ``client`` in the last ``minutes``: what sign-in and joining a live vote throttle on."""
+    since = utc_now() - timedelta(minutes=minutes)
+    return conn.execute(select(func.count()).select_from(sign_in_attempts).where(
+        sign_in_attempts.c.client == client, sign_in_attempts.c.at >= since,
+        sign_in_attempts.c.succeeded.is_(False))).scalar_one()
+
+
 class AccessCodes:
     """The access-code part of :class:`~icsdash.store.Store`: create, revoke, list and sign in with codes."""
 
@@ -66,11 +74,8 @@ class AccessCodes:
 
     def sign_in(self, code: str, client: str, max_failed: int = 5, lockout_minutes: int = 15) -> Principal:
         """The principal an access code grants. Wrong codes are counted per client and throttled."""
-        since = utc_now() - timedelta(minutes=lockout_minutes)
-        with self.engine.begin() as conn:
-            failures = conn.execute(select(func.count()).select_from(sign_in_attempts).where(
-                sign_in_attempts.c.client == client, sign_in_attempts.c.at >= since,
-                sign_in_attempts.c.succeeded.is_(False))).scalar_one()
+        with self.engine.connect() as conn:
+            failures = recent_failures(conn, client, lockout_minutes)
         if failures >= max_failed:
             raise auth.AccessDenied(f"too many wrong access codes from this browser; try again in "
                                     f"{lockout_minutes} minutes", source="sign-in")

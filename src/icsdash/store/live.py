@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import timedelta
 
 import pandas as pd
 from sqlalchemy import and_, func, insert, select, update
@@ -26,6 +25,7 @@ from ..auth import AccessDenied, Principal
 from ..errors import IcsdashError, InvalidEntry
 from ..framework import Framework
 from ..live_vote import LiveRound, LiveSession, new_join_code, new_voter_token, normal_join_code
+from .access import recent_failures
 from .schema import live_participants, live_rounds, live_sessions, live_votes, rounds, sign_in_attempts, utc_now
 
 SOURCE = "live vote"
@@ -172,11 +172,8 @@ class LiveVotes:
         """Join the running vote whose join code is ``code``: the secret the phone keeps, and the session.
         Wrong codes are counted per client and joining pauses after :data:`JOIN_FAILURES` of them."""
         key = f"join {client}"[:200]
-        since = utc_now() - timedelta(minutes=JOIN_PAUSE_MINUTES)
         with self.engine.connect() as conn:
-            failures = conn.execute(select(func.count()).select_from(sign_in_attempts).where(
-                sign_in_attempts.c.client == key, sign_in_attempts.c.at >= since,
-                sign_in_attempts.c.succeeded.is_(False))).scalar_one()
+            failures = recent_failures(conn, key, JOIN_PAUSE_MINUTES)
         if failures >= JOIN_FAILURES:
             raise AccessDenied(f"too many wrong join codes from this device; try again in {JOIN_PAUSE_MINUTES} "
                                "minutes", source=SOURCE)

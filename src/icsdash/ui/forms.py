@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import charts
+from .. import analysis, charts
 from ..assessments import CONSENSUS_GROUP, MAX_PARTICIPANT, STAKEHOLDER_GROUPS
 from ..auth import Principal
 from ..consensus import Workshop
@@ -30,7 +30,7 @@ from ..store import Assessment, Incomplete, InvalidEntry
 from . import render
 from .context import Context
 from .data import place_name
-from .filters import link_echo
+from .filters import filters, link_echo, place_choice
 from .messages import escape_markdown, show_error
 from .presenting import people, person
 
@@ -443,6 +443,17 @@ def database_down(doing: str) -> None:
              icon=":material/cloud_off:")
 
 
+def place_and_round(ctx: Context, who: Principal, summary, prefix: str) -> tuple[str, str] | None:
+    """The place (within the sidebar's filters) and round pickers side by side, keyed ``<prefix>_place`` and
+    ``<prefix>_round``; None (after saying why) until both are chosen."""
+    pick_place, pick_round = st.columns([2, 1])
+    with pick_place:
+        code = place_choice(ctx, f"{prefix}_place", analysis.apply_filters(summary, filters()), who)
+    with pick_round:
+        round_label = round_choice(ctx.store.round_labels(), f"{prefix}_round", filters().round)
+    return None if code is None or round_label is None else (code, round_label)
+
+
 def round_choice(rounds: list[str], key: str, preferred: str | None = None) -> str | None:
     """A round picker that starts from ?round=, then the round last chosen here, then ``preferred`` (e.g. the
     sidebar's round), then the latest round; a link naming no known round is explained, not obeyed."""
@@ -463,17 +474,30 @@ def round_choice(rounds: list[str], key: str, preferred: str | None = None) -> s
     return chosen
 
 
-def _guarded(action, *args) -> None:
-    """Run a workshop action (a callback) and keep any error for the page to show: nothing is half done."""
+def guarded(error_key: str, what: str, action, *args) -> None:
+    """Run ``action(*args)`` as a callback and keep any error under ``error_key`` for the page to show (see
+    :func:`outcome`): nothing is half done, never a traceback; ``what`` names the action in the server's log."""
     try:
         action(*args)
-        st.session_state.pop(WORKSHOP_ERROR, None)
+        st.session_state.pop(error_key, None)
     except IcsdashError as error:
-        st.session_state[WORKSHOP_ERROR] = error
+        st.session_state[error_key] = error
     except (SQLAlchemyError, OSError):
-        LOG.exception("A consensus workshop action failed")
-        st.session_state[WORKSHOP_ERROR] = IcsdashError(
+        LOG.exception("%s failed", what)
+        st.session_state[error_key] = IcsdashError(
             "the database did not answer, so nothing was changed; try again in a minute", source="database")
+
+
+def outcome(error_key: str, notice_key: str) -> None:
+    """The outcome of the last guarded action: its error, or a notice shown once."""
+    if error_key in st.session_state:
+        show_error(st.session_state.pop(error_key))
+    if notice := st.session_state.pop(notice_key, None):
+        st.success(notice, icon=":material/task_alt:")
+
+
+def _guarded(action, *args) -> None:
+    guarded(WORKSHOP_ERROR, "A consensus workshop action", action, *args)
 
 
 def _start_consensus(ctx: Context, who: Principal, place: str, round_label: str) -> None:
@@ -502,10 +526,7 @@ def _revise_consensus(ctx: Context, who: Principal, consensus_id: int) -> None:
 
 def workshop_messages() -> None:
     """The outcome of the last workshop action: an error, or a notice shown once."""
-    if WORKSHOP_ERROR in st.session_state:
-        show_error(st.session_state.pop(WORKSHOP_ERROR))
-    if notice := st.session_state.pop(WORKSHOP_NOTICE, None):
-        st.success(notice, icon=":material/task_alt:")
+    outcome(WORKSHOP_ERROR, WORKSHOP_NOTICE)
 
 
 def consensus_start(ctx: Context, who: Principal, place: str, round_label: str) -> None:

@@ -14,14 +14,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from .. import auth, consensus, live_vote
 from ..assessments import CONSENSUS_GROUP, STAKEHOLDER_GROUPS
 from ..auth import AccessDenied, Principal
-from ..errors import IcsdashError
 from ..live_vote import CANNOT_SAY, LiveSession
 from ..views import live as live_view
 from .context import Context
 from .data import place_name, stored_view
 from .messages import escape_markdown, show_error
 from .render import chart, qr_image, scaled, table
-from .signin import _client_key
+from .forms import guarded, outcome
+from .signin import client_key
 from .state import presenting, stage
 
 LOG = logging.getLogger(__name__)
@@ -33,24 +33,13 @@ PHONE_REFRESH = 2.0             # seconds between a waiting phone's looks for an
 
 
 def _guarded(action, *args) -> None:
-    """Run a live-vote action (a callback); keep its error for the page: nothing is half done."""
-    try:
-        action(*args)
-        st.session_state.pop(ERROR, None)
-    except IcsdashError as error:
-        st.session_state[ERROR] = error
-    except (SQLAlchemyError, OSError):
-        LOG.exception("A live-vote action failed")
-        st.session_state[ERROR] = IcsdashError("the database did not answer, so nothing was changed; try again in "
-                                               "a moment", source="database")
+    """Run a live-vote action (a callback); keep its error for the page (:func:`messages`)."""
+    guarded(ERROR, "A live-vote action", action, *args)
 
 
 def messages() -> None:
     """The outcome of the last action: an error, or a notice shown once."""
-    if ERROR in st.session_state:
-        show_error(st.session_state.pop(ERROR))
-    if notice := st.session_state.pop(NOTICE, None):
-        st.success(notice, icon=":material/check_circle:")
+    outcome(ERROR, NOTICE)
 
 
 def may_facilitate(who: Principal, place_code: str) -> bool:
@@ -93,7 +82,7 @@ def join_panel(session: LiveSession) -> None:
 
 
 def live_count(ctx: Context, session_id: int) -> None:
-    """How many have voted of how many joined, looked up every second while voting is open: a fragment, so the
+    """How many have voted of how many joined, looked up every PROJECTOR_REFRESH seconds: a fragment, so the
     facilitator's controls are never disturbed. The votes themselves stay hidden until voting closes."""
     def show() -> None:
         try:
@@ -189,7 +178,7 @@ def results(ctx: Context, shown: live_view.LiveResults) -> None:
 def _join(ctx: Context) -> None:
     state = st.session_state
     group = state.get("vote_group")
-    token, _ = ctx.store.join_live_vote(state.get("vote_code", ""), _client_key(), group)
+    token, _ = ctx.store.join_live_vote(state.get("vote_code", ""), client_key(), group)
     st.query_params.pop("join", None)
     st.query_params[VOTER] = token
 

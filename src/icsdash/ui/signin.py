@@ -37,7 +37,7 @@ def principal(ctx: Context) -> Principal:
     return st.session_state.get(PRINCIPAL_KEY, auth.ANONYMOUS)
 
 
-def _client_key() -> str:
+def client_key() -> str:
     """Who is knocking, for throttling wrong access codes (see :func:`icsdash.auth.client_key`)."""
     try:
         address, headers = st.context.ip_address, st.context.headers
@@ -49,7 +49,7 @@ def _client_key() -> str:
 def _sign_in(ctx: Context) -> None:
     code = st.session_state.get("access_code", "")
     try:
-        st.session_state[PRINCIPAL_KEY] = ctx.store.sign_in(code, _client_key(), ctx.config.max_failed_attempts,
+        st.session_state[PRINCIPAL_KEY] = ctx.store.sign_in(code, client_key(), ctx.config.max_failed_attempts,
                                                              ctx.config.lockout_minutes)
         st.session_state.pop("sign_in_error", None)
     except IcsdashError as error:
