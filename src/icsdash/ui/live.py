@@ -18,7 +18,7 @@ from ..live_vote import CANNOT_SAY, LiveSession
 from ..views import live as live_view
 from .context import Context
 from .data import place_name, stored_view
-from .messages import escape_markdown, show_error
+from .messages import escape_markdown
 from .render import chart, qr_image, scaled, table
 from .forms import guarded, outcome
 from .signin import client_key
@@ -29,7 +29,7 @@ ERROR = "live_error"
 NOTICE = "live_notice"
 VOTER = "voter"                 # the query parameter holding a phone's secret: it survives a restart
 PROJECTOR_REFRESH = 0.5         # seconds between the projector's looks at the count (two small queries)
-PHONE_REFRESH = 2.0             # seconds between a waiting phone's looks for an open round
+PHONE_REFRESH = 2.0             # seconds between a phone's redraws of its ballot (it follows the facilitator)
 
 
 def _guarded(action, *args) -> None:
@@ -202,43 +202,32 @@ def _cast(ctx: Context, token: str, round_id: int, dimension_id: str) -> None:
     ctx.store.cast_vote(token, dimension_id, None if choice == CANNOT_SAY else choice, ctx.framework)
 
 
-def _watch(ctx: Context, token: str, seen: tuple) -> None:
-    """Look every few seconds whether the vote moved on (a round opened or closed, the vote ended) and redraw the
-    page only then: a fragment that draws nothing, so a phone's radios are never redrawn under a thumb, and a
-    waiting phone costs the server two small queries a look."""
-    def look() -> None:
-        try:
-            now = ctx.store.voter_session(token)
-        except AccessDenied:
-            st.rerun(scope="app")                 # the page's own run says why and offers the join form
-        except SQLAlchemyError:
-            return                                # the page's votes are kept; the next look tries again
-        if _state(now) != seen:
-            st.rerun(scope="app")
-    st.fragment(look, run_every=PHONE_REFRESH)()
-
-
-def _state(session: LiveSession) -> tuple:
-    return session.ended, session.open_round.id if session.open_round else None
-
-
 def ballot(ctx: Context, token: str) -> None:
     """The phone: the open round's dimensions with every level, the previous round's votes before a re-vote,
-    and the participant's own votes; the page redraws by itself when a round opens or closes."""
+    and the participant's own votes.
+
+    The ballot is a fragment that draws itself again every PHONE_REFRESH seconds, so a phone follows the
+    facilitator (a round opens or closes, the vote ends) and always shows what the database holds. A vote is
+    a run of the same fragment, never of the whole page: a whole-page run racing the fragment's timer could
+    leave the phone showing an older page, without "Vote saved", although the vote was stored. Presenter
+    mode draws it once."""
+    if presenting():
+        _ballot(ctx, token)
+    else:
+        st.fragment(_ballot, run_every=PHONE_REFRESH)(ctx, token)
+
+
+def _ballot(ctx: Context, token: str) -> None:
     try:
         session = ctx.store.voter_session(token)
-    except AccessDenied as error:
+    except AccessDenied as error:                 # the vote ended or the secret is wrong: the join form says why
+        st.session_state[ERROR] = error
         st.query_params.pop(VOTER, None)
-        show_error(error)
-        join_form(ctx)
-        return
+        st.rerun(scope="app")
     except SQLAlchemyError:
         st.warning("Cannot reach the server's database; trying again. Your votes so far are kept.",
                    icon=":material/cloud_off:")
-        _watch(ctx, token, (None, None))
         return
-    if not presenting():
-        _watch(ctx, token, _state(session))
     messages()
     if session.ended:
         st.success("This vote has ended. Thank you for taking part.", icon=":material/check_circle:")
