@@ -46,13 +46,15 @@ if shown.radar is None:
     st.info("There is nothing to compare yet: choose places or ICSs with submitted scores.", icon=":material/compare:")
     st.stop()
 
-radar_col, table_col = ui.stage().columns([1, 1] if ui.presenting() else [2, 3], gap="large")
+radar_col, table_col = ui.stage().columns([4, 5] if ui.presenting() else [2, 3], gap="large")
 with radar_col:
     ui.chart(shown.radar, width=480, name="Radar of the selection")
 with table_col:
-    ui.table(shown.differences, hide_index=True, width="stretch", height=470, name="Scores compared")
+    ui.table(shown.scores_table if ui.presenting() else shown.differences, hide_index=True, width="stretch",
+             height=470, name="Scores compared")
     st.caption("Scores are each place's latest (consensus, else median of individual scores); an ICS is the "
-               "median of its places. A gap is the distance to the median of the selection.")
+               "median of its places." + ("" if ui.presenting() else " A gap is the distance to the median of the "
+                                          "selection."))
 
 st.header("Side by side", anchor=False)
 ui.chart(shown.radars, width="content", name="Radars side by side")

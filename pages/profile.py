@@ -55,7 +55,7 @@ if shown.round is None:
     primary_care()
     st.stop()
 st.header(f"Maturity ({shown.round})", anchor=False)
-radar_col, table_col = ui.stage().columns([1, 1] if ui.presenting() else [2, 3], gap="large")
+radar_col, table_col = ui.stage().columns([5, 6] if ui.presenting() else [2, 3], gap="large")
 with radar_col:
     ui.chart(shown.radar, width=470, name="Radar")
     st.markdown(f"**Strongest:** {', '.join(shown.strongest)}  \n**Weakest:** {', '.join(shown.weakest)}")

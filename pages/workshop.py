@@ -50,7 +50,7 @@ with join_panel:
     join = consensus.join_url(st.context.url or "http://localhost:8501/workshop", round_label)
     qr_col, text_col = st.columns([1, 3], vertical_alignment="center")
     qr_col.image(ui.qr_image(join), width=ui.scaled(200),
-                 caption="Scan to open the self-assessment")
+                 caption="Scan to open the self-assessment", alt=f"QR code that opens {join}")
     text_col.markdown(f"Participants open **{ui.escape_markdown(join)}**, sign in with the access code they were "
                       f"given for {place}, choose their stakeholder group and submit their own scores. Each "
                       "submission appears below within seconds.")

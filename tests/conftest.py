@@ -178,7 +178,7 @@ def settled(at):
 # `pytest -m "not slow"` runs everything else for day-to-day work (CI runs everything). Two more tests carry the
 # mark themselves: the rebuild of every data file from its sources, and the random-file import test.
 SLOW_FILES = {"test_browser.py", "test_reliability.py", "test_outage.py", "test_hostile.py", "test_live_browser.py",
-              "test_live_load.py"}
+              "test_live_load.py", "test_accessibility.py"}
 
 
 def pytest_configure(config):

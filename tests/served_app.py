@@ -60,7 +60,7 @@ def sign_in(pg, code: str) -> None:
         pg.locator("[data-testid=stSidebar] summary").filter(has_text="Sign in").click()
     field.fill(code)
     field.press("Enter")
-    pg.get_by_text("Signed in as").wait_for(timeout=20_000)
+    pg.locator("[data-testid=stSidebar]").get_by_text("Signed in as").wait_for(timeout=20_000)
 
 
 def no_failure_shown(pg) -> None:

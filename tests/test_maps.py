@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import pytest
 
-from icsdash import maps
+from icsdash import maps, palettes
 from icsdash.measures import MEASURES, MEASURES_BY_KEY, measures_by_key
 from icsdash.palettes import NO_DATA
 
@@ -145,3 +145,15 @@ def test_change_uses_a_two_sided_scale_centred_on_zero(summary):
     assert colours["D"] == "#542788"                 # the largest rise: the purple end
     assert colours["C"] == NO_DATA
     assert MEASURES_BY_KEY["maturity_change"].format(0.5) == "+0.5"
+
+
+@pytest.mark.parametrize("palette", sorted(palettes.CATEGORICAL))
+def test_no_category_is_drawn_like_a_border_or_a_hole(palette):
+    """Issue 21: 'Other arrangement' was black, like the borders between systems or a hole in the map. Every
+    category's fill stands apart from the systems' borders (2:1 at least) and from every other category."""
+    border = palettes.rgb_to_hex([40, 40, 40])                      # the ICS borders on every map
+    colours = palettes.CATEGORICAL[palette]
+    assert min(palettes.contrast_ratio(c, border) for c in colours) >= 2
+    rgb = [palettes.hex_to_rgb(c) for c in colours]
+    closest = min(sum((x - y) ** 2 for x, y in zip(a, b)) ** 0.5 for i, a in enumerate(rgb) for b in rgb[i + 1:])
+    assert closest > 50

@@ -193,6 +193,11 @@ def test_compare_choices_and_a_selection(fixture, reference, framework):
     assert [part["title"]["text"] for part in small] == [reference.place(same[0]).place_name,
                                                         reference.place(same[2]).place_name]
     assert view.radars["columns"] == 3 and view.radars["resolve"]["scale"]["color"] == "independent"
+    names = [reference.place(c).place_name for c in (same[0], same[2])]
+    assert list(view.differences.columns) == ["Dimension", *names, "Median of selection",
+                                              *(f"{n}: gap to median" for n in names)]
+    assert list(view.scores_table.columns) == ["Dimension", *names, "Median of selection"]    # presenter mode
+    assert view.scores_table[names[0]].tolist() == view.differences[names[0]].tolist()
     assert view.twin_of == reference.place(same[0]).place_name         # scored 1: the others lead by 4 and 1
     assert set(view.twins["Place"]) == {reference.place(same[2]).place_name, reference.place(same[1]).place_name}
     assert view.twins["Matching dimensions"].tolist() == [3, 3]

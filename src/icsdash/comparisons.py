@@ -16,6 +16,8 @@ import pandas as pd
 
 from .framework import Framework
 
+GAP_SUFFIX = ": gap to median"           # the difference table's gap columns end so
+
 
 def latest_per_place(dims: pd.DataFrame) -> pd.DataFrame:
     """Each place's scores in the most recent round it has scores for."""
@@ -135,7 +137,7 @@ def difference_table(series: pd.DataFrame, framework: Framework) -> pd.DataFrame
         out[name] = wide[name].to_numpy()
     out["Median of selection"] = median.to_numpy()
     for name in order:
-        out[f"{name}: gap to median"] = (wide[name] - median).round(2).to_numpy()
+        out[f"{name}{GAP_SUFFIX}"] = (wide[name] - median).round(2).to_numpy()
     return out
 
 

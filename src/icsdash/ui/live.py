@@ -78,7 +78,8 @@ def join_panel(session: LiveSession) -> None:
             st.warning("This address works only on this computer. For phones, start the app with "
                        "`--server.address 0.0.0.0` and open this page by the computer's network address (see "
                        "'Running a live workshop' in the README).", icon=":material/wifi_off:")
-    qr_col.image(qr_image(url), width=scaled(220), caption="Scan to join the vote")
+    qr_col.image(qr_image(url), width=scaled(220), caption="Scan to join the vote",
+                alt=f"QR code that opens {url}")
 
 
 def live_count(ctx: Context, session_id: int) -> None:

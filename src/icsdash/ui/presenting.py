@@ -29,6 +29,11 @@ html { font-size: 21px; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1rem; line-height: 1.45; }
 [data-testid="stCaptionContainer"] p { font-size: 0.95rem; }
 h1, h2, h3 { color: #000000 !important; font-weight: 700 !important; }
+/* a table beside a chart fits its half of the screen: no hidden columns, no scrolling on a projector */
+[data-testid="stTable"] th, [data-testid="stTable"] td { font-size: 0.8rem; padding: 0.25rem 0.3rem;
+  overflow-wrap: anywhere; }
+/* a primary button's label stays white on its blue (black on it is 3.9:1) */
+.stApp button[kind^="primary"] p { color: #FFFFFF; }
 [data-stale="true"], .stale-element { opacity: 1 !important; transition: none !important; }
 .st-key-present_bar { border-bottom: 3px solid #000000; padding-bottom: 0.5rem; }
 .st-key-present_bar h2 { font-size: 1.6rem; padding: 0 !important; margin: 0 !important; line-height: 1.25; }

@@ -44,6 +44,14 @@ class Comparison:
     twin_rule: str = ""               # what makes a twin, in the framework's points
     twin_note: str = ""               # why the twins are none, when they are
 
+    @property
+    def scores_table(self) -> pd.DataFrame | None:
+        """The differences without their gap columns: each one's scores and the median, narrow enough for half
+        a projector's screen (the gaps are a click away, outside presenter mode)."""
+        if self.differences is None:
+            return None
+        return self.differences[[c for c in self.differences.columns if not str(c).endswith(comparisons.GAP_SUFFIX)]]
+
 
 def compare(snap: Snapshot, chosen: Filters, selection: tuple[str, ...]) -> Comparison:
     fw, ref = snap.framework, snap.reference
