@@ -15,14 +15,15 @@ Skips, saying why, only when Playwright, axe-playwright-python or Chromium is mi
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
 import pytest
 
 from conftest import FRAMEWORK as FRAMEWORK_FILE
-from live_app import CHROMIUM, LAUNCH_ARGS
-from served_app import app_server, idle, sign_in
+from live_app import CHROMIUM
+from served_app import app_server, idle, launch_chromium, sign_in
 from icsdash.auth import Principal
 from icsdash.framework import load_framework
 from icsdash.store import Store
@@ -59,10 +60,8 @@ def served(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+    with launch_chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
@@ -74,7 +73,12 @@ def page(browser):
 
 
 def settled(pg) -> None:
-    """The run has finished and charts and maps have had their moment to draw (Vega and deck.gl draw after it)."""
+    """The page's first run has drawn its title and finished, and the charts have drawn (Vega draws after it)."""
+    pg.wait_for_selector("[data-testid=stMainBlockContainer] h1", state="attached", timeout=30_000)
+    idle(pg)
+    # Streamlit draws grey placeholders where a page's elements are about to be (a second run just after the
+    # first, as the address settles): wait until every one has been replaced.
+    pg.wait_for_function("() => !document.querySelector('[data-testid=stSkeleton]')", timeout=30_000)
     idle(pg)
     pg.wait_for_function("() => [...document.querySelectorAll('.vega-embed')].every(e => e.querySelector('svg, "
                          "canvas'))", timeout=30_000)
@@ -111,6 +115,29 @@ PUBLIC_PAGES = ["", "map", "profile", "compare", "governance", "assessment", "wo
 def test_every_page_passes_axe_before_signing_in(served, page, path):
     page.goto(f"{served['base']}/{path}")
     assert axe_check(page, path or "overview") == []
+    page.wait_for_function("() => document.documentElement.lang === 'en-GB'", timeout=10_000)   # British English
+
+
+# A 1280 px screen at 200 % zoom is 640 CSS pixels wide; WCAG's reflow rule asks for 320.
+ZOOMS = {"zoom-200": {"viewport": {"width": 640, "height": 400}, "device_scale_factor": 2},
+         "width-320": {"viewport": {"width": 320, "height": 640}}}
+
+
+@pytest.mark.parametrize("zoom", ZOOMS)
+@pytest.mark.parametrize("path", PUBLIC_PAGES, ids=[p or "overview" for p in PUBLIC_PAGES])
+def test_every_page_reflows_at_200_percent_zoom_and_320_pixels(served, browser, path, zoom, tmp_path):
+    """The page never scrolls sideways (a chart, map or wide table may, inside its own box, as WCAG allows for
+    content laid out in two dimensions); screenshots go to ICSDASH_SCREENSHOTS (or the test's folder)."""
+    context = browser.new_context(**ZOOMS[zoom])
+    pg = context.new_page()
+    pg.goto(f"{served['base']}/{path}")
+    settled(pg)
+    wide, shown = pg.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    folder = Path(os.environ.get("ICSDASH_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=folder / f"{zoom}-{path or 'overview'}.png", full_page=True)
+    context.close()
+    assert wide <= shown + 1, f"{path or 'overview'} at {zoom}: the page is {wide} px wide in a {shown} px window"
 
 
 def test_the_sign_in_form_and_its_error_pass_axe(served, page):

@@ -6,6 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from icsdash.auth import Principal
 from icsdash.store import Store
+from icsdash.ui.frame import LANGUAGE_SCRIPT
 
 from conftest import ROOT, settled, write_config
 
@@ -45,7 +46,7 @@ def open_page(at):
 
 def header(at) -> str:
     """The open assessment's header (place, round, group, participant, version, status), as HTML."""
-    return at.get("html")[0].proto.body
+    return next(h.proto.body for h in at.get("html") if h.proto.body != LANGUAGE_SCRIPT)   # not the page's language
 
 
 def score_key(at, dim, what="score"):

@@ -22,8 +22,8 @@ import pytest
 
 from conftest import ROOT, free_port, write_config
 
-from live_app import CHROMIUM, LAUNCH_ARGS, app_env, wait_healthy
-from served_app import app_server
+from live_app import CHROMIUM, app_env, wait_healthy
+from served_app import app_server, launch_chromium
 
 SERVER: dict[str, str] = {}           # what the module's server uses (its database)
 LOCAL = ("http://127.0.0.1", "http://localhost", "ws://127.0.0.1", "ws://localhost", "data:", "blob:")
@@ -44,10 +44,8 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+    with launch_chromium() as b:
         yield b
-        b.close()
 
 
 def open_page(browser, url: str):

@@ -152,3 +152,20 @@ def test_stacked_bars_name_their_groups_in_the_tooltip(reference):
     assert [t["title"] for t in spec["encoding"]["tooltip"]] == ["ICS (April 2023 boundaries)", "Model", "Places"]
     assert charts.stacked_bars(mix, "group", "label", "places", "Mix", colours).to_dict()[
         "encoding"]["tooltip"][0]["title"] == "Group"
+
+
+def test_a_radar_says_in_words_what_it_shows(framework):
+    """Issue 21: its text alternative names the strongest and weakest dimensions and the gaps, not 'a chart'."""
+    dims = framework.dimensions
+    place = {d.short: 3.0 for d in dims} | {dims[0].short: 5.0, dims[1].short: 1.0}
+    england = {d.short: 3.0 for d in dims} | {dims[1].short: 2.5, dims[2].short: 4.0}
+    rows = [{"series": name, "dimension_id": d.id, "label": d.short, "score": scores[d.short]}
+            for name, scores in (("Bolton", place), ("England median", england)) for d in dims]
+    made = charts.radar(pd.DataFrame(rows), framework.scale).to_dict(validate=False)
+    assert made["description"] == (
+        f"Radar of Bolton and England median on {len(dims)} dimensions, scored 0 to 5. Bolton is strongest on "
+        f"{dims[0].short} (5) and weakest on {dims[1].short} (1). Against England median: ahead on 1, behind on 2, "
+        f"level on {len(dims) - 3}; furthest ahead on {dims[0].short} (+2), furthest behind on {dims[1].short} "
+        "(-1.5).")
+    grid = charts.radar_grid(pd.DataFrame(rows), framework.scale).to_dict(validate=False)
+    assert grid["description"].count("Radar of") == 2 and "England median is strongest on" in grid["description"]

@@ -56,6 +56,10 @@ def test_profile_shows_the_computed_numbers(env, reference, framework):
     text = " ".join(m.value for m in at.markdown)
     assert f"**Strongest:** {', '.join(strongest)}" in text and f"**Weakest:** {', '.join(weakest)}" in text
     assert at.subheader[0].value.startswith(reference.place(code).place_name)
+    radar = at.get("vega_lite_chart")[0].proto                     # its text alternative says what it shows
+    place = reference.place(code).place_name
+    assert radar.alt.startswith(f"Radar of {place}, ") and f"{place} is strongest on " in radar.alt
+    assert "Against England median: ahead on" in radar.alt
 
 
 def test_bad_place_link_is_named(env):

@@ -135,7 +135,8 @@ def radar(frame: pd.DataFrame, scale: tuple[int, int], title: str = "", size: in
     outline = alt.Chart(points).mark_line(strokeWidth=2.5).encode(x=x, y=y, color=colour, detail="segment:N",
                                                                    order="order:Q")
     dots = alt.Chart(points).mark_circle(size=70, opacity=1).encode(x=x, y=y, color=colour, tooltip=tooltip)
-    chart = alt.layer(grid, axes, ring_labels, *names, outline, dots).properties(width=size, height=size)
+    chart = alt.layer(grid, axes, ring_labels, *names, outline, dots).properties(
+        width=size, height=size, description=radar_description(frame, scale))
     if title:
         chart = chart.properties(title=alt.TitleParams(title, fontSize=FONT_SIZE + 1, anchor="start"))
     return chart
@@ -148,7 +149,47 @@ def radar_grid(frame: pd.DataFrame, scale: tuple[int, int], size: int = 260, col
     series = list(dict.fromkeys(frame["series"]))
     small = [radar(frame[frame["series"] == name], scale, title=str(name), size=size,
                    colours=(colours[i % len(colours)],)) for i, name in enumerate(series)]
-    return alt.concat(*small, columns=columns).resolve_scale(color="independent")
+    return alt.concat(*small, columns=columns).resolve_scale(color="independent").properties(
+        description=" ".join(radar_description(frame[frame["series"] == name], scale) for name in series))
+
+
+def _listed(labels) -> str:
+    labels = [str(x) for x in labels]
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def radar_description(frame: pd.DataFrame, scale: tuple[int, int]) -> str:
+    """A radar in words, its text alternative: who is drawn, the first series' strongest and weakest
+    dimensions, and where it is furthest ahead of and behind each other series.
+
+    >>> f = pd.DataFrame({"series": ["Bolton"] * 3 + ["England median"] * 3, "label": ["A", "B", "C"] * 2,
+    ...                   "score": [4.0, 1.0, 2.0, 3.0, 2.0, 2.0]})
+    >>> radar_description(f, (0, 5))
+    'Radar of Bolton and England median on 3 dimensions, scored 0 to 5. Bolton is strongest on A (4) and weakest on B (1). Against England median: ahead on 1, behind on 1, level on 1; furthest ahead on A (+1), furthest behind on B (-1).'
+    """
+    series = list(dict.fromkeys(frame["series"]))
+    scored = frame.dropna(subset=["score"])
+    lead = series[0] if series else "nothing"
+    own = scored[scored["series"] == lead].set_index("label")["score"]
+    text = [f"Radar of {_listed(series)} on {frame['label'].nunique()} dimensions, scored {scale[0]} to {scale[1]}."]
+    if own.empty:
+        return " ".join([*text, f"{lead} has no scores yet."])
+    top, low = own.max(), own.min()
+    text.append(f"{lead} is strongest on {_listed(own[own == top].index)} ({top:g}) and weakest on "
+                f"{_listed(own[own == low].index)} ({low:g}).")
+    for other in series[1:]:
+        gaps = (own - scored[scored["series"] == other].set_index("label")["score"]).dropna()
+        if gaps.empty:
+            continue
+        ahead, behind = gaps[gaps > 0], gaps[gaps < 0]
+        line = (f"Against {other}: ahead on {len(ahead)}, behind on {len(behind)}, level on "
+                f"{len(gaps) - len(ahead) - len(behind)}")
+        furthest = ([f"furthest ahead on {_listed(ahead[ahead == ahead.max()].index)} ({ahead.max():+g})"]
+                    if len(ahead) else []) + \
+                   ([f"furthest behind on {_listed(behind[behind == behind.min()].index)} ({behind.min():+g})"]
+                    if len(behind) else [])
+        text.append(line + ("; " + ", ".join(furthest) if furthest else "") + ".")
+    return " ".join(text)
 
 
 def vote_bars(counts: pd.DataFrame, title: str, subtitle: str = "", width: int = 240,

@@ -33,6 +33,9 @@ def start(root: Path) -> Context:
     if anonymised():
         ctx = anonymised_context(ctx, id(ctx), ctx.reference.version)
         st.session_state[CONTEXT_KEY] = ctx
+    # The page's language for screen readers: British English (Streamlit's page says only 'en'). In the sidebar,
+    # where its empty element moves nothing a projector shows (presenter mode hides the sidebar).
+    st.sidebar.html(LANGUAGE_SCRIPT, unsafe_allow_javascript=True)
     if presenting():
         st.html(f"<style>{PROJECTOR_CSS}</style>")
     state.begin_run()
@@ -40,6 +43,7 @@ def start(root: Path) -> Context:
 
 
 RETRY_START_SECONDS = 5
+LANGUAGE_SCRIPT = "<script>document.documentElement.lang = 'en-GB';</script>"
 
 
 def _cannot_start(error: IcsdashError) -> NoReturn:

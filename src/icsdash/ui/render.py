@@ -105,11 +105,15 @@ def chart(item: alt.TopLevelMixin | dict, width: str | int = "stretch", *, name:
     else:                                   # a view's specification, built once: its data converted once too
         made = prepared("projector" if presenting() else "chart", item, lambda built: _arrow_datasets(
             presenter.projector_spec(built) if presenting() else built))
+    title = chart_title(item)
+    # Its text alternative: the chart's own description where its builder wrote one (a radar's strongest and
+    # weakest dimensions and gaps), else its title; the figures themselves are in a table or the downloads.
+    kwargs.setdefault("alt", made.get("description") or f"Chart: {title or name or 'figures'}.")
     if presenting():
         st.vega_lite_chart(made, width=scaled(width) if isinstance(width, int) else width, **kwargs)
         return
     st.vega_lite_chart(made, width=width, **kwargs)
-    title, vintage = chart_title(item), boundaries()
+    vintage = boundaries()
     _downloads("chart", name or title or "chart", lambda: item, Export(title or name or "chart", boundaries=vintage))
 
 
