@@ -92,7 +92,7 @@ with map_col:
 with side:
     ui.legend(shown.legend)
     if (place := shown.selected) is not None:
-        st.subheader(place.name, anchor=False)
+        st.header(place.name, anchor=False)
         st.page_link("pages/profile.py", label="Open the place profile", icon=":material/location_on:",
                      query_params={"place": place.code})
         if place.practice is not None:                                  # found by the practice search

@@ -20,7 +20,7 @@ may_read = auth.can_read_place(who, code)
 
 left, right = st.columns([3, 2], gap="large")
 with left:
-    st.subheader(shown.heading, anchor=False)
+    st.header(shown.heading, anchor=False)
     ui.facts(shown.facts)
 with right:
     st.markdown("**White Paper criteria**")

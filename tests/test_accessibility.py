@@ -96,7 +96,7 @@ def axe_check(pg, view: str) -> list[str]:
     for v in violations:
         counts[v["impact"]] = counts.get(v["impact"], 0) + len(v["nodes"])
     FOUND[view] = counts
-    ours = []
+    ours = [f"{view}: {problem}" for problem in outline_problems(pg)]
     for v in violations:
         if v["impact"] not in BLOCKING:
             continue
@@ -106,6 +106,30 @@ def axe_check(pg, view: str) -> list[str]:
             ours.append(f"{view}: {v['id']} ({v['impact']}, {len(nodes)} element(s)): {nodes[0]['html'][:200]} "
                         f"- {nodes[0].get('failureSummary', '')[:300]}")
     return ours
+
+
+def outline(pg) -> list[tuple[int, str, bool]]:
+    """The headings a screen reader lists, in order: (level, text, whether in the sidebar)."""
+    return [tuple(h) for h in pg.evaluate("""() => [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')]
+        .filter(h => h.getClientRects().length && h.innerText.trim())
+        .map(h => [Number(h.tagName[1]), h.innerText.trim().slice(0, 60), !!h.closest('[data-testid=stSidebar]')])""")]
+
+
+def outline_problems(pg) -> list[str]:
+    """The page's headings form an outline: one level 1 heading (the page's title), first in the main part, and no
+    level skipped on the way down (a level 2 heading, then level 3, not 4); the sidebar's start at level 2."""
+    found = outline(pg)
+    problems = []
+    for part, top in ((False, 1), (True, 2)):
+        levels = [(level, text) for level, text, sidebar in found if sidebar == part]
+        if not part and (not levels or levels[0][0] != 1 or sum(level == 1 for level, _ in levels) != 1):
+            problems.append(f"the main part's headings should start with its one level 1 heading: {levels[:4]}")
+        previous = top - 1
+        for level, text in levels:
+            if level > previous + 1 or (part and level < top):
+                problems.append(f"heading {text!r} is level {level} after level {previous}")
+            previous = level
+    return problems
 
 
 PUBLIC_PAGES = ["", "map", "profile", "compare", "governance", "assessment", "workshop", "live", "vote"]

@@ -1,5 +1,6 @@
 """The app as a user meets it, through Streamlit's AppTest: every page, the figures, and clear errors."""
 
+import json
 import time
 from pathlib import Path
 from datetime import datetime, timezone
@@ -48,6 +49,12 @@ def test_every_page_runs_on_the_default_data(app, page):
     assert not app.exception, app.exception
     assert not app.error, [e.value for e in app.error]
     assert app.title, "each page has a title"
+    # Issue 21: every chart and map says in words what it shows (not only "Chart: <title>").
+    for chart in app.get("vega_lite_chart"):
+        name = chart.proto.alt or json.loads(chart.proto.spec).get("description", "")
+        assert name and not name.startswith("Chart: ") and any(ch.isdigit() for ch in name), name
+    for deck in app.get("deck_gl_json_chart"):
+        assert deck.proto.alt.startswith("Map of "), deck.proto.alt
 
 
 def test_overview_figures(app, reference):

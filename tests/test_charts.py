@@ -169,3 +169,62 @@ def test_a_radar_says_in_words_what_it_shows(framework):
         "(-1.5).")
     grid = charts.radar_grid(pd.DataFrame(rows), framework.scale).to_dict(validate=False)
     assert grid["description"].count("Radar of") == 2 and "England median is strongest on" in grid["description"]
+
+
+def test_every_other_chart_says_in_words_what_it_shows(framework):
+    """Issue 21: each builder writes its figures into the chart's description, its accessible name."""
+    frame = pd.DataFrame({"k": ["a", "b"], "label": ["Joint committee", "Lead provider"], "n": [1200, 3],
+                          "share": [0.75, 0.25]})
+    bars = charts.category_bars(frame, "k", "label", "n", "Places by model", share="share").to_dict()
+    assert bars["description"] == "Bar chart, Places by model: Joint committee 1,200 (75%) and Lead provider 3 (25%)."
+
+    counts = pd.DataFrame({"choice": ["0", "1", "2", "?"], "votes": [0, 4, 7, 1]})
+    votes = charts.vote_bars(counts, "Readiness", axis_title="level; ? = cannot say")
+    assert votes.to_dict()["description"] == \
+        "Votes on Readiness (level; ? = cannot say): 0 0, 1 4, 2 7 and ? 1."
+    both = charts.vote_grid([votes, charts.vote_bars(counts.assign(votes=[1, 1, 1, 1]), "Digital")]).to_dict()
+    assert both["description"] == votes.to_dict()["description"] + " Votes on Digital: 0 1, 1 1, 2 1 and ? 1."
+
+    dims = framework.dimensions[:3]
+    points = pd.DataFrame([{"dimension_id": d.id, "stakeholder_group": g, "score": s}
+                           for d in dims for g, s in (("icb", 1), ("local_authority", 4))])
+    profile = pd.DataFrame({"dimension_id": [d.id for d in dims], "short": [d.short for d in dims],
+                            "median": [2.5, 3.0, None], "agreement": ["Split", "Agreement", None]})
+    spread = charts.spread_chart(points, profile, (0, 5), {"icb": "ICB", "local_authority": "Local authority"})
+    assert spread.to_dict()["description"] == (
+        f"Dot plot of 6 individual scores from 2 stakeholder groups, one row per dimension, scored 0 to 5. Medians: "
+        f"{dims[0].short} (split) 2.5, {dims[1].short} (agreement) 3 and {dims[2].short} no scores.")
+
+    labels = {d.id: d.short for d in dims}
+    trend = pd.DataFrame([{"round": r, "round_position": p, "dimension_id": d.id, "score": s}
+                          for p, r in enumerate(["2024/25", "2025/26"]) for d, s in zip(dims[:2], (p + 1, 3 - p))])
+    assert charts.trend_chart(trend, labels, (0, 5)).to_dict()["description"] == (
+        f"Line charts, one per dimension, of the score in 2 rounds (2024/25 and 2025/26): {dims[0].short} 1 to 2 "
+        f"and {dims[1].short} 3 to 2.")
+
+    everyone = pd.DataFrame([{"dimension_id": d.id, "score": s} for d in dims for s in (1, 2, 3)])
+    chosen = pd.DataFrame([{"dimension_id": d.id, "score": s, "series": "Bolton"} for d, s in zip(dims, (4, 2, 0))])
+    assert charts.distribution_chart(everyone, chosen, labels, (0, 5)).to_dict()["description"] == (
+        "Box plots of every place's latest score on 3 dimensions, with Bolton marked. Bolton is above the median of "
+        f"all places on 1, below on 1 and at it on 1; furthest above on {dims[0].short} (+2); furthest below on "
+        f"{dims[2].short} (-2).")
+
+
+def test_governance_charts_say_in_words_what_they_show():
+    mix = pd.DataFrame({"group": ["London", "London", "North West"], "label": ["A", "B", "A"], "places": [5, 2, 7]})
+    stacked = charts.stacked_bars(mix, "group", "label", "places", "Models by region", {"A": "#000", "B": "#111"},
+                                  group_title="Region").to_dict()
+    assert stacked["description"] == ("Stacked bar chart, Models by region: 2 bars (Region). In all: A 12 (most in "
+                                      "North West, 7) and B 2 (most in London, 2).")
+    cells = pd.DataFrame({"model": ["A", "A", "B", "B"], "dimension": ["X", "Y", "X", "Y"],
+                          "median": [1.0, 4.5, None, 2.0], "cell": ["1.0", "4.5", "", "2.0 *"]})
+    heat = charts.heatmap(cells, "dimension", "model", "median", "cell", "Median score by model", (0, 5),
+                          ["X", "Y"], ["A", "B"]).to_dict()
+    assert heat["description"] == ("Heatmap, Median score by model: 2 rows by 2 columns; highest A, Y (4.5); "
+                                   "lowest A, X (1.0); 1 cells empty.")
+    places = pd.DataFrame({"model": ["A", "A", "A", "B"], "score": [1.0, 2.0, 4.0, None],
+                           "place_name": ["P", "Q", "R", "S"]})
+    strip = charts.strip_by_group(places, "model", "score", "place_name", "Overall maturity", (0, 5),
+                                  {"A": "#000", "B": "#111"}, ["A", "B"]).to_dict()
+    assert strip["description"] == ("Dot plot, Overall maturity, one dot per place and one row per group: A median "
+                                    "2.00 of 3 places, 1.00 to 4.00.")

@@ -163,7 +163,7 @@ def test_search_drills_down_and_shows_the_place(explorer_page, reference):
     assert not at.exception
     assert at.session_state["filter_region"] == "London" and at.session_state["filter_icb"] == "QRV"
     assert at.markdown[0].value.startswith("England › London › North West London ICS")
-    assert at.subheader[0].value == "Brent"
+    assert at.header[0].value == "Brent"
     link = at.get("page_link")[0].proto
     assert (link.label, link.page, link.query_string) == ("Open the place profile", "profile", "place=brent")
     facts = " ".join(m.value for m in at.markdown)

@@ -178,7 +178,7 @@ def test_presenter_mode_steps_through_the_running_order(app):
     assert not app.exception, app.exception
     assert position(app) == "**1 / 7**"
     assert app.session_state["overview_measure"] == "governance_model"
-    assert "## Which governance model each place chose" in [m.value for m in app.markdown]
+    assert "# Which governance model each place chose" in [m.value for m in app.markdown]
     assert app.button(key="present_previous").disabled
 
     app.button(key="present_next").click().run()
@@ -192,7 +192,7 @@ def test_presenter_mode_steps_through_the_running_order(app):
 
     app.button(key="present_next").click().run()            # Bolton's profile
     assert app.title[0].value == "Place profile"
-    assert app.subheader[0].value.startswith("Bolton · Greater Manchester ICS")
+    assert app.header[0].value.startswith("Bolton · Greater Manchester ICS")
     assert app.session_state["filter_icb"] == "All ICSs"    # the next view starts from all of England
 
     app.button(key="present_next").click().run()            # South East London's six places
@@ -218,13 +218,13 @@ def test_a_link_opens_a_step_and_anonymised(app):
     assert app.title[0].value == "Place profile" and position(app) == "**4 / 7**"
     label = anonymise.place_labels(app.session_state["_icsdash_context"].reference.places["place_code"])["bolton"]
     text = shown_text(app)
-    assert app.subheader[0].value.startswith(f"{label} · Greater Manchester ICS")
+    assert app.header[0].value.startswith(f"{label} · Greater Manchester ICS")
     for name in ("Bolton", "Wigan", "Salford", "Bury", "Rochdale", "Oldham", "Trafford", "Stockport"):
         assert not re.search(rf"\b{name}\b", text), name
     assert "place" not in app.query_params                    # the place code stays out of the address
 
     app.button(key="present_anonymise").click().run()        # names back, same view
-    assert app.subheader[0].value.startswith("Bolton · Greater Manchester ICS")
+    assert app.header[0].value.startswith("Bolton · Greater Manchester ICS")
     assert "anon" not in app.query_params
 
 
@@ -269,11 +269,11 @@ def test_choosing_another_place_after_a_link_keeps_the_choice(app):
     app.query_params["place"] = "bolton"
     app.run()
     app.switch_page("pages/profile.py").run()
-    assert app.subheader[0].value.startswith("Bolton · ")
+    assert app.header[0].value.startswith("Bolton · ")
     app.selectbox(key="profile_place").set_value("wigan").run()
-    assert app.subheader[0].value.startswith("Wigan · ") and app.query_params["place"] == "wigan"
+    assert app.header[0].value.startswith("Wigan · ") and app.query_params["place"] == "wigan"
     app.run()                                                   # and it stays chosen on the next rerun
-    assert app.subheader[0].value.startswith("Wigan · ")
+    assert app.header[0].value.startswith("Wigan · ")
 
 
 def test_each_page_says_what_a_view_sets():

@@ -36,8 +36,10 @@ def category_bars(frame: pd.DataFrame, category: str, label: str, value: str, ti
     )
     bars = base.mark_bar().encode(color=colour, tooltip=tooltip)
     text = base.mark_text(align="left", dx=4, fontSize=FONT_SIZE - 1).encode(text="text:N")
+    words = _counts_in_words(zip(data[label], data["text"].str.replace("  ", " ")))
     return (bars + text).properties(height=alt.Step(30), title=alt.TitleParams(title, fontSize=FONT_SIZE + 2,
-                                                                              anchor="start"))
+                                                                              anchor="start"),
+                                    description=f"Bar chart, {title}: {words}.")
 
 
 def _inline(frame: pd.DataFrame) -> alt.Data:
@@ -153,6 +155,14 @@ def radar_grid(frame: pd.DataFrame, scale: tuple[int, int], size: int = 260, col
         description=" ".join(radar_description(frame[frame["series"] == name], scale) for name in series))
 
 
+def _counts_in_words(pairs, limit: int = 12) -> str:
+    """'A 3, B 2 and C 1': each label with its figure, the first ``limit`` of them and how many more."""
+    pairs = [f"{label} {figure}" for label, figure in pairs]
+    if len(pairs) > limit:
+        pairs = [*pairs[:limit], f"{len(pairs) - limit} more"]
+    return _listed(pairs) if pairs else "nothing to show"
+
+
 def _listed(labels) -> str:
     labels = [str(x) for x in labels]
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
@@ -206,13 +216,16 @@ def vote_bars(counts: pd.DataFrame, title: str, subtitle: str = "", width: int =
     bars = alt.Chart(data).mark_bar(color=colour).encode(
         x=x, y=y, tooltip=[alt.Tooltip("choice:N", title="Level"), alt.Tooltip("votes:Q", title="Votes")])
     labels = alt.Chart(data).mark_text(dy=-8, fontSize=FONT_SIZE - 1).encode(x=x, y=y, text="votes:Q")
+    words = _counts_in_words(zip(counts["choice"], counts["votes"]))
     return alt.layer(bars, labels).properties(width=width, height=120, title=alt.TitleParams(
-        title, subtitle=subtitle or alt.Undefined, fontSize=FONT_SIZE, subtitleFontSize=FONT_SIZE - 2, anchor="start"))
+        title, subtitle=subtitle or alt.Undefined, fontSize=FONT_SIZE, subtitleFontSize=FONT_SIZE - 2, anchor="start"),
+        description=f"Votes on {title}{' (' + axis_title + ')' if axis_title else ''}: {words}.")
 
 
 def vote_grid(parts: list[alt.LayerChart], columns: int = 3) -> alt.ConcatChart:
     """Several :func:`vote_bars` side by side, ``columns`` to a row: one chart, one download."""
-    return alt.concat(*parts, columns=columns)
+    return alt.concat(*parts, columns=columns).properties(
+        description=" ".join(str(part.description) for part in parts if isinstance(part.description, str)))
 
 
 def spread_chart(points: pd.DataFrame, profile: pd.DataFrame, scale: tuple[int, int], groups: dict[str, str],
@@ -242,10 +255,15 @@ def spread_chart(points: pd.DataFrame, profile: pd.DataFrame, scale: tuple[int, 
     bars = alt.Chart(medians).mark_tick(color="#111", thickness=3).encode(
         x=alt.X("median:Q", scale=alt.Scale(domain=list(scale))), y=y,
         tooltip=[alt.Tooltip("dimension:N", title="Dimension"), alt.Tooltip("median:Q", title="Median")])
-    return alt.layer(dots, bars).properties(height=len(order) * 38, width=600)
+    medians_in_words = _counts_in_words(
+        ((f"{r.short}{' (' + r.agreement.lower() + ')' if isinstance(r.agreement, str) else ''}",
+          "no scores" if pd.isna(r.median) else f"{r.median:g}") for r in profile.itertuples()), limit=len(profile))
+    description = (f"Dot plot of {len(data)} individual scores from {_plural(len(present), 'stakeholder group')}, "
+                   f"one row per dimension, scored {scale[0]} to {scale[1]}. Medians: {medians_in_words}.")
+    return alt.layer(dots, bars).properties(height=len(order) * 38, width=600, description=description)
 
 
-def trend_chart(frame: pd.DataFrame, labels: dict[str, str], scale: tuple[int, int]) -> alt.Chart:
+def trend_chart(frame: pd.DataFrame, labels: dict[str, str], scale: tuple[int, int]) -> alt.FacetChart:
     """Every dimension's score across rounds, one small line chart per dimension."""
     data = frame.assign(dimension=frame["dimension_id"].map(labels))
     rounds = list(dict.fromkeys(data.sort_values("round_position")["round"]))
@@ -256,7 +274,27 @@ def trend_chart(frame: pd.DataFrame, labels: dict[str, str], scale: tuple[int, i
                  alt.Tooltip("score:Q", title="Score")],
     ).properties(width=150, height=110).facet(
         facet=alt.Facet("dimension:N", sort=list(labels.values()), title=None,
-                        header=alt.Header(labelFontSize=FONT_SIZE - 1)), columns=4)
+                        header=alt.Header(labelFontSize=FONT_SIZE - 1)), columns=4,
+    ).properties(description=_trend_description(data, rounds, list(labels.values())))
+
+
+def _trend_description(data: pd.DataFrame, rounds: list, order: list[str]) -> str:
+    """A trend chart in words: per dimension, its score in its first and last round shown."""
+    if not rounds:
+        return "Scores across rounds: no rounds to show."
+    changes = []
+    for dimension in order:
+        part = data[data["dimension"] == dimension].dropna(subset=["score"]).sort_values("round_position")
+        if len(part) > 1:
+            changes.append((dimension, f"{part['score'].iloc[0]:g} to {part['score'].iloc[-1]:g}"))
+        elif len(part) == 1:
+            changes.append((dimension, f"{part['score'].iloc[0]:g} (one round)"))
+    return (f"Line charts, one per dimension, of the score in {_plural(len(rounds), 'round')} "
+            f"({_listed(rounds)}): {_counts_in_words(changes, limit=len(changes))}.")
+
+
+def _plural(n: int, thing: str) -> str:
+    return f"{n:,} {thing}{'' if n == 1 else 's'}"
 
 
 def distribution_chart(all_scores: pd.DataFrame, chosen: pd.DataFrame, labels: dict[str, str],
@@ -275,7 +313,31 @@ def distribution_chart(all_scores: pd.DataFrame, chosen: pd.DataFrame, labels: d
                                   legend=alt.Legend(title=None, orient="bottom", labelFontSize=FONT_SIZE - 1)),
         tooltip=[alt.Tooltip("series:N", title="Selection"), alt.Tooltip("dimension:N", title="Dimension"),
                  alt.Tooltip("score:Q", title="Score")])
-    return alt.layer(box, marks).properties(height=alt.Step(30), width=560)
+    return alt.layer(box, marks).properties(height=alt.Step(30), width=560,
+                                            description=_distribution_description(data, picked, series, order))
+
+
+def _distribution_description(data: pd.DataFrame, picked: pd.DataFrame, series: list, order: list[str]) -> str:
+    """A distribution chart in words: for each selected series, on how many dimensions it is above, at or below
+    the median of all places' latest scores, and where it is furthest above and below."""
+    medians = data.dropna(subset=["score"]).groupby("dimension")["score"].median()
+    text = [f"Box plots of every place's latest score on {_plural(len(order), 'dimension')}, "
+            f"with {_listed(series) if series else 'no selection'} marked."]
+    for name in series:
+        own = picked[picked["series"] == name].dropna(subset=["score"]).set_index("dimension")["score"]
+        gaps = (own - medians).dropna()
+        if gaps.empty:
+            text.append(f"{name} has no scores.")
+            continue
+        above, below = gaps[gaps > 0], gaps[gaps < 0]
+        line = (f"{name} is above the median of all places on {len(above)}, below on {len(below)} and at it on "
+                f"{len(gaps) - len(above) - len(below)}")
+        if len(above):
+            line += f"; furthest above on {_listed(above[above == above.max()].index)} ({above.max():+g})"
+        if len(below):
+            line += f"; furthest below on {_listed(below[below == below.min()].index)} ({below.min():+g})"
+        text.append(line + ".")
+    return " ".join(text)
 
 
 def stacked_bars(frame: pd.DataFrame, group: str, category: str, value: str, title: str,
@@ -296,7 +358,21 @@ def stacked_bars(frame: pd.DataFrame, group: str, category: str, value: str, tit
                                           labelLimit=260)),
         order=alt.Order("sort_key:Q"), tooltip=tooltip,
     ).transform_calculate(sort_key=f"indexof({order!r}, datum['{category}'])").properties(
-        height=alt.Step(26), title=alt.TitleParams(title, fontSize=FONT_SIZE + 1, anchor="start"))
+        height=alt.Step(26), title=alt.TitleParams(title, fontSize=FONT_SIZE + 1, anchor="start"),
+        description=_stacked_description(data, group, category, value, title, order, group_title))
+
+
+def _stacked_description(data: pd.DataFrame, group: str, category: str, value: str, title: str, order: list,
+                         group_title: str) -> str:
+    """Stacked bars in words: how many bars, each category's total, and the bar with most of each category."""
+    totals = data.groupby(category)[value].sum()
+    parts = []
+    for name in [c for c in order if c in totals.index]:
+        rows = data[data[category] == name]
+        top = rows.loc[rows[value].idxmax()]
+        parts.append((name, f"{totals[name]:,} (most in {top[group]}, {top[value]:,})"))
+    return (f"Stacked bar chart, {title}: {_plural(data[group].nunique(), 'bar')} ({group_title}). "
+            f"In all: {_counts_in_words(parts, limit=len(parts))}.")
 
 
 def heatmap(frame: pd.DataFrame, x: str, y: str, value: str, text: str, title: str,
@@ -315,8 +391,15 @@ def heatmap(frame: pd.DataFrame, x: str, y: str, value: str, text: str, title: s
     labels = base.mark_text(fontSize=FONT_SIZE - 3).encode(
         text=f"{text}:N", color=alt.condition(f"datum['{value}'] > {(domain[0] + domain[1]) / 2}",
                                               alt.value("black"), alt.value("white")))
+    filled = frame.dropna(subset=[value])
+    description = f"Heatmap, {title}: {len(y_order)} rows by {len(x_order)} columns"
+    if len(filled):
+        high, low = filled.loc[filled[value].idxmax()], filled.loc[filled[value].idxmin()]
+        description += f"; highest {high[y]}, {high[x]} ({high[text]}); lowest {low[y]}, {low[x]} ({low[text]})"
+    if len(filled) < len(frame):
+        description += f"; {len(frame) - len(filled)} cells empty"
     # Fills the container's width (a projector at 1280 px still shows every column).
-    return alt.layer(cells, labels).properties(height=alt.Step(30), width="container",
+    return alt.layer(cells, labels).properties(height=alt.Step(30), width="container", description=description + ".",
                                                title=alt.TitleParams(title, fontSize=FONT_SIZE + 1, anchor="start"))
 
 
@@ -333,4 +416,8 @@ def strip_by_group(frame: pd.DataFrame, group: str, value: str, name: str, title
                  alt.Tooltip(f"{value}:Q", title=title, format=".2f")])
     medians = alt.Chart(frame).mark_tick(color="black", thickness=3, size=22).encode(
         x=alt.X(f"median({value}):Q", scale=alt.Scale(domain=list(domain))), y=y)
-    return alt.layer(dots, medians).properties(height=alt.Step(34), width=560)
+    spread = frame.dropna(subset=[value]).groupby(group)[value].agg(["median", "min", "max", "count"])
+    parts = [(g, f"median {spread.at[g, 'median']:.2f} of {_plural(int(spread.at[g, 'count']), 'place')}, "
+                 f"{spread.at[g, 'min']:.2f} to {spread.at[g, 'max']:.2f}") for g in order if g in spread.index]
+    return alt.layer(dots, medians).properties(height=alt.Step(34), width=560, description=(
+        f"Dot plot, {title}, one dot per place and one row per group: {_counts_in_words(parts, limit=len(parts))}."))

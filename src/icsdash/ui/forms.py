@@ -249,7 +249,7 @@ def dimension_card(ctx: Context, who: Principal, a: Assessment, number: int, dim
     (plain text, e.g. what the individual inputs said) is shown under the description."""
     fw = ctx.framework
     with st.container(border=True):
-        st.subheader(f"{number}. {dim.name}", anchor=False)
+        st.header(f"{number}. {dim.name}", anchor=False)
         st.caption(dim.description)
         if hint:
             st.info(escape_markdown(hint), icon=":material/groups:")

@@ -78,7 +78,7 @@ def _retry_start() -> None:
 
 def sidebar(ctx: Context, who: Principal) -> None:
     """The sidebar: title, sign-in, shared filters and the presenting switches (hidden when presenting)."""
-    st.sidebar.markdown(f"### {ctx.config.title}")
+    st.sidebar.markdown(f"**{ctx.config.title}**")          # a name, not a heading: the page title is the first
     sign_in_panel(ctx, who)
     shared_filters(ctx)
     with st.sidebar.expander("Presenting", icon=":material/co_present:", expanded=presenting() or anonymised()):

@@ -251,7 +251,7 @@ def _ballot(ctx: Context, token: str) -> None:
         # The stored vote is the choice shown: back after a lost connection or a restart, it is still there.
         index = options.index(CANNOT_SAY if mine[dim_id] is None else mine[dim_id]) if dim_id in mine else None
         with st.container(border=True):
-            st.subheader(dim.name, anchor=False)
+            st.header(dim.name, anchor=False)
             st.caption(dim.description)
             if dim_id in shown.feedback:
                 st.markdown(f"**{shown.feedback[dim_id]}**")        # our own words and figures: no markup

@@ -36,7 +36,7 @@ h1, h2, h3 { color: #000000 !important; font-weight: 700 !important; }
 .stApp button[kind^="primary"] p { color: #FFFFFF; }
 [data-stale="true"], .stale-element { opacity: 1 !important; transition: none !important; }
 .st-key-present_bar { border-bottom: 3px solid #000000; padding-bottom: 0.5rem; }
-.st-key-present_bar h2 { font-size: 1.6rem; padding: 0 !important; margin: 0 !important; line-height: 1.25; }
+.st-key-present_bar h1 { font-size: 1.6rem; padding: 0 !important; margin: 0 !important; line-height: 1.25; }
 .st-key-present_bar [data-testid="stMarkdownContainer"] { margin-bottom: 0 !important; }
 .st-key-present_bar button { min-height: 2.1rem; padding: 0.1rem 0.7rem; }
 [data-testid="stHeading"]:has(h1) { display: none; }   /* the bar's title leads instead */
@@ -149,9 +149,9 @@ def presenter_bar(ctx: Context, page: Any, pages: dict[str, Any]) -> None:
         title_col, controls = st.columns([5, 6], vertical_alignment="center")
         if views:
             title = ctx.redact(view.title) or presenter.default_title(view, lambda c: place_name(ctx, c))
-            title_col.markdown(f"## {escape_markdown(title)}")
-        else:
-            title_col.markdown("## Presenter mode")
+            title_col.markdown(f"# {escape_markdown(title)}")        # the page's level 1 heading (its own
+        else:                                                         # title is hidden when presenting)
+            title_col.markdown("# Presenter mode")
         with controls.container(horizontal=True, horizontal_alignment="right", vertical_alignment="center"):
             if views:
                 st.button("Back", icon=":material/arrow_back:", on_click=_move, args=(-1, len(views)),

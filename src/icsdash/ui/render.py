@@ -106,9 +106,12 @@ def chart(item: alt.TopLevelMixin | dict, width: str | int = "stretch", *, name:
         made = prepared("projector" if presenting() else "chart", item, lambda built: _arrow_datasets(
             presenter.projector_spec(built) if presenting() else built))
     title = chart_title(item)
-    # Its text alternative: the chart's own description where its builder wrote one (a radar's strongest and
-    # weakest dimensions and gaps), else its title; the figures themselves are in a table or the downloads.
-    kwargs.setdefault("alt", made.get("description") or f"Chart: {title or name or 'figures'}.")
+    # Its text alternative: the chart's own description, which every builder in `charts` writes (a radar's
+    # strongest and weakest dimensions and gaps; a bar chart's figures), and which the browser reads as the
+    # chart's accessible name; else its title. The figures themselves are in a table or the downloads. (Passing
+    # `alt` as well would make Streamlit log a warning with a stack trace on every run.)
+    if not made.get("description"):
+        kwargs.setdefault("alt", f"Chart: {title or name or 'figures'}.")
     if presenting():
         st.vega_lite_chart(made, width=scaled(width) if isinstance(width, int) else width, **kwargs)
         return
