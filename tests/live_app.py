@@ -334,12 +334,22 @@ class Session:
 
 
 @contextlib.asynccontextmanager
-async def browser_without_webgl():
-    """Chromium for the reliability tests (:data:`NO_WEBGL_ARGS`), closed on the way out."""
+async def browser_without_webgl(niceness: int = 0, folder: Path | None = None):
+    """Chromium for the reliability tests (:data:`NO_WEBGL_ARGS`), closed on the way out.
+
+    With ``niceness`` (and a ``folder`` for its starter script), the browser's processes run at that lower
+    priority (``nice``): many simulated devices then yield the shared cores to the server and to a browser of
+    normal priority, as devices of their own would."""
     from playwright.async_api import async_playwright
 
+    executable = CHROMIUM
+    if niceness:
+        starter = Path(folder) / f"chromium-nice-{niceness}"
+        starter.write_text(f'#!/bin/sh\nexec nice -n {niceness} "{CHROMIUM}" "$@"\n')
+        starter.chmod(0o755)
+        executable = str(starter)
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=NO_WEBGL_ARGS)
+        browser = await p.chromium.launch(executable_path=executable, args=NO_WEBGL_ARGS)
         try:
             yield browser
         finally:

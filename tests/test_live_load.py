@@ -6,8 +6,12 @@ Every phone joins with the join code, waits for the round to open (its ballot re
 on three dimensions, clicking the first vote twice (a repeated click), and waits for "Vote saved" under each
 before the next, as the page asks. The test reports the stored votes, lost or doubled, and the seconds from the
 database holding every phone's first vote to the projector counting them all (the test looks at both every
-50 ms), and to the count reaching the projector's browser (its websocket message, before the loaded browser draws
-it).
+50 ms), and to the count reaching the projector's browser (its websocket message, before the browser draws it).
+Both must be under 1 second.
+
+The phones' browser runs at the lowest priority (``nice -n 19``) and the projector in a browser of its own: in a
+room each phone is its own device, while here 30 phone pages on the server's two cores took its time (the
+projector then counted 30 of 30 after 0.9 to 2.4 s; with the phones yielding, 0.2 to 0.5 s).
 
 Skips, saying why, only when Playwright or Chromium is missing; CI has both.
 """
@@ -102,8 +106,11 @@ def test_thirty_phones_vote_at_once_and_every_vote_is_stored_once(tmp_path):
         received: dict[str, float] = {}       # when the projector's browser received the full count
 
         async def run() -> None:
-            async with live.browser_without_webgl() as browser:
-                projector = await live.new_session(browser, "projector", STEP_MS, tmp_path)
+            # The phones' browser runs at the lowest priority: in a room each phone is its own device, and
+            # here their 30 pages would otherwise take the cores from the server and the projector's browser.
+            async with live.browser_without_webgl() as screen, \
+                    live.browser_without_webgl(niceness=19, folder=tmp_path) as browser:
+                projector = await live.new_session(screen, "projector", STEP_MS, tmp_path)
                 wanted = f"{VOTERS} of {VOTERS}"
 
                 def on_socket(socket) -> None:      # when the count reaches the projector's browser, before drawing
@@ -164,4 +171,6 @@ def test_thirty_phones_vote_at_once_and_every_vote_is_stored_once(tmp_path):
     assert figures["lost"] == 0 and figures["doubled"] == 0
     expected = sorted(choice(n, k) for n in range(VOTERS) for k in range(len(DIMENSIONS)))
     assert sorted(votes["score"].astype(int)) == expected                  # what was clicked, each once
-    assert figures["projector_latency_s"] < 3, figures
+    # The issue's promise: the projector shows the count within 1 second of the last vote, on its screen and in
+    # what its browser receives (measured from the database's own time of that vote).
+    assert figures["projector_latency_s"] < 1 and figures["projector_received_s"] < 1, figures
