@@ -96,7 +96,7 @@ def axe_check(pg, view: str) -> list[str]:
     for v in violations:
         counts[v["impact"]] = counts.get(v["impact"], 0) + len(v["nodes"])
     FOUND[view] = counts
-    ours = [f"{view}: {problem}" for problem in outline_problems(pg)]
+    ours = [f"{view}: {problem}" for problem in outline_problems(pg) + unnamed_graphics(pg)]
     for v in violations:
         if v["impact"] not in BLOCKING:
             continue
@@ -111,7 +111,7 @@ def axe_check(pg, view: str) -> list[str]:
 def outline(pg) -> list[tuple[int, str, bool]]:
     """The headings a screen reader lists, in order: (level, text, whether in the sidebar)."""
     return [tuple(h) for h in pg.evaluate("""() => [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')]
-        .filter(h => h.getClientRects().length && h.innerText.trim())
+        .filter(h => h.checkVisibility() && h.innerText.trim())
         .map(h => [Number(h.tagName[1]), h.innerText.trim().slice(0, 60), !!h.closest('[data-testid=stSidebar]')])""")]
 
 
@@ -129,6 +129,28 @@ def outline_problems(pg) -> list[str]:
             if level > previous + 1 or (part and level < top):
                 problems.append(f"heading {text!r} is level {level} after level {previous}")
             previous = level
+    return problems
+
+
+def unnamed_graphics(pg) -> list[str]:
+    """Charts and maps on show whose name in Chromium's accessibility tree (what a screen reader announces) does not
+    say what they show: a chart's must give figures (not only "Chart: <title>"), a map's must start "Map of"."""
+    cdp = pg.context.new_cdp_session(pg)
+    try:
+        nodes = [n for n in cdp.send("Accessibility.getFullAXTree")["nodes"] if not n.get("ignored")]
+    finally:
+        cdp.detach()
+    named = [(n["role"]["value"], (n.get("name") or {}).get("value", "")) for n in nodes]
+    shown = pg.evaluate("""() => ['.vega-embed', '[data-testid=stDeckGlJsonChart]'].map(s =>
+        [...document.querySelectorAll(s)].filter(e => e.checkVisibility()).length)""")
+    charts = [name for role, name in named if role == "graphics-document"]
+    maps = [name for role, name in named if role == "figure" and name.startswith("Map of ")]
+    problems = [f"a chart is announced as {name[:80]!r}" for name in charts
+                if name.startswith("Chart: ") or not any(ch.isdigit() for ch in name)]
+    if len(charts) < shown[0]:
+        problems.append(f"{shown[0] - len(charts)} of {shown[0]} charts have no name in the accessibility tree")
+    if len(maps) < shown[1]:
+        problems.append(f"{shown[1] - len(maps)} of {shown[1]} maps are not announced as 'Map of ...'")
     return problems
 
 
