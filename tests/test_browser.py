@@ -146,7 +146,8 @@ def test_a_table_downloads_from_its_menu(page):
     menu = section.get_by_role("button", name=re.compile(r"Download$"))
     menu.wait_for(timeout=15_000)
     assert page.get_by_role("button", name="CSV", exact=True).count() == 0        # closed: no buttons yet
-    menu.click()
+    menu.evaluate("e => e.scrollIntoView({block: 'center'})")    # as a person scrolls it up to open it: at the
+    menu.click()                                                   # window's bottom edge its menu opens below it
     csv = page.get_by_role("button", name="CSV", exact=True)
     csv.wait_for(timeout=15_000)
     with page.expect_download(timeout=30_000) as download:
@@ -281,7 +282,7 @@ def test_presenter_mode_on_a_projector(browser, server, tmp_path):
     pg.goto(server + "/?present=1")
     pg.wait_for_selector("canvas", timeout=30_000)
     bar = pg.locator(".st-key-present_bar")
-    assert bar.locator("h2").inner_text() == titles[0] and "1 / 7" in bar.inner_text()
+    assert bar.locator("h1").inner_text() == titles[0] and "1 / 7" in bar.inner_text()
     # Projector legibility: body text at least 20 px, black on white; no sidebar or toolbar.
     style = pg.evaluate("""() => { const p = document.querySelector('[data-testid=stMarkdownContainer] p');
         const s = getComputedStyle(p); return [parseFloat(s.fontSize), s.color,
@@ -297,7 +298,7 @@ def test_presenter_mode_on_a_projector(browser, server, tmp_path):
     # The keyboard steps through the running order; the address follows; each view is photographed once drawn.
     for step in range(2, len(titles) + 1):
         step_to(pg, "ArrowRight", step)
-        pg.wait_for_function(f"() => (document.querySelector('.st-key-present_bar h2') || {{}}).innerText "
+        pg.wait_for_function(f"() => (document.querySelector('.st-key-present_bar h1') || {{}}).innerText "
                              f"=== {titles[step - 1]!r}", timeout=20_000)
         bar.get_by_text(f"{step} / {len(titles)}", exact=True).wait_for(timeout=20_000)
         shown[step] = view_screenshot(pg, shots / f"present-{step}.png")

@@ -228,3 +228,26 @@ def test_governance_charts_say_in_words_what_they_show():
                                   {"A": "#000", "B": "#111"}, ["A", "B"]).to_dict()
     assert strip["description"] == ("Dot plot, Overall maturity, one dot per place and one row per group: A median "
                                     "2.00 of 3 places, 1.00 to 4.00.")
+
+
+def test_a_radar_is_wide_enough_for_its_names_and_stays_round(framework):
+    """The names beside the left and right spokes end inside the chart (the browser cut 'Ambition' off), and the
+    chart widens rather than squashing its rings into ellipses; six small radars go two to a row, so the grid
+    fits beside the sidebar."""
+    frame = pd.DataFrame([{"series": "A", "dimension_id": d.id, "label": d.short, "score": 3.0}
+                          for d in framework.dimensions])
+    made = charts.radar(frame, framework.scale, size=330).to_dict(validate=False)
+    x = next(layer["encoding"]["x"]["scale"]["domain"] for layer in made["layer"])
+    y = next(layer["encoding"]["y"]["scale"]["domain"] for layer in made["layer"])
+    per_unit_x, per_unit_y = made["width"] / (x[1] - x[0]), made["height"] / (y[1] - y[0])
+    assert made["height"] == 330 and made["width"] > 330 and per_unit_x == pytest.approx(per_unit_y, rel=0.01)
+    # Every name beside a spoke, written at 0.55 em a letter (13 px), ends inside the chart's horizontal range.
+    names = [v for layer in made["layer"] if layer["mark"].get("type") == "text" and "align" in layer["mark"]
+             and layer["mark"]["align"] != "center" for v in layer["data"]["values"] if "lx" in v]
+    assert {v["align"] for v in names} == {"left", "right"} and len(names) == 10
+    for v in names:
+        length = len(v["label"]) * 13 * 0.55 / per_unit_x
+        assert (v["lx"] + length <= x[1]) if v["align"] == "left" else (v["lx"] - length >= x[0]), v
+    grid = charts.radar_grid(pd.concat([frame, frame.assign(series="B"), frame.assign(series="C")]),
+                             framework.scale).to_dict(validate=False)
+    assert grid["columns"] == 2 and sum(part["width"] for part in grid["concat"][:2]) < 800

@@ -89,11 +89,13 @@ def test_projector_charts_have_large_type_and_still_compile(framework):
                                 "label": [d.short for d in framework.dimensions], "score": 3})
     radar = charts.radar(radar_frame, framework.scale, size=300).to_dict()
     scaled = presenter.projector_spec(radar)
-    assert (scaled["width"], scaled["height"]) == (405, 405)
+    assert (scaled["width"], scaled["height"]) == (round(radar["width"] * 1.35), 405)     # as wide as its names need
     assert "<svg" in vl_convert.vegalite_to_svg(scaled)
-    grid = presenter.projector_spec(charts.radar_grid(pd.concat([radar_frame, radar_frame.assign(series="B")]),
-                                                      framework.scale, size=200).to_dict())
-    assert [(part["width"], part["height"]) for part in grid["concat"]] == [(270, 270)] * 2
+    small = charts.radar_grid(pd.concat([radar_frame, radar_frame.assign(series="B")]), framework.scale,
+                              size=200).to_dict()
+    grid = presenter.projector_spec(small)
+    assert [(part["width"], part["height"]) for part in grid["concat"]] == \
+        [(round(part["width"] * 1.35), 270) for part in small["concat"]]
     assert [part["title"]["fontSize"] for part in grid["concat"]] == [24, 24]       # 16 px titles, half as large again
     assert "<svg" in vl_convert.vegalite_to_svg(grid)
 

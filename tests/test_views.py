@@ -192,7 +192,7 @@ def test_compare_choices_and_a_selection(fixture, reference, framework):
     small = view.radars["concat"]                                        # one chart, one small radar per place
     assert [part["title"]["text"] for part in small] == [reference.place(same[0]).place_name,
                                                         reference.place(same[2]).place_name]
-    assert view.radars["columns"] == 3 and view.radars["resolve"]["scale"]["color"] == "independent"
+    assert view.radars["columns"] == 2 and view.radars["resolve"]["scale"]["color"] == "independent"
     names = [reference.place(c).place_name for c in (same[0], same[2])]
     assert list(view.differences.columns) == ["Dimension", *names, "Median of selection",
                                               *(f"{n}: gap to median" for n in names)]

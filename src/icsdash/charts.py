@@ -109,7 +109,16 @@ def radar(frame: pd.DataFrame, scale: tuple[int, int], title: str = "", size: in
                            "y": r * math.sin(math.pi / 2 - 2 * math.pi * (i % n) / n)}
                           for r in range(1, outer + 1) for i in range(n + 1)])
     extent = outer + 2.2
-    x = alt.X("x:Q", scale=alt.Scale(domain=[-extent, extent]), axis=None)
+    # Wide enough for the names beside the spokes: a side's longest name (about 0.62 em a letter) must end inside
+    # the chart, or the browser cuts it off; the chart widens to keep the rings round.
+    per_unit = size / (2 * extent)                              # pixels per score point, up and down
+    def reach(align: str) -> float:
+        beside = spokes[spokes["align"] == align]
+        return max([extent, *(abs(r.lx) + len(str(r.label)) * (FONT_SIZE - 2) * 0.62 / per_unit + 0.15
+                              for r in beside.itertuples())])
+    x_domain = [-reach("right"), reach("left")]
+    width = round(per_unit * (x_domain[1] - x_domain[0]))
+    x = alt.X("x:Q", scale=alt.Scale(domain=x_domain), axis=None)
     y = alt.Y("y:Q", scale=alt.Scale(domain=[-extent, extent]), axis=None)
     grid = alt.Chart(_inline(rings)).mark_line(color="#CFCFCF", strokeWidth=1).encode(x=x, y=y, detail="ring:N",
                                                                                order="order:Q")
@@ -118,11 +127,11 @@ def radar(frame: pd.DataFrame, scale: tuple[int, int], title: str = "", size: in
         dx=4, dy=-2, align="left", fontSize=11, color="#777").encode(x=x, y=alt.Y(
             "r:Q", scale=alt.Scale(domain=[-extent, extent]), axis=None), text="level:Q")
     axes = alt.Chart(_inline(spokes)).mark_rule(color="#CFCFCF").encode(
-        x=alt.X("x0:Q", scale=alt.Scale(domain=[-extent, extent]), axis=None),
+        x=alt.X("x0:Q", scale=alt.Scale(domain=x_domain), axis=None),
         y=alt.Y("y0:Q", scale=alt.Scale(domain=[-extent, extent]), axis=None), x2="x:Q", y2="y:Q")
     # Text alignment is a mark property, not a channel: one text layer per side of the chart.
     names = [alt.Chart(_inline(spokes[spokes["align"] == side])).mark_text(fontSize=FONT_SIZE - 2, align=side).encode(
-        x=alt.X("lx:Q", scale=alt.Scale(domain=[-extent, extent]), axis=None),
+        x=alt.X("lx:Q", scale=alt.Scale(domain=x_domain), axis=None),
         y=alt.Y("ly:Q", scale=alt.Scale(domain=[-extent, extent]), axis=None), text="label:N")
         for side in ("left", "center", "right") if (spokes["align"] == side).any()]
     points = radar_points(frame, scale_min)
@@ -138,13 +147,13 @@ def radar(frame: pd.DataFrame, scale: tuple[int, int], title: str = "", size: in
                                                                    order="order:Q")
     dots = alt.Chart(points).mark_circle(size=70, opacity=1).encode(x=x, y=y, color=colour, tooltip=tooltip)
     chart = alt.layer(grid, axes, ring_labels, *names, outline, dots).properties(
-        width=size, height=size, description=radar_description(frame, scale))
+        width=width, height=size, description=radar_description(frame, scale))
     if title:
         chart = chart.properties(title=alt.TitleParams(title, fontSize=FONT_SIZE + 1, anchor="start"))
     return chart
 
 
-def radar_grid(frame: pd.DataFrame, scale: tuple[int, int], size: int = 260, columns: int = 3,
+def radar_grid(frame: pd.DataFrame, scale: tuple[int, int], size: int = 260, columns: int = 2,
                colours: tuple[str, ...] = CATEGORICAL["okabe_ito"]) -> alt.ConcatChart:
     """One small radar per series of ``frame`` (see :func:`radar`), ``columns`` to a row, each titled with its
     series and drawn in the colour the series has on the combined radar: one chart, so one download."""
