@@ -61,6 +61,8 @@ ui.chart(shown.radars, width="content", name="Radars side by side")
 
 st.header("Where the selection sits among all places", anchor=False)
 ui.chart(shown.distribution, width="content", name="Where the selection sits")
+with st.expander("Where the selection sits, as a table", icon=":material/table:"):
+    ui.table(shown.distribution_table, hide_index=True, width="stretch", name="Where the selection sits")
 
 st.header("Twinning", anchor=False)
 if shown.twin_of:

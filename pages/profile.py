@@ -78,6 +78,8 @@ else:
 if shown.trend is not None:
     st.header("Trend across rounds", anchor=False)
     ui.chart(shown.trend, width="content", name="Trend across rounds")
+    with st.expander("The trend as a table", icon=":material/table:"):
+        ui.table(shown.trend_table, hide_index=True, width="stretch", name="Trend across rounds")
 
 primary_care()
 with st.expander("Justifications by dimension", icon=":material/notes:"):

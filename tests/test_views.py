@@ -161,6 +161,16 @@ def test_profile_of_a_scored_place_against_its_ics_and_england(fixture, referenc
     assert view.pcns_heading.startswith(f"Primary care networks ({int(view.place.pcn_count)}, ")
 
 
+def test_the_trend_as_a_table_has_a_column_per_round_oldest_first(framework):
+    dims = framework.dimension_ids
+    trend = pd.DataFrame([{"round": r, "round_position": p, "dimension_id": d, "score": s}
+                          for r, p, s in (("2025/26", 1, 3.0), ("2024/25", 0, 1.5)) for d in dims[:2]])
+    table = pf.trend_table(trend, framework)
+    assert list(table.columns) == ["Dimension", "2024/25", "2025/26"]
+    assert table["Dimension"].tolist() == [d.name for d in framework.dimensions]
+    assert table.iloc[0, 1:].tolist() == [1.5, 3.0] and table.iloc[2, 1:].isna().all()   # never scored: empty
+
+
 def test_profile_of_a_place_never_assessed(fixture, reference):
     snap, region, common, same, other = fixture
     code = next(c for c in reference.places["place_code"] if c not in {*same, other["place_code"]})
@@ -198,6 +208,11 @@ def test_compare_choices_and_a_selection(fixture, reference, framework):
                                               *(f"{n}: gap to median" for n in names)]
     assert list(view.scores_table.columns) == ["Dimension", *names, "Median of selection"]    # presenter mode
     assert view.scores_table[names[0]].tolist() == view.differences[names[0]].tolist()
+    spread = view.distribution_table                   # the box plot's figures: every place's latest is 1, 2, 3 or 5
+    assert list(spread.columns) == ["Dimension", "All places: lowest", "lower quartile", "median", "upper quartile",
+                                    "highest", *names]
+    assert spread["Dimension"].tolist() == [d.name for d in framework.dimensions]
+    assert spread.iloc[0, 1:].tolist() == [1.0, 1.75, 2.5, 3.5, 5.0, 1.0, 5.0]
     assert view.twin_of == reference.place(same[0]).place_name         # scored 1: the others lead by 4 and 1
     assert set(view.twins["Place"]) == {reference.place(same[2]).place_name, reference.place(same[1]).place_name}
     assert view.twins["Matching dimensions"].tolist() == [3, 3]

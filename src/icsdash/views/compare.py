@@ -43,6 +43,7 @@ class Comparison:
     twins: pd.DataFrame | None = None
     twin_rule: str = ""               # what makes a twin, in the framework's points
     twin_note: str = ""               # why the twins are none, when they are
+    distribution_table: pd.DataFrame | None = None    # the distribution chart's figures, a row per dimension
 
     @property
     def scores_table(self) -> pd.DataFrame | None:
@@ -82,4 +83,19 @@ def compare(snap: Snapshot, chosen: Filters, selection: tuple[str, ...]) -> Comp
             note = (f"No place is {lead} or more ahead of {anchor_name} on its {comparisons.TWIN_WEAKEST} lowest "
                     "dimensions.")
     return Comparison(missing, spec(charts.radar(frame, fw.scale, size=380)),
-                      comparisons.difference_table(series, fw), radars, distribution, anchor_name, twins, rule, note)
+                      comparisons.difference_table(series, fw), radars, distribution, anchor_name, twins, rule, note,
+                      distribution_table(scores, series, fw))
+
+
+def distribution_table(scores: pd.DataFrame, series: pd.DataFrame, fw) -> pd.DataFrame:
+    """What the distribution chart draws, as a table: per dimension, the lowest, quartiles, median and highest of
+    every place's latest score, then each selected place's or ICS's score."""
+    stats = scores.dropna(subset=["score"]).groupby("dimension_id")["score"].quantile([0, 0.25, 0.5, 0.75, 1])
+    stats = stats.unstack().reindex(fw.dimension_ids)
+    stats.columns = ["All places: lowest", "lower quartile", "median", "upper quartile", "highest"]
+    chosen = series.pivot_table(index="dimension_id", columns="series", values="score", aggfunc="first", sort=False)
+    scored = series.dropna(subset=["score"])                     # a choice with no scores is named above instead
+    chosen = chosen.reindex(index=fw.dimension_ids, columns=list(dict.fromkeys(scored["series"])))
+    table = pd.concat([stats, chosen], axis=1)
+    table.insert(0, "Dimension", [fw.dimension(d).name for d in fw.dimension_ids])
+    return table.reset_index(drop=True).rename_axis(columns=None)

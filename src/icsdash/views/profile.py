@@ -33,6 +33,7 @@ class Profile:
     scores: pd.DataFrame | None = None  # a row per dimension: the place's score against ICS and England medians
     spread: dict | None = None        # every stakeholder's score per dimension (None: only a consensus)
     trend: dict | None = None         # scores across rounds (None: one round only)
+    trend_table: pd.DataFrame | None = None  # the same as a table: a row per dimension, a column per round
     consensus_id: int | None = None   # the consensus assessment behind the scores, if they are one
 
 
@@ -66,7 +67,17 @@ def profile(snap: Snapshot, _chosen: Filters, code: str) -> Profile:
         spread=None if points.empty else spec(charts.spread_chart(points, table, fw.scale, STAKEHOLDER_GROUPS)),
         trend=spec(charts.trend_chart(trend, {d.id: d.short for d in fw.dimensions}, fw.scale))
         if trend["round"].nunique() > 1 else None,
+        trend_table=trend_table(trend, fw) if trend["round"].nunique() > 1 else None,
         consensus_id=consensus.consensus_behind(snap.latest_scores, code, round_label))
+
+
+def trend_table(trend: pd.DataFrame, fw) -> pd.DataFrame:
+    """Scores across rounds as a table: a row per dimension, a column per round, oldest first."""
+    rounds = list(dict.fromkeys(trend.sort_values("round_position")["round"]))
+    wide = trend.pivot_table(index="dimension_id", columns="round", values="score", aggfunc="first")
+    wide = wide.reindex(index=fw.dimension_ids, columns=rounds)
+    wide.insert(0, "Dimension", [fw.dimension(d).name for d in fw.dimension_ids])
+    return wide.reset_index(drop=True).rename_axis(columns=None)
 
 
 def consensus_link(stored: Stored, assessment_id: int) -> str:
