@@ -164,10 +164,10 @@ def radar_grid(frame: pd.DataFrame, scale: tuple[int, int], size: int = 260, col
         description=" ".join(radar_description(frame[frame["series"] == name], scale) for name in series))
 
 
-def _counts_in_words(pairs, limit: int = 12) -> str:
-    """'A 3, B 2 and C 1': each label with its figure, the first ``limit`` of them and how many more."""
+def _counts_in_words(pairs, limit: int | None = 12) -> str:
+    """'A 3, B 2 and C 1': each label with its figure, the first ``limit`` of them (None: all) and how many more."""
     pairs = [f"{label} {figure}" for label, figure in pairs]
-    if len(pairs) > limit:
+    if limit is not None and len(pairs) > limit:
         pairs = [*pairs[:limit], f"{len(pairs) - limit} more"]
     return _listed(pairs) if pairs else "nothing to show"
 
@@ -266,7 +266,7 @@ def spread_chart(points: pd.DataFrame, profile: pd.DataFrame, scale: tuple[int, 
         tooltip=[alt.Tooltip("dimension:N", title="Dimension"), alt.Tooltip("median:Q", title="Median")])
     medians_in_words = _counts_in_words(
         ((f"{r.short}{' (' + r.agreement.lower() + ')' if isinstance(r.agreement, str) else ''}",
-          "no scores" if pd.isna(r.median) else f"{r.median:g}") for r in profile.itertuples()), limit=len(profile))
+          "no scores" if pd.isna(r.median) else f"{r.median:g}") for r in profile.itertuples()), limit=None)
     description = (f"Dot plot of {len(data)} individual scores from {_plural(len(present), 'stakeholder group')}, "
                    f"one row per dimension, scored {scale[0]} to {scale[1]}. Medians: {medians_in_words}.")
     return alt.layer(dots, bars).properties(height=len(order) * 38, width=600, description=description)
@@ -299,7 +299,7 @@ def _trend_description(data: pd.DataFrame, rounds: list, order: list[str]) -> st
         elif len(part) == 1:
             changes.append((dimension, f"{part['score'].iloc[0]:g} (one round)"))
     return (f"Line charts, one per dimension, of the score in {_plural(len(rounds), 'round')} "
-            f"({_listed(rounds)}): {_counts_in_words(changes, limit=len(changes))}.")
+            f"({_listed(rounds)}): {_counts_in_words(changes, limit=None)}.")
 
 
 def _plural(n: int, thing: str) -> str:
@@ -381,7 +381,7 @@ def _stacked_description(data: pd.DataFrame, group: str, category: str, value: s
         top = rows.loc[rows[value].idxmax()]
         parts.append((name, f"{totals[name]:,} (most in {top[group]}, {top[value]:,})"))
     return (f"Stacked bar chart, {title}: {_plural(data[group].nunique(), 'bar')} ({group_title}). "
-            f"In all: {_counts_in_words(parts, limit=len(parts))}.")
+            f"In all: {_counts_in_words(parts, limit=None)}.")
 
 
 def heatmap(frame: pd.DataFrame, x: str, y: str, value: str, text: str, title: str,
@@ -429,4 +429,4 @@ def strip_by_group(frame: pd.DataFrame, group: str, value: str, name: str, title
     parts = [(g, f"median {spread.at[g, 'median']:.2f} of {_plural(int(spread.at[g, 'count']), 'place')}, "
                  f"{spread.at[g, 'min']:.2f} to {spread.at[g, 'max']:.2f}") for g in order if g in spread.index]
     return alt.layer(dots, medians).properties(height=alt.Step(34), width=560, description=(
-        f"Dot plot, {title}, one dot per place and one row per group: {_counts_in_words(parts, limit=len(parts))}."))
+        f"Dot plot, {title}, one dot per place and one row per group: {_counts_in_words(parts, limit=None)}."))

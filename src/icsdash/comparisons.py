@@ -124,20 +124,24 @@ def radar_frame(series: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     return frame
 
 
+def by_dimension(frame: pd.DataFrame, columns: str, framework: Framework) -> pd.DataFrame:
+    """``frame``'s scores as a table: a row per dimension of the framework (named, in its order) and a column per
+    value of ``columns`` (in the order first seen); empty where there is no score."""
+    wide = frame.pivot_table(index="dimension_id", columns=columns, values="score", aggfunc="first")
+    wide = wide.reindex(index=framework.dimension_ids, columns=list(dict.fromkeys(frame[columns]))).astype(float)
+    wide.insert(0, "Dimension", [d.name for d in framework.dimensions])
+    return wide.reset_index(drop=True).rename_axis(columns=None)
+
+
 def difference_table(series: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     """Each dimension (rows) by each selection (columns), with the median of the selections and each one's
     gap to it."""
-    wide = series.pivot_table(index="dimension_id", columns="series", values="score", aggfunc="first")
-    wide = wide.reindex([d.id for d in framework.dimensions])
-    order = list(dict.fromkeys(series["series"]))
-    wide = wide[order].astype(float)
-    out = pd.DataFrame({"Dimension": [d.name for d in framework.dimensions]})
-    median = wide.median(axis=1)
+    out = by_dimension(series, "series", framework)
+    order = list(out.columns[1:])
+    median = out[order].median(axis=1)
+    out["Median of selection"] = median
     for name in order:
-        out[name] = wide[name].to_numpy()
-    out["Median of selection"] = median.to_numpy()
-    for name in order:
-        out[f"{name}{GAP_SUFFIX}"] = (wide[name] - median).round(2).to_numpy()
+        out[f"{name}{GAP_SUFFIX}"] = (out[name] - median).round(2)
     return out
 
 

@@ -91,11 +91,8 @@ def distribution_table(scores: pd.DataFrame, series: pd.DataFrame, fw) -> pd.Dat
     """What the distribution chart draws, as a table: per dimension, the lowest, quartiles, median and highest of
     every place's latest score, then each selected place's or ICS's score."""
     stats = scores.dropna(subset=["score"]).groupby("dimension_id")["score"].quantile([0, 0.25, 0.5, 0.75, 1])
-    stats = stats.unstack().reindex(fw.dimension_ids)
+    stats = stats.unstack().reindex(fw.dimension_ids).reset_index(drop=True)
     stats.columns = ["All places: lowest", "lower quartile", "median", "upper quartile", "highest"]
-    chosen = series.pivot_table(index="dimension_id", columns="series", values="score", aggfunc="first", sort=False)
-    scored = series.dropna(subset=["score"])                     # a choice with no scores is named above instead
-    chosen = chosen.reindex(index=fw.dimension_ids, columns=list(dict.fromkeys(scored["series"])))
-    table = pd.concat([stats, chosen], axis=1)
-    table.insert(0, "Dimension", [fw.dimension(d).name for d in fw.dimension_ids])
-    return table.reset_index(drop=True).rename_axis(columns=None)
+    # A choice with no scores is named above the charts instead.
+    chosen = comparisons.by_dimension(series.dropna(subset=["score"]), "series", fw)
+    return pd.concat([chosen[["Dimension"]], stats, chosen.drop(columns="Dimension")], axis=1)

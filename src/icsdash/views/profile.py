@@ -59,6 +59,7 @@ def profile(snap: Snapshot, _chosen: Filters, code: str) -> Profile:
     strongest, weakest = comparisons.strongest_and_weakest(table)
     points = comparisons.spread(snap.latest_scores, code, round_label)
     trend = comparisons.trend(dims, code)
+    several_rounds = trend["round"].nunique() > 1
     return Profile(
         **facts, round=round_label,
         radar=spec(charts.radar(series.rename(columns={"short": "label"}), fw.scale, size=360)),
@@ -66,18 +67,14 @@ def profile(snap: Snapshot, _chosen: Filters, code: str) -> Profile:
         scores=table[list(SCORE_COLUMNS)].rename(columns=SCORE_COLUMNS),
         spread=None if points.empty else spec(charts.spread_chart(points, table, fw.scale, STAKEHOLDER_GROUPS)),
         trend=spec(charts.trend_chart(trend, {d.id: d.short for d in fw.dimensions}, fw.scale))
-        if trend["round"].nunique() > 1 else None,
-        trend_table=trend_table(trend, fw) if trend["round"].nunique() > 1 else None,
+        if several_rounds else None,
+        trend_table=trend_table(trend, fw) if several_rounds else None,
         consensus_id=consensus.consensus_behind(snap.latest_scores, code, round_label))
 
 
 def trend_table(trend: pd.DataFrame, fw) -> pd.DataFrame:
     """Scores across rounds as a table: a row per dimension, a column per round, oldest first."""
-    rounds = list(dict.fromkeys(trend.sort_values("round_position")["round"]))
-    wide = trend.pivot_table(index="dimension_id", columns="round", values="score", aggfunc="first")
-    wide = wide.reindex(index=fw.dimension_ids, columns=rounds)
-    wide.insert(0, "Dimension", [fw.dimension(d).name for d in fw.dimension_ids])
-    return wide.reset_index(drop=True).rename_axis(columns=None)
+    return comparisons.by_dimension(trend.sort_values("round_position", kind="stable"), "round", fw)
 
 
 def consensus_link(stored: Stored, assessment_id: int) -> str:
