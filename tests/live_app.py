@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -334,18 +335,20 @@ class Session:
 
 
 @contextlib.asynccontextmanager
-async def browser_without_webgl(niceness: int = 0, folder: Path | None = None):
+async def browser_without_webgl(yielding: bool = False, folder: Path | None = None):
     """Chromium for the reliability tests (:data:`NO_WEBGL_ARGS`), closed on the way out.
 
-    With ``niceness`` (and a ``folder`` for its starter script), the browser's processes run at that lower
-    priority (``nice``): many simulated devices then yield the shared cores to the server and to a browser of
-    normal priority, as devices of their own would."""
+    With ``yielding`` (and a ``folder`` for its starter script), every process of the browser runs only when the
+    cores are otherwise idle (Linux's idle scheduling class, ``chrt --idle``): many simulated devices then leave
+    the shared cores to the server and to a browser of normal priority, as devices of their own would. (``nice``
+    is not enough: Chromium run as root sets its processes' nice values itself, its renderers back to 0.)"""
     from playwright.async_api import async_playwright
 
     executable = CHROMIUM
-    if niceness:
-        starter = Path(folder) / f"chromium-nice-{niceness}"
-        starter.write_text(f'#!/bin/sh\nexec nice -n {niceness} "{CHROMIUM}" "$@"\n')
+    if yielding:
+        starter = Path(folder) / "chromium-idle"
+        lower = "chrt --idle 0" if shutil.which("chrt") else "nice -n 19"
+        starter.write_text(f'#!/bin/sh\nexec {lower} "{CHROMIUM}" "$@"\n')
         starter.chmod(0o755)
         executable = str(starter)
     async with async_playwright() as p:

@@ -35,8 +35,8 @@ def shots_folder(tmp_path: Path) -> Path:
 
 def voted_text(pg) -> str:
     """The projector's 'Voted' figure ('1 of 1'), or '' while it is not shown."""
-    metric = pg.locator("[data-testid=stMetric]").filter(has_text="Voted")
-    return metric.locator("[data-testid=stMetricValue]").inner_text() if metric.count() else ""
+    count = pg.locator(".live-count").filter(has_text="Voted")
+    return count.locator(".live-count-value").inner_text() if count.count() else ""
 
 
 def wait_for_count(pg, wanted: str, timeout_s: float = 15) -> float:
@@ -47,6 +47,18 @@ def wait_for_count(pg, wanted: str, timeout_s: float = 15) -> float:
             raise AssertionError(f"the projector showed {voted_text(pg)!r} voted, not {wanted!r}, after {timeout_s} s")
         pg.wait_for_timeout(50)
     return time.monotonic() - started
+
+
+def file_says(pg, fetched: list, wanted: dict, timeout_s: float = 5) -> bool:
+    """Whether the projector's browser fetched the count file holding ``wanted`` (within ``timeout_s``): the
+    count reaches it between script runs, not only at the page's own looks at the database."""
+    started, seen = time.monotonic(), 0
+    while time.monotonic() - started < timeout_s:
+        fresh, seen = fetched[seen:], len(fetched)
+        if any({k: r.json()[k] for k in wanted} == wanted for r in fresh if r.ok):
+            return True
+        pg.wait_for_timeout(50)
+    return False
 
 
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
@@ -63,6 +75,8 @@ def test_a_phone_votes_the_projector_counts_and_a_restart_loses_nothing(database
         code = store.create_access_code("test", "place_director", "bolton", "Bolton lead")
         with launch_chromium() as browser:
             projector = browser.new_context(**PROJECTOR).new_page()
+            fetched = []             # the count file, as the projector's browser fetched it between script runs
+            projector.on("response", lambda r: fetched.append(r) if "/app/static/generated/live/" in r.url else None)
             projector.goto(f"{server.url}/live?place=bolton")
             sign_in(projector, code)
             projector.get_by_role("button", name=re.compile("Start a live vote")).click()
@@ -88,6 +102,8 @@ def test_a_phone_votes_the_projector_counts_and_a_restart_loses_nothing(database
             phone.get_by_text("Vote saved: level 3").wait_for(timeout=15_000)
             latency = wait_for_count(projector, "1 of 1")
             assert latency < 3, f"the projector took {latency:.1f} s to count the vote"
+            assert file_says(projector, fetched, {"joined": 1, "voted": 1, "round": 1}), \
+                [r.json() for r in fetched[-3:]]
             phone.screenshot(path=shots / f"live-phone-voting-{database}.png", full_page=False)
             projector.screenshot(path=shots / f"live-projector-counting-{database}.png")
             width = phone.evaluate("() => document.documentElement.scrollWidth")

@@ -5,13 +5,13 @@ Playwright's async API: one context per phone (390 x 844) and one projector sign
 Every phone joins with the join code, waits for the round to open (its ballot redraws itself), then votes
 on three dimensions, clicking the first vote twice (a repeated click), and waits for "Vote saved" under each
 before the next, as the page asks. The test reports the stored votes, lost or doubled, and the seconds from the
-database holding every phone's first vote to the projector counting them all (the test looks at both every
-50 ms), and to the count reaching the projector's browser (its websocket message, before the browser draws it).
-Both must be under 2 seconds (the issue's target is 1; see the README for the spread of runs).
+database holding every phone's first vote to the projector's browser drawing "30 of 30" (noted by the page on its
+own clock, so a busy test process cannot make it look late). It must be under 1 second, the issue's target.
 
-The phones' browser runs at the lowest priority (``nice -n 19``) and the projector in a browser of its own: in a
-room each phone is its own device, while here 30 phone pages on the server's two cores took its time (the
-projector then counted 30 of 30 after 0.9 to 2.4 s; with the phones yielding, 0.2 to 1.6 s in 10 runs).
+The phones' browser runs only when the cores are otherwise idle (``chrt --idle``) and the projector in a browser
+of its own: in a room each phone is its own device. (With ``nice -n 19`` instead, Chromium, run as root, set its
+renderers back to normal priority, 30 phone pages took the server's two cores, and the projector counted 30 of
+30 after 0.2 to 1.6 s.)
 
 Skips, saying why, only when Playwright or Chromium is missing; CI has both.
 """
@@ -53,10 +53,10 @@ def choice(phone: int, dim: int) -> int:
 
 
 async def voted_on_projector(page) -> str:
-    metric = page.locator("[data-testid=stMetric]").filter(has_text="Voted")
-    if not await metric.count():
+    count = page.locator(".live-count").filter(has_text="Voted")
+    if not await count.count():
         return ""
-    return await metric.locator("[data-testid=stMetricValue]").inner_text()
+    return await count.locator(".live-count-value").inner_text()
 
 
 async def phone_votes(browser, base: str, join_code: str, number: int, opened: asyncio.Event,
@@ -103,20 +103,34 @@ def test_thirty_phones_vote_at_once_and_every_vote_is_stored_once(tmp_path):
         code = store.create_access_code("test", "place_director", "bolton", "Load facilitator")
         session = store.start_live_vote(DIRECTOR, "bolton", rounds[-1], FRAMEWORK)
 
-        received: dict[str, float] = {}       # when the projector's browser received the full count
+        written: dict[str, float] = {}        # when the server wrote the full count to the projector's file
+        drawn: dict[str, float] = {}          # when the projector's browser drew it (its own clock)
 
         async def run() -> None:
             # The phones' browser runs at the lowest priority: in a room each phone is its own device, and
             # here their 30 pages would otherwise take the cores from the server and the projector's browser.
             async with live.browser_without_webgl() as screen, \
-                    live.browser_without_webgl(niceness=19, folder=tmp_path) as browser:
+                    live.browser_without_webgl(yielding=True, folder=tmp_path) as browser:
                 projector = await live.new_session(screen, "projector", STEP_MS, tmp_path)
                 wanted = f"{VOTERS} of {VOTERS}"
+                # The projector's browser notes, on its own clock, when it first draws the full count: the test's
+                # own process, driving 31 pages, may look late, but the page's timer is the projector's.
+                await projector.page.add_init_script(f"""performance.setResourceTimingBufferSize(100000);
+                setInterval(() => {{
+                    const shown = document.querySelector(".live-count-value");
+                    if (shown && shown.textContent === "{wanted}" && !window.icsdashFullCountAt)
+                        window.icsdashFullCountAt = Date.now();
+                }}, 20);""")
 
-                def on_socket(socket) -> None:      # when the count reaches the projector's browser, before drawing
-                    socket.on("framereceived", lambda payload: received.setdefault("at", time.time())
-                              if isinstance(payload, bytes) and wanted.encode() in payload else None)
-                projector.page.on("websocket", on_socket)
+                async def on_response(response) -> None:        # the count file, as the projector fetched it
+                    if "/app/static/generated/live/" in response.url and response.ok:
+                        try:
+                            tally = await response.json()
+                        except Exception:       # noqa: BLE001 - a response the browser no longer holds
+                            return
+                        if (tally["joined"], tally["voted"]) == (VOTERS, VOTERS):
+                            written.setdefault("at", tally["at"])
+                projector.page.on("response", on_response)
                 await projector.page.goto(f"{server.url}/live?place=bolton&round={rounds[-1]}", wait_until="commit")
                 await live.settled(projector.page, STEP_MS)
                 await live.sign_in(projector, code, STEP_MS)
@@ -144,7 +158,13 @@ def test_thirty_phones_vote_at_once_and_every_vote_is_stored_once(tmp_path):
                 figures["voting_seconds"] = round(time.monotonic() - voting, 1)
                 figures["problems"] = problems
                 if seen_at is not None and stored_at is not None:
-                    figures["projector_latency_s"] = round(seen_at - stored_at, 2)
+                    figures["test_saw_count_s"] = round(seen_at - stored_at, 2)
+                drawn["at"] = (await projector.page.evaluate("window.icsdashFullCountAt || null") or 0) / 1000
+                fetches = sorted(await projector.page.evaluate("""performance.getEntriesByType("resource")
+                    .filter(e => e.name.includes("/generated/live/")).map(e => e.duration)"""))
+                if fetches:
+                    figures.update(count_fetches=len(fetches), count_fetch_median_ms=round(fetches[len(fetches) // 2]),
+                                   count_fetch_slowest_ms=round(fetches[-1]))
                 if len(saved_first) == VOTERS:
                     figures["last_first_vote_saved_s"] = round(max(saved_first) - voting, 1)
                 await projector.context.close()
@@ -152,12 +172,15 @@ def test_thirty_phones_vote_at_once_and_every_vote_is_stored_once(tmp_path):
         live.run(run(), timeout=4 * STEP_MS / 1000)
         store.close_live_round(DIRECTOR, session.id)
         votes = store.session_votes(session.id)
-        if "at" in received:             # from the database's own time of the last phone's first vote
-            firsts = pd.read_sql(sql("SELECT participant_id, MIN(updated_at) AS first FROM live_votes "
-                                      "GROUP BY participant_id"), store.engine)
-            last_first = pd.to_datetime(firsts["first"], utc=True).max().timestamp()
-            figures["projector_received_s"] = round(received["at"] - last_first, 2)
-        joined, _ = store.live_counts(session.id)
+        # From the database's own time of the last phone's first vote (all clocks are this machine's).
+        firsts = pd.read_sql(sql("SELECT participant_id, MIN(updated_at) AS first FROM live_votes "
+                                  "GROUP BY participant_id"), store.engine)
+        last_first = pd.to_datetime(firsts["first"], utc=True).max().timestamp()
+        if drawn.get("at"):
+            figures["projector_latency_s"] = round(drawn["at"] - last_first, 2)
+        if "at" in written:
+            figures["count_written_s"] = round(written["at"] - last_first, 2)
+        joined, _, _ = store.live_counts(session.id)
         per_phone = votes.groupby("participant_id").size()
         figures.update(joined=joined, votes_stored=len(votes), votes_expected=VOTERS * len(DIMENSIONS),
                        doubled=int((votes.groupby(["participant_id", "dimension_id"]).size() > 1).sum()),
@@ -171,7 +194,5 @@ def test_thirty_phones_vote_at_once_and_every_vote_is_stored_once(tmp_path):
     assert figures["lost"] == 0 and figures["doubled"] == 0
     expected = sorted(choice(n, k) for n in range(VOTERS) for k in range(len(DIMENSIONS)))
     assert sorted(votes["score"].astype(int)) == expected                  # what was clicked, each once
-    # The issue asks for the count within 1 second of the last vote. On this 2-core machine, with 31 browsers on
-    # it, runs measured 0.2 to 1.6 s (README, Reliability): under 2 s is what every run has met since the phones'
-    # browser yields, and a regression to the 2.4 s of before fails.
-    assert figures["projector_latency_s"] < 2 and figures["projector_received_s"] < 2, figures
+    # The issue asks for the count on the projector within 1 second of the last vote (README, Reliability).
+    assert figures.get("projector_latency_s", float("inf")) < 1, figures

@@ -1,6 +1,9 @@
 """The live vote in the app (AppTest): the facilitator's page and three phones, through two rounds to the
 consensus draft; what a phone may and may not do; what the projector shows and hides."""
 
+import json
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -48,6 +51,22 @@ def phone(join_code: str, group=None) -> AppTest:
     return at
 
 
+def count_body(at: AppTest) -> str:
+    return next(h.value for h in at.html if "live-count" in h.value)
+
+
+def count_file(at: AppTest):
+    """The projector's count file (``app/static/...`` is the app folder's ``static/``)."""
+    return ROOT / re.search(r'data-board="app/(static/[^"]+)"', count_body(at))[1]
+
+
+def projector_count(at: AppTest) -> tuple[str, str, dict | None]:
+    """The projector's count as drawn ('Voted', '3 of 3') and what its count file holds (None: no file)."""
+    label, value = re.findall(r'class="live-count-(?:label|value)"[^>]*>([^<]*)<', count_body(at))
+    board = count_file(at)
+    return label, value, json.loads(board.read_text()) if board.exists() else None
+
+
 def vote(at: AppTest, round_id: int, dim: str, choice) -> None:
     at.radio(key=f"vote_{round_id}_{dim}").set_value(choice).run()
     assert not at.exception and not at.error, [e.value for e in at.error]
@@ -61,7 +80,7 @@ def test_two_rounds_from_the_projector_and_three_phones_to_a_consensus_draft(sto
     at.button(key="live_start").click().run()
     live = store.active_live_vote("bolton", rounds[-1])
     assert live is not None and any(live.join_code in m.value for m in at.markdown)
-    assert at.metric[0].label == "Joined" and at.metric[0].value == "0"
+    assert projector_count(at)[:2] == ("Joined", "0")
 
     phones = [phone(live.join_code, g) for g in ("icb", None, "local_authority")]
     assert "Waiting for the facilitator to open voting" in phones[0].info[0].value
@@ -78,8 +97,10 @@ def test_two_rounds_from_the_projector_and_three_phones_to_a_consensus_draft(sto
         vote(p, opened.id, dims[1], second)
     vote(phones[0], opened.id, dims[0], 2)                     # changed before voting closes
     assert "Vote saved: level 2" in " ".join(c.value for c in phones[0].caption)
+    label, value, board = projector_count(at)
+    assert (board["joined"], board["voted"], board["round"]) == (3, 3, 1)   # written by the phones' votes
     at.run()
-    assert {m.label: m.value for m in at.metric} == {"Voted": "3 of 3"}
+    assert projector_count(at)[:2] == ("Voted", "3 of 3")
     assert not at.dataframe, "the votes stay hidden while voting is open"
 
     at.button(key="live_close").click().run()
@@ -103,9 +124,12 @@ def test_two_rounds_from_the_projector_and_three_phones_to_a_consensus_draft(sto
     at.button(key="live_close").click().run()
     assert at.dataframe[0].value["Round"].tolist() == [1, 1, 2]
 
+    board = count_file(at)
+    assert projector_count(at)[:2] == ("Joined", "3") and board.exists()
     at.text_input(key="live_facilitator").input("Workshop lead")
     at.button(key="live_end_button").click().run()
     assert not at.exception and "The live vote has ended" in at.success[0].value
+    assert not board.exists()                                             # the count file goes with the vote
     ended = store.newest_live_vote("bolton", rounds[-1])
     assert ended.ended and ended.join_code is None and ended.consensus_id is not None
     draft = store.get(BOLTON, ended.consensus_id)
@@ -156,4 +180,4 @@ def test_a_running_order_can_show_the_live_vote_on_the_projector(tmp_path, monke
     assert not at.exception
     assert [t.value for t in at.title] == ["Live vote"] and at.header[0].value.startswith("Bolton · round ")
     live = store.active_live_vote("bolton", store.round_labels()[-1])
-    assert any(live.join_code in m.value for m in at.markdown) and at.metric[0].label == "Joined"
+    assert any(live.join_code in m.value for m in at.markdown) and projector_count(at)[0] == "Joined"

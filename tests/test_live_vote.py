@@ -83,8 +83,9 @@ def run_panel(store: Store, fw, panel: int = 12) -> tuple[live_vote.LiveSession,
         for letter, scores in ratings.items():
             for token, score in zip(tokens, scores):
                 store.cast_vote(token, letters[letter], score, fw)
-        assert store.live_counts(session.id) == (panel, panel)
+        assert store.live_counts(session.id) == (panel, panel, number)
         store.close_live_round(DIRECTOR, session.id)
+        assert store.live_counts(session.id) == (panel, 0, None)      # between rounds: nobody has voted
     return store.live_session(session.id), tokens
 
 
@@ -158,7 +159,7 @@ def test_the_same_vote_clicked_at_once_from_many_threads_counts_once(any_store, 
     for t in threads:
         t.join()
     assert not failures
-    assert any_store.live_counts(session.id) == (6, 6)
+    assert any_store.live_counts(session.id) == (6, 6, 1)
     assert len(any_store.session_votes(session.id, closed_only=False)) == 6
 
 
@@ -211,7 +212,7 @@ def test_a_restart_loses_nothing_and_the_vote_carries_on(any_store, fw):
     again = Store.open(url)
     assert again.start_live_vote(DIRECTOR, "bolton", ROUND, fw).id == session.id    # the facilitator carries on
     assert again.voter_session(tokens[0]).open_round.dimension_ids == (first, second)
-    assert again.my_votes(tokens[0]) == {first: 4} and again.live_counts(session.id) == (3, 1)
+    assert again.my_votes(tokens[0]) == {first: 4} and again.live_counts(session.id) == (3, 1, 1)
     again.cast_vote(tokens[1], first, 3, fw)
     again.close_live_round(DIRECTOR, session.id)
     assert sorted(again.session_votes(session.id)["score"].tolist()) == [3, 4]

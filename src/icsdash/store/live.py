@@ -257,17 +257,19 @@ class LiveVotes:
 
     # ------------------------------------------------------------------ what the projector shows
 
-    def live_counts(self, session_id: int) -> tuple[int, int]:
-        """(joined, voted): participants in the session, and those with at least one vote in the open round
-        (0 when none is open). Two counts: cheap enough for a projector that asks every second."""
+    def live_counts(self, session_id: int) -> tuple[int, int, int | None]:
+        """(joined, voted, open round): participants in the session, those with at least one vote in the open
+        round (0 when none is open), and that round's number (None between rounds). Small indexed counts,
+        cheap enough to ask after every vote."""
         with self.engine.connect() as conn:
             joined = conn.execute(select(func.count()).select_from(live_participants)
                                   .where(live_participants.c.session_id == session_id)).scalar_one()
-            voted = conn.execute(select(func.count(func.distinct(live_votes.c.participant_id)))
-                                 .select_from(live_votes.join(live_rounds, live_rounds.c.id == live_votes.c.round_id))
-                                 .where(live_rounds.c.session_id == session_id, live_rounds.c.closed_at.is_(None)))\
-                .scalar_one()
-        return int(joined), int(voted)
+            current = conn.execute(select(live_rounds.c.id, live_rounds.c.number).where(
+                live_rounds.c.session_id == session_id, live_rounds.c.closed_at.is_(None))).first()
+            voted = 0 if current is None else conn.execute(
+                select(func.count(func.distinct(live_votes.c.participant_id)))
+                .where(live_votes.c.round_id == current.id)).scalar_one()
+        return int(joined), int(voted), None if current is None else current.number
 
     def session_votes(self, session_id: int, closed_only: bool = True) -> pd.DataFrame:
         """Every vote of the session's (closed) rounds: round_number, dimension_id, participant_id,

@@ -6,12 +6,15 @@ action runs as a callback and keeps its error for the page to show: nothing is h
 
 from __future__ import annotations
 
+import json
 import logging
+import time
+from dataclasses import asdict
 
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import auth, consensus, live_vote
+from .. import auth, consensus, live_board, live_vote
 from ..assessments import CONSENSUS_GROUP, STAKEHOLDER_GROUPS
 from ..auth import AccessDenied, Principal
 from ..live_vote import CANNOT_SAY, LiveSession
@@ -28,7 +31,8 @@ LOG = logging.getLogger(__name__)
 ERROR = "live_error"
 NOTICE = "live_notice"
 VOTER = "voter"                 # the query parameter holding a phone's secret: it survives a restart
-PROJECTOR_REFRESH = 0.5         # seconds between the projector's looks at the count (two small queries)
+PROJECTOR_REFRESH = 2.0         # seconds between the projector's looks at the database (round, count)
+COUNT_POLL_MS = 250             # milliseconds between the projector browser's fetches of the count file
 PHONE_REFRESH = 2.0             # seconds between a phone's redraws of its ballot (it follows the facilitator)
 
 
@@ -82,24 +86,80 @@ def join_panel(session: LiveSession) -> None:
                 alt=f"QR code that opens {url}")
 
 
+def _board(session_id: int) -> str:
+    """The name of the session's count file (:mod:`icsdash.live_board`), from the server's cookie secret."""
+    return live_board.board_name(str(st.config.get_option("server.cookieSecret")), session_id)
+
+
+def publish_count(ctx: Context, session_id: int) -> live_board.Tally | None:
+    """Write the session's count to its file for the projector; None (logged) when the folder is not writable,
+    and the projector then counts at its own looks at the database, every PROJECTOR_REFRESH seconds."""
+    try:
+        return live_board.publish(ctx.static_dir, _board(session_id), lambda: ctx.store.live_counts(session_id))
+    except OSError as error:
+        LOG.warning("live vote %s: cannot write the projector's count file: %s", session_id, error)
+        return None
+
+
+def _count_html(tally: live_board.Tally, board: str) -> str:
+    """The count as the projector shows it, with the script that fetches the count file every COUNT_POLL_MS and
+    shows it when it is newer than the page's own look. A status region: a screen reader says a new count."""
+    label, value = (("Joined", f"{tally.joined}") if tally.round is None
+                    else ("Voted", f"{tally.voted} of {tally.joined}"))
+    data = json.dumps(asdict(tally))
+    return f"""<div id="live-count-{board}" class="live-count" role="status" aria-atomic="true"
+  data-tally='{data}' data-board="{live_board.board_url(board)}">
+<p class="live-count-label" style="font-size:{scaled(14)}px;margin:0">{label}</p>
+<p class="live-count-value" style="font-size:{scaled(36)}px;line-height:1.2;margin:0">{value}</p>
+</div>
+<script>
+(() => {{
+  const box = document.getElementById("live-count-{board}");
+  const timers = window.icsdashCountTimers || (window.icsdashCountTimers = {{}});
+  clearTimeout(timers["{board}"]);
+  if (!box) return;
+  let shown = JSON.parse(box.dataset.tally);
+  const url = new URL(box.dataset.board, document.baseURI);
+  const look = async () => {{
+    if (!box.isConnected) return;
+    try {{
+      const answer = await fetch(`${{url}}?t=${{Date.now()}}`, {{cache: "no-store"}});
+      const tally = answer.ok ? await answer.json() : null;
+      if (tally && tally.at > shown.at) {{
+        shown = tally;
+        const open = tally.round !== null;
+        box.querySelector(".live-count-label").textContent = open ? "Voted" : "Joined";
+        box.querySelector(".live-count-value").textContent = open ? `${{tally.voted}} of ${{tally.joined}}`
+                                                                  : `${{tally.joined}}`;
+      }}
+    }} catch (error) {{}}
+    timers["{board}"] = setTimeout(look, {COUNT_POLL_MS});
+  }};
+  timers["{board}"] = setTimeout(look, {COUNT_POLL_MS});
+}})();
+</script>"""
+
+
 def live_count(ctx: Context, session_id: int) -> None:
-    """How many have voted of how many joined, looked up every PROJECTOR_REFRESH seconds: a fragment, so the
-    facilitator's controls are never disturbed. The votes themselves stay hidden until voting closes."""
+    """How many have voted of how many joined, live. The page looks at the database every PROJECTOR_REFRESH
+    seconds (a fragment, so the facilitator's controls are never disturbed); in between, the browser fetches the
+    count file that every join and vote writes (:mod:`icsdash.live_board`), so a vote shows within a fraction of
+    a second however busy the server's script runs are. The votes themselves stay hidden until voting closes."""
     def show() -> None:
         try:
-            joined, voted = ctx.store.live_counts(session_id)
+            began = time.time()
+            tally = publish_count(ctx, session_id) or live_board.Tally(*ctx.store.live_counts(session_id), at=began)
             now = ctx.store.live_session(session_id)
         except SQLAlchemyError:
             st.warning("Cannot reach the database; trying again.", icon=":material/cloud_off:")
             return
-        if now.open_round is None:
-            st.metric("Joined", joined)
-            return
         c1, c2 = st.columns(2)
-        c1.metric("Voted", f"{voted} of {joined}")
-        names = ", ".join(ctx.framework.dimension(d).short for d in now.open_round.dimension_ids)
-        c2.markdown(f"**Round {now.open_round.number} is open** on {escape_markdown(names)}. The votes are "
-                    "hidden until voting closes, so that nobody anchors on them.")
+        with c1:
+            st.html(_count_html(tally, _board(session_id)), unsafe_allow_javascript=True)
+        if now.open_round is not None:
+            names = ", ".join(ctx.framework.dimension(d).short for d in now.open_round.dimension_ids)
+            c2.markdown(f"**Round {now.open_round.number} is open** on {escape_markdown(names)}. The votes are "
+                        "hidden until voting closes, so that nobody anchors on them.")
     st.fragment(show, run_every=PROJECTOR_REFRESH)()
 
 
@@ -136,6 +196,7 @@ def _end(ctx: Context, who: Principal, session: LiveSession, shown: live_view.Li
         store.save_draft(who, draft.id, fw, scores, notes, ctx.config.max_justification)
         draft_id = draft.id
     store.end_live_vote(who, session.id, draft_id)
+    live_board.retire(ctx.static_dir, _board(session.id))
     st.session_state[NOTICE] = (
         "The live vote has ended; its rounds are kept. " + (
             "The consensus draft on the Consensus workshop page starts from the last round's medians: confirm or "
@@ -179,7 +240,8 @@ def results(ctx: Context, shown: live_view.LiveResults) -> None:
 def _join(ctx: Context) -> None:
     state = st.session_state
     group = state.get("vote_group")
-    token, _ = ctx.store.join_live_vote(state.get("vote_code", ""), client_key(), group)
+    token, session = ctx.store.join_live_vote(state.get("vote_code", ""), client_key(), group)
+    publish_count(ctx, session.id)
     st.query_params.pop("join", None)
     st.query_params[VOTER] = token
 
@@ -198,9 +260,10 @@ def join_form(ctx: Context) -> None:
     st.caption("Your votes are anonymous: no name is asked or kept, and nobody sees who voted what.")
 
 
-def _cast(ctx: Context, token: str, round_id: int, dimension_id: str) -> None:
+def _cast(ctx: Context, token: str, session_id: int, round_id: int, dimension_id: str) -> None:
     choice = st.session_state.get(f"vote_{round_id}_{dimension_id}")
     ctx.store.cast_vote(token, dimension_id, None if choice == CANNOT_SAY else choice, ctx.framework)
+    publish_count(ctx, session_id)
 
 
 def ballot(ctx: Context, token: str) -> None:
@@ -259,7 +322,7 @@ def _ballot(ctx: Context, token: str) -> None:
             st.radio(f"Your score: {dim.name}", options, key=key, index=index,
                      captions=[dim.levels[i] for i in levels] + ["I do not know enough to score this."],
                      format_func=lambda v: f"Level {v}" if isinstance(v, int) else v,
-                     on_change=_guarded, args=(_cast, ctx, token, current.id, dim_id))
+                     on_change=_guarded, args=(_cast, ctx, token, session.id, current.id, dim_id))
             if dim_id in mine:
                 saved = "cannot say" if mine[dim_id] is None else f"level {mine[dim_id]}"
                 st.caption(f":material/check: Vote saved: {saved}")
