@@ -4,7 +4,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from icsdash import auth, consensus, notices, reports, ui
-from icsdash.ui import forms
+from icsdash.ui import forms, live
 from icsdash.views import live as live_view
 from icsdash.views import workshop
 
@@ -36,6 +36,7 @@ may_write = auth.can_write_place(who, code)
 try:
     view = ui.stored_view(workshop.workshop, ctx, code, round_label).workshop
     voted = ui.stored_view(live_view.for_place, ctx, code, round_label)       # a live vote's closed rounds, if any
+    newest_vote = ctx.store.newest_live_vote(code, round_label) if voted is not None else None
     draft = consensus.open_draft(ctx.store.place_assessments(who, code), round_label) if may_write else None
     a = ctx.store.get(who, draft) if draft is not None else None
     readable = view.consensus is not None and auth.can_read_place(who, code)
@@ -116,6 +117,8 @@ if not may_write:
             "workshop's consensus: sign in with that place's access code in the sidebar.", icon=":material/lock:")
 elif a is not None:
     forms.consensus_draft(ctx, who, a, consensus.hints(view))
+elif view.consensus is None and live.awaits_consensus(who, newest_vote, voted):
+    live.consensus_from_vote(ctx, who, newest_vote, voted)
 elif view.consensus is None and view.inputs:
     forms.consensus_start(ctx, who, code, round_label)
 elif view.consensus is None:

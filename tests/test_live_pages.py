@@ -14,6 +14,7 @@ from icsdash.store import Store
 from conftest import ROOT, settled, write_config
 
 BOLTON = Principal("place_director", "bolton", "Bolton lead", "code")
+ADMIN = Principal("admin", None, "Workshop admin", "code")
 
 
 @pytest.fixture
@@ -144,6 +145,36 @@ def test_two_rounds_from_the_projector_and_three_phones_to_a_consensus_draft(sto
     assert at.button(key="submit_consensus") is not None
     summary = next(b for b in at.get("download_button") if b.key == "workshop_pdf")    # no individual inputs, yet
     assert "the live vote's rounds" in summary.proto.help
+
+
+def test_the_place_director_drafts_the_consensus_of_a_vote_an_administrator_ran(store, framework):
+    """An administrator ran and ended the vote, so no draft was made: on the Consensus workshop page the place
+    director starts it from the vote's last round, with no individual assessment submitted."""
+    dims, rounds = framework.dimension_ids, store.round_labels()
+    live = store.start_live_vote(ADMIN, "bolton", rounds[-1], framework)
+    tokens = [store.join_live_vote(live.join_code, f"phone {i}")[0] for i in range(3)]
+    store.open_live_round(ADMIN, live.id, dims[:2], framework)
+    for token, (first, second) in zip(tokens, [(3, 4), (3, 4), (4, 1)]):
+        store.cast_vote(token, dims[0], first, framework)
+        store.cast_vote(token, dims[1], second, framework)
+    assert store.end_live_vote(ADMIN, live.id).consensus_id is None
+
+    at = facilitator(store)
+    at.switch_page("pages/workshop.py").run()
+    assert not at.exception and at.button(key="live_consensus_start") is not None
+    assert "submit_consensus" not in [b.key for b in at.button]
+    at.text_input(key="live_consensus_facilitator").input("Workshop lead")
+    at.button(key="live_consensus_start").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    ended = store.newest_live_vote("bolton", rounds[-1])
+    draft = store.get(BOLTON, ended.consensus_id)                         # linked to the vote
+    assert (draft.kind, draft.status, draft.participant) == ("consensus", "draft", "Workshop lead")
+    assert draft.scores == {dims[0]: 3, dims[1]: 4}                      # the medians of 3, 3, 4 and 4, 4, 1
+    assert draft.justifications[dims[0]].startswith("Live vote, round 1: median 3 ")
+    keys = [b.key for b in at.button]
+    assert "submit_consensus" in keys and "live_consensus_start" not in keys   # the draft's form, once
+    with pytest.raises(Exception, match="only bolton's place director"):
+        store.link_live_consensus(ADMIN, live.id, draft.id)
 
 
 def test_a_phone_can_only_vote_and_says_why_it_cannot(store, framework):

@@ -166,6 +166,23 @@ class LiveVotes:
                         consensus=consensus_id)
         return self.live_session(session_id)
 
+    def link_live_consensus(self, who: Principal, session_id: int, consensus_id: int) -> LiveSession:
+        """Link an ended vote to the consensus its place's director drafted from it afterwards (when an
+        administrator ran and ended the vote, no draft was made then)."""
+        with self.engine.begin() as conn:
+            session = self._session_row(conn, session_id)
+            if not auth.can_write_place(who, session.place_code):
+                raise AccessDenied(f"only {session.place_code}'s place director records the consensus of its live "
+                                   "vote; sign in with that place's access code", source=SOURCE)
+            if session.ended_at is None:
+                raise IcsdashError("the live vote is still running: end it on the Live vote page, which drafts the "
+                                   "consensus from its last rounds", source=SOURCE)
+            conn.execute(update(live_sessions).where(live_sessions.c.id == session_id)
+                         .values(consensus_id=consensus_id))
+            self._audit(conn, who.name, "link_live_consensus", place_code=session.place_code, session=session_id,
+                        consensus=consensus_id)
+        return self.live_session(session_id)
+
     # ------------------------------------------------------------------ a participant
 
     def join_live_vote(self, code: str, client: str, stakeholder_group: str | None = None) -> tuple[str, LiveSession]:

@@ -184,24 +184,64 @@ def round_controls(ctx: Context, who: Principal, session: LiveSession, shown: li
               key="live_open", on_click=_guarded, args=(_open_round, ctx, who, session.id))
 
 
+def _draft(ctx: Context, who: Principal, place_code: str, round_label: str, shown: live_view.LiveResults,
+           facilitator: str) -> int | None:
+    """The consensus draft a place director starts from a vote: each dimension's last round's median as the score
+    (rounded by the framework's rule) and that round's figures as the justification. None for anyone else, or
+    when no round was scored."""
+    if not (auth.can_write_place(who, place_code) and shown.latest):
+        return None
+    fw, store = ctx.framework, ctx.store
+    draft = store.start(who, place_code, round_label, CONSENSUS_GROUP, facilitator or who.name, fw, kind="consensus")
+    scores = {d: live_vote.proposed_score(r, fw) for d, r in shown.latest.items() if r.median is not None}
+    store.save_draft(who, draft.id, fw, scores, {d: shown.hints[d] for d in scores}, ctx.config.max_justification)
+    return draft.id
+
+
 def _end(ctx: Context, who: Principal, session: LiveSession, shown: live_view.LiveResults) -> None:
     """End the vote; a place director's consensus draft starts from the last round's medians."""
-    fw, store = ctx.framework, ctx.store
-    draft_id = None
-    if auth.can_write_place(who, session.place_code) and shown.latest:
-        draft = store.start(who, session.place_code, session.round_label, CONSENSUS_GROUP,
-                            st.session_state.get("live_facilitator") or who.name, fw, kind="consensus")
-        scores = {d: live_vote.proposed_score(r, fw) for d, r in shown.latest.items() if r.median is not None}
-        notes = {d: shown.hints[d] for d in scores}
-        store.save_draft(who, draft.id, fw, scores, notes, ctx.config.max_justification)
-        draft_id = draft.id
-    store.end_live_vote(who, session.id, draft_id)
+    draft_id = _draft(ctx, who, session.place_code, session.round_label, shown,
+                      st.session_state.get("live_facilitator", ""))
+    ctx.store.end_live_vote(who, session.id, draft_id)
     live_board.retire(ctx.static_dir, _board(session.id))
     st.session_state[NOTICE] = (
         "The live vote has ended; its rounds are kept. " + (
             "The consensus draft on the Consensus workshop page starts from the last round's medians: confirm or "
             "change each score and its justification there, then submit." if draft_id else
-            "The place director records the consensus from these results on the Consensus workshop page."))
+            "The place director starts the consensus from these results on the Consensus workshop page "
+            "('Record the consensus from the live vote')."))
+
+
+def _draft_after(ctx: Context, who: Principal, session: LiveSession, shown: live_view.LiveResults) -> None:
+    draft_id = _draft(ctx, who, session.place_code, session.round_label, shown,
+                      st.session_state.get("live_consensus_facilitator", ""))
+    if draft_id is not None:
+        ctx.store.link_live_consensus(who, session.id, draft_id)
+
+
+def awaits_consensus(who: Principal, session: LiveSession | None, shown: live_view.LiveResults | None) -> bool:
+    """Whether the place and round's newest live vote ended with scored rounds but no consensus drafted from it
+    (an administrator ran it), and ``who`` is the place director who may draft it now."""
+    return (session is not None and session.ended and session.consensus_id is None and shown is not None
+            and bool(shown.latest) and auth.can_write_place(who, session.place_code))
+
+
+def consensus_from_vote(ctx: Context, who: Principal, session: LiveSession, shown: live_view.LiveResults) -> None:
+    """For the Consensus workshop page (see :func:`awaits_consensus`): the place director starts the consensus
+    draft from the vote's last rounds, as ending the vote would have done for them."""
+    messages()
+    with st.form("live_consensus_form", border=True):
+        st.markdown("**Record the consensus from the live vote**")
+        st.text_input("Facilitator (name or role)", value=who.name[:80], max_chars=80,
+                      key="live_consensus_facilitator",
+                      help="Kept in the assessment's history; this page shows no names.")
+        st.caption(f"The live vote started by {escape_markdown(session.started_by[:80])} closed "
+                   f"{shown.rounds_closed} round(s) and ended without a consensus draft. The draft starts from each "
+                   "dimension's last round: its median as the score and its figures as the justification, for you "
+                   "to confirm or change.")
+        st.form_submit_button("Start from the live vote", type="primary", icon=":material/how_to_vote:",
+                              key="live_consensus_start",
+                              on_click=_guarded, args=(_draft_after, ctx, who, session, shown))
 
 
 def end_controls(ctx: Context, who: Principal, session: LiveSession, shown: live_view.LiveResults) -> None:
