@@ -105,9 +105,11 @@ with ui.stage():                              # on a projector, the inputs side 
 st.subheader("Consensus", anchor=False)
 forms.workshop_messages()
 if voted is not None:
+    ended = newest_vote is not None and newest_vote.ended
     st.caption(f"A live vote on this place and round closed {voted.rounds_closed} round(s): its results are on the "
-               "Live vote page and in the workshop summary (PDF); ending it drafts the consensus below from each "
-               "dimension's last round.")
+               "Live vote page and in the workshop summary (PDF); "
+               + ("the consensus below starts from each dimension's last round." if ended else
+                  "ending it drafts the consensus below from each dimension's last round."))
 if view.consensus:
     forms.consensus_recorded(ctx, who, view, agreed, can_revise=may_write and a is None)
 if not may_write:
