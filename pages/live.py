@@ -41,13 +41,16 @@ if session is None:
         live.results(ctx, shown)
     st.stop()
 
-place = ui.escape_markdown(ui.place_name(ctx, code))
+heading = f"{ui.escape_markdown(ui.place_name(ctx, code))} · round {ui.escape_markdown(round_label)} · live vote"
+if not live.may_facilitate(who, code):           # the join code is for the room: shown only to its facilitators
+    st.header(heading, anchor=False)
+    live.running_notice(ctx, code, round_label)
+    live.results(ctx, shown)
+    st.stop()
 with ui.stage():                                  # on a projector: the join code and the count come first
-    st.header(f"{place} · round {ui.escape_markdown(round_label)} · live vote", anchor=False)
+    st.header(heading, anchor=False)
     live.join_panel(session)
-    live.live_count(ctx, session.id)
-if live.may_facilitate(who, code):
-    live.round_controls(ctx, who, session, shown)
+    live.live_count(ctx, session)
+live.round_controls(ctx, who, session, shown)
 live.results(ctx, shown)
-if live.may_facilitate(who, code):
-    live.end_controls(ctx, who, session, shown)
+live.end_controls(ctx, who, session, shown)

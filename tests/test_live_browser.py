@@ -121,8 +121,14 @@ def test_a_phone_votes_the_projector_counts_and_a_restart_loses_nothing(database
             sign_in(projector, code)
             wait_for_count(projector, "1 of 1", timeout_s=30)
 
+            beside = projector.context.new_page()          # a second window on the vote (the facilitator's laptop)
+            beside.goto(f"{server.url}/live?place=bolton")
+            sign_in(beside, code)
+            wait_for_count(beside, "1 of 1", timeout_s=30)
             projector.get_by_role("button", name=re.compile("Close voting")).click()
             projector.get_by_text("Round 1: results").wait_for(timeout=30_000)
+            beside.get_by_text("Round 1: results").wait_for(timeout=15_000)     # it follows by itself
+            beside.close()
             idle(projector)
             projector.get_by_text("Round 1: results").scroll_into_view_if_needed()
             results = projector.locator("[data-testid=stVegaLiteChart]").first

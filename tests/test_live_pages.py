@@ -195,8 +195,13 @@ def test_a_phone_can_only_vote_and_says_why_it_cannot(store, framework):
     joined = phone(live.join_code)
     principal = joined.session_state["_icsdash_principal"] if "_icsdash_principal" in joined.session_state else None
     assert principal is None or not principal.signed_in
+    joined.query_params["place"] = "bolton"
     joined.switch_page("pages/live.py").run()
     assert not joined.exception and not [b for b in joined.button if b.key in ("live_open", "live_close")]
+    # Nor is the join code shown to anyone but the vote's facilitators: it is read off the projector in the room.
+    assert not any(live.join_code in m.value for m in joined.markdown)
+    assert not any("live-count" in h.value for h in joined.html)
+    assert "A live vote is running for Bolton" in joined.info[0].value
     assert "live_end_button" not in [b.key for b in joined.get("button")]
 
 

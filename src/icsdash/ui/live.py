@@ -68,6 +68,15 @@ def start_panel(ctx: Context, who: Principal, place_code: str, round_label: str)
                                                                           ctx.framework),))
 
 
+def running_notice(ctx: Context, place_code: str, round_label: str) -> None:
+    """A vote is running, seen by someone who may not run it: where to join, never the join code itself (it is
+    for the people in the room, who read it off the projector)."""
+    st.info(f"A live vote is running for {escape_markdown(place_name(ctx, place_code))} in round "
+            f"{escape_markdown(round_label)}. To vote, use the join code shown on the projector in the room, on "
+            "the Vote page or by scanning its QR code. Its place director or an administrator shows the code here "
+            "after signing in.", icon=":material/how_to_vote:")
+
+
 def join_panel(session: LiveSession) -> None:
     """The join code, large, with the QR code of the join address and the address itself."""
     url = consensus.page_url(st.context.url or "http://localhost:8501/live", "vote", join=session.join_code)
@@ -140,22 +149,27 @@ def _count_html(tally: live_board.Tally, board: str) -> str:
 </script>"""
 
 
-def live_count(ctx: Context, session_id: int) -> None:
+def live_count(ctx: Context, drawn: LiveSession) -> None:
     """How many have voted of how many joined, live. The page looks at the database every PROJECTOR_REFRESH
     seconds (a fragment, so the facilitator's controls are never disturbed); in between, the browser fetches the
     count file that every join and vote writes (:mod:`icsdash.live_board`), so a vote shows within a fraction of
-    a second however busy the server's script runs are. The votes themselves stay hidden until voting closes."""
+    a second however busy the server's script runs are. The votes themselves stay hidden until voting closes.
+
+    When the vote has moved on since the page was drawn (a round opened or closed, the vote ended: from another
+    tab or device, say a facilitator's laptop beside the projector's window), the whole page is drawn again."""
     def show() -> None:
         try:
+            now = ctx.store.live_session(drawn.id)
+            if now.ended or now.rounds != drawn.rounds:
+                st.rerun(scope="app")
             began = time.time()
-            tally = publish_count(ctx, session_id) or live_board.Tally(*ctx.store.live_counts(session_id), at=began)
-            now = ctx.store.live_session(session_id)
+            tally = publish_count(ctx, drawn.id) or live_board.Tally(*ctx.store.live_counts(drawn.id), at=began)
         except SQLAlchemyError:
             st.warning("Cannot reach the database; trying again.", icon=":material/cloud_off:")
             return
         c1, c2 = st.columns(2)
         with c1:
-            st.html(_count_html(tally, _board(session_id)), unsafe_allow_javascript=True)
+            st.html(_count_html(tally, _board(drawn.id)), unsafe_allow_javascript=True)
         if now.open_round is not None:
             names = ", ".join(ctx.framework.dimension(d).short for d in now.open_round.dimension_ids)
             c2.markdown(f"**Round {now.open_round.number} is open** on {escape_markdown(names)}. The votes are "
